@@ -1,0 +1,3 @@
+namespace Ductus.Analytics;
+
+public sealed record EngineVersion(string Engine, string Version);

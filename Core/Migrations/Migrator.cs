@@ -1,0 +1,128 @@
+using Npgsql;
+
+namespace Ductus.Core.Migrations;
+
+/// <summary>
+/// Applies or reverts migrations. Each step runs in its own transaction together with the
+/// row that records it, and the whole run holds an advisory lock, so two migrators started
+/// at once (two AppHosts, a test and a service) apply each step exactly once.
+/// </summary>
+public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IReadOnlyList<Migration>? migrations = null)
+{
+    // Arbitrary but fixed: the advisory lock id that serialises migrators.
+    private const long LockId = 0x44_75_63_74_75_73;
+
+    private readonly IReadOnlyList<Migration> _migrations = migrations ?? MigrationCatalog.All;
+
+    public int LatestVersion => _migrations.Count == 0 ? 0 : _migrations[^1].Version;
+
+    /// <summary>Applies every pending migration up to <paramref name="target"/> (default: all).</summary>
+    public async Task<IReadOnlyList<Migration>> UpAsync(int? target = null, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await LockAsync(connection, ct);
+        try
+        {
+            await EnsureHistoryTableAsync(connection, ct);
+            var applied = await AppliedVersionsAsync(connection, ct);
+            var done = new List<Migration>();
+            foreach (var migration in _migrations.Where(m => m.Version <= (target ?? int.MaxValue) && !applied.Contains(m.Version)))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await ExecuteAsync(connection, migration.Up, ct);
+                await using (var record = new NpgsqlCommand("INSERT INTO ductus_schema_history (version, name) VALUES ($1, $2)", connection))
+                {
+                    record.Parameters.AddWithValue(migration.Version);
+                    record.Parameters.AddWithValue(migration.Name);
+                    await record.ExecuteNonQueryAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+                done.Add(migration);
+            }
+
+            return done;
+        }
+        finally
+        {
+            await UnlockAsync(connection);
+        }
+    }
+
+    /// <summary>Reverts applied migrations newer than <paramref name="target"/> (0 reverts all), newest first.</summary>
+    public async Task<IReadOnlyList<Migration>> DownAsync(int target = 0, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await LockAsync(connection, ct);
+        try
+        {
+            await EnsureHistoryTableAsync(connection, ct);
+            var applied = await AppliedVersionsAsync(connection, ct);
+            var done = new List<Migration>();
+            foreach (var migration in _migrations.Reverse().Where(m => m.Version > target && applied.Contains(m.Version)))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await ExecuteAsync(connection, migration.Down, ct);
+                await using (var record = new NpgsqlCommand("DELETE FROM ductus_schema_history WHERE version = $1", connection))
+                {
+                    record.Parameters.AddWithValue(migration.Version);
+                    await record.ExecuteNonQueryAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+                done.Add(migration);
+            }
+
+            return done;
+        }
+        finally
+        {
+            await UnlockAsync(connection);
+        }
+    }
+
+    /// <summary>The highest applied version, or 0 when the schema is empty.</summary>
+    public async Task<int> CurrentVersionAsync(CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await EnsureHistoryTableAsync(connection, ct);
+        var applied = await AppliedVersionsAsync(connection, ct);
+        return applied.Count == 0 ? 0 : applied.Max();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static Task EnsureHistoryTableAsync(NpgsqlConnection connection, CancellationToken ct) => ExecuteAsync(connection, """
+        CREATE TABLE IF NOT EXISTS ductus_schema_history (
+            version    integer     PRIMARY KEY,
+            name       text        NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """, ct);
+
+    private static async Task<HashSet<int>> AppliedVersionsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT version FROM ductus_schema_history", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var versions = new HashSet<int>();
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add(reader.GetInt32(0));
+        }
+
+        return versions;
+    }
+
+    private static Task LockAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        ExecuteAsync(connection, $"SELECT pg_advisory_lock({LockId})", ct);
+
+    private static async Task UnlockAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockId})", connection);
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+}

@@ -1,0 +1,76 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Ductus.Core;
+
+namespace Ductus.Tests.Infrastructure;
+
+/// <summary>
+/// The whole Ductus stack, started once for the test run exactly as <c>dotnet run --project
+/// AppHost</c> starts it (same AppHost, same resource wiring), but with its data in a throwaway
+/// folder and secrets given on the command line so nothing is written to user secrets.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public string DataDirectory { get; } = Path.Combine("/var/tmp/ductus-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public string AdminKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public string DatabaseConnectionString { get; private set; } = null!;
+
+    public string RedisConnectionString { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        [
+            $"--Ductus:DataDir={DataDirectory}",
+            $"--Parameters:{Resources.AdminKey}={AdminKey}",
+            $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
+        ]);
+        App = await builder.BuildAsync();
+
+        using var cts = new CancellationTokenSource(StartTimeout);
+        await App.StartAsync(cts.Token);
+        await App.ResourceNotifications.WaitForResourceAsync(Resources.Migrator, KnownResourceStates.Finished, cts.Token);
+        foreach (var service in new[] { Resources.Api, Resources.Pipelines, Resources.Analytics })
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(service, cts.Token);
+        }
+
+        DatabaseConnectionString = await App.GetConnectionStringAsync(Resources.Database, cts.Token)
+            ?? throw new InvalidOperationException("The stack has no database connection string.");
+        RedisConnectionString = await App.GetConnectionStringAsync(Resources.Redis, cts.Token)
+            ?? throw new InvalidOperationException("The stack has no redis connection string.");
+    }
+
+    public HttpClient CreateApiClient() => App.CreateHttpClient(Resources.Api);
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackDefinition : ICollectionFixture<StackFixture>
+{
+    public const string Name = "stack";
+}

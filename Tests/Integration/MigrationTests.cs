@@ -1,0 +1,116 @@
+using Ductus.Core.Migrations;
+using Ductus.Tests.Infrastructure;
+using Npgsql;
+
+namespace Ductus.Tests.Integration;
+
+[Collection(StackDefinition.Name)]
+public sealed class MigrationTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Up_down_up_gives_the_same_schema()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+
+        var applied = await migrator.UpAsync();
+        Assert.Equal(MigrationCatalog.All.Select(m => m.Version), applied.Select(m => m.Version));
+        var first = await SchemaDumpAsync(db.DataSource);
+
+        var reverted = await migrator.DownAsync();
+        Assert.Equal(MigrationCatalog.All.Select(m => m.Version).Reverse(), reverted.Select(m => m.Version));
+        Assert.Equal(0, await migrator.CurrentVersionAsync());
+        var empty = await SchemaDumpAsync(db.DataSource);
+        Assert.Equal(["table public.ductus_schema_history"], empty.Where(l => l.StartsWith("table ", StringComparison.Ordinal)));
+
+        await migrator.UpAsync();
+        var second = await SchemaDumpAsync(db.DataSource);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task Each_migration_reverts_on_its_own()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+        var before = await SchemaDumpAsync(db.DataSource);
+
+        foreach (var migration in MigrationCatalog.All)
+        {
+            await migrator.UpAsync(migration.Version);
+            var applied = await SchemaDumpAsync(db.DataSource);
+            Assert.NotEqual(before, applied);
+
+            await migrator.DownAsync(migration.Version - 1);
+            Assert.Equal(before, await SchemaDumpAsync(db.DataSource));
+
+            await migrator.UpAsync(migration.Version);
+            Assert.Equal(applied, await SchemaDumpAsync(db.DataSource));
+            before = applied;
+        }
+    }
+
+    [Fact]
+    public async Task Applying_twice_changes_nothing_and_quartz_tables_exist()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+        await migrator.UpAsync();
+        var again = await migrator.UpAsync();
+        Assert.Empty(again);
+
+        var dump = await SchemaDumpAsync(db.DataSource);
+        Assert.Contains("table quartz.qrtz_job_details", dump);
+        Assert.Contains("table quartz.qrtz_locks", dump);
+        Assert.Contains("table public.workspaces", dump);
+    }
+
+    [Fact]
+    public async Task The_stack_database_is_at_the_newest_version()
+    {
+        await using var source = NpgsqlDataSource.Create(stack.DatabaseConnectionString);
+        Assert.Equal(MigrationCatalog.All[^1].Version, await new SchemaMigrator(source).CurrentVersionAsync());
+    }
+
+    /// <summary>Tables, columns, constraints, indexes, policies and functions outside the system schemas, sorted.</summary>
+    private static async Task<List<string>> SchemaDumpAsync(NpgsqlDataSource source)
+    {
+        const string sql = """
+            SELECT 'table ' || table_schema || '.' || table_name FROM information_schema.tables
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'column ' || table_schema || '.' || table_name || '.' || column_name || ' ' || data_type
+                   || ' ' || is_nullable || ' ' || coalesce(column_default, '')
+              FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'constraint ' || n.nspname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+              FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'index ' || schemaname || '.' || indexname || ' ' || indexdef FROM pg_indexes
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'policy ' || schemaname || '.' || tablename || '.' || policyname || ' ' || coalesce(qual, '') FROM pg_policies
+            UNION ALL
+            SELECT 'function ' || n.nspname || '.' || p.proname || ' ' || pg_get_function_identity_arguments(p.oid)
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'schema ' || nspname FROM pg_namespace
+             WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
+            UNION ALL
+            SELECT 'role-rls ' || relname || ' ' || relrowsecurity::text || ' ' || relforcerowsecurity::text
+              FROM pg_class WHERE relkind = 'r' AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+            ORDER BY 1
+            """;
+        await using var command = source.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return lines;
+    }
+}

@@ -1,0 +1,78 @@
+using Aspire.Hosting.Testing;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Ductus.Core;
+using Ductus.Core.Migrations;
+using Ductus.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ductus.Tests.Integration;
+
+[Collection(StackDefinition.Name)]
+public sealed class WholeStackTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Every_resource_is_healthy_and_the_migrator_finished_cleanly()
+    {
+        var model = stack.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var notifications = stack.App.ResourceNotifications;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        foreach (var resource in model.Resources.Where(r => r is not ParameterResource))
+        {
+            if (resource.Name == Resources.Migrator)
+            {
+                var finished = await notifications.WaitForResourceAsync(resource.Name, e => e.Snapshot.State?.Text == KnownResourceStates.Finished, cts.Token);
+                Assert.Equal(0, finished.Snapshot.ExitCode);
+                continue;
+            }
+
+            var healthy = await notifications.WaitForResourceHealthyAsync(resource.Name, cts.Token);
+            Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, healthy.Snapshot.HealthStatus);
+        }
+    }
+
+    [Theory]
+    [InlineData(Resources.Api)]
+    [InlineData(Resources.Pipelines)]
+    [InlineData(Resources.Analytics)]
+    public async Task Each_service_answers_health_and_alive(string service)
+    {
+        using var client = stack.App.CreateHttpClient(service);
+        var health = await client.GetAsync(new Uri("/health", UriKind.Relative));
+        var alive = await client.GetAsync(new Uri("/alive", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_api_reaches_postgres_redis_and_duckdb_in_the_analytics_worker()
+    {
+        using var client = stack.CreateApiClient();
+        var first = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/system/info", UriKind.Relative));
+        var second = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/system/info", UriKind.Relative));
+
+        Assert.StartsWith("15.", first.GetProperty("postgres").GetProperty("version").GetString(), StringComparison.Ordinal);
+        Assert.Equal(MigrationCatalog.All[^1].Version, first.GetProperty("postgres").GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("duckdb", first.GetProperty("analytics").GetProperty("engine").GetString());
+        Assert.StartsWith("v1.5", first.GetProperty("analytics").GetProperty("version").GetString(), StringComparison.Ordinal);
+        // The counter lives in Redis, so the second call must see the first one's increment.
+        Assert.Equal(
+            first.GetProperty("redis").GetProperty("requests").GetInt64() + 1,
+            second.GetProperty("redis").GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_and_reference_are_served()
+    {
+        using var client = stack.CreateApiClient();
+        var doc = await client.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.True(doc.GetProperty("paths").TryGetProperty("/api/system/info", out _));
+        var ui = await client.GetAsync(new Uri("/docs", UriKind.Relative));
+        Assert.True(ui.IsSuccessStatusCode, $"/docs answered {(int)ui.StatusCode}");
+    }
+}
