@@ -31,6 +31,8 @@ internal sealed class CatalogDatabase : IAsyncDisposable
     /// <summary>Connections as the server's superuser (bypasses RLS).</summary>
     public NpgsqlDataSource Admin => _scratch.DataSource;
 
+    public string AdminConnectionString => _scratch.ConnectionString;
+
     public CatalogStore Store { get; }
 
     public RejectStore Rejects { get; }

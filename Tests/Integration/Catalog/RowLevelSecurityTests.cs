@@ -57,6 +57,28 @@ public sealed class RowLevelSecurityTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task A_superuser_login_that_adopts_the_app_role_is_held_to_the_policies()
+    {
+        await using var db = await CreateAsync(stack);
+        var a = await db.Store.EnsureWorkspaceAsync("tenant-a");
+        var b = await db.Store.EnsureWorkspaceAsync("tenant-b");
+        await SeedAsync(db, a);
+
+        var adopted = CatalogRole.Adopt(db.AdminConnectionString);
+        await using var source = NpgsqlDataSource.Create(adopted);
+        await using (var who = source.CreateCommand("SELECT current_user"))
+        {
+            Assert.Equal(CatalogRole.Name, await who.ExecuteScalarAsync());
+        }
+
+        var store = new CatalogStore(source, TimeProvider.System);
+        Assert.NotNull(await store.GetDatasetAsync(a, "secret"));
+        Assert.Null(await store.GetDatasetAsync(b, "secret"));
+        await using var all = source.CreateCommand("SELECT count(*) FROM datasets");
+        Assert.Equal(0L, await all.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Every_metadata_table_forces_row_level_security()
     {
         await using var db = await CreateAsync(stack);
