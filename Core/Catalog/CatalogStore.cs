@@ -452,15 +452,28 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
 
     // ---- commit ----------------------------------------------------------------------------
 
+    /// <inheritdoc cref="CommitAsync(Guid, CommitRequest, Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task}?, CancellationToken)"/>
+    public Task<CommitResult> CommitAsync(Guid workspaceId, CommitRequest request, CancellationToken ct = default) =>
+        CommitAsync(workspaceId, request, null, ct);
+
     /// <summary>
     /// Makes a run's files visible as the dataset's next snapshot, in one transaction with the
     /// run's stats and the pipeline's watermark. When another run commits to the dataset first,
     /// the commit is redone on top of the new current snapshot: append and replace commute, and
     /// a merge still applies while the files it rewrote are unchanged.
     /// </summary>
+    /// <param name="alsoInTransaction">
+    /// Extra work that must commit or roll back with the snapshot, e.g. deleting the ingest-buffer
+    /// rows the run consumed. It runs last, inside the transaction (workspace already set), and
+    /// again on every retry.
+    /// </param>
     /// <exception cref="RunStateException">The run is missing, not running, or belongs to another dataset.</exception>
     /// <exception cref="CommitConflictException">The retries ran out, or a merge's rewritten files were replaced meanwhile.</exception>
-    public async Task<CommitResult> CommitAsync(Guid workspaceId, CommitRequest request, CancellationToken ct = default)
+    public async Task<CommitResult> CommitAsync(
+        Guid workspaceId,
+        CommitRequest request,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alsoInTransaction,
+        CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Dataset);
@@ -475,7 +488,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
         {
             try
             {
-                return await TryCommitAsync(workspaceId, request, attempt, ct);
+                return await TryCommitAsync(workspaceId, request, attempt, alsoInTransaction, ct);
             }
             catch (Exception e) when (attempt < MaxCommitAttempts && IsLostRace(e))
             {
@@ -499,7 +512,12 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
         _ => false,
     };
 
-    private async Task<CommitResult> TryCommitAsync(Guid workspaceId, CommitRequest request, int attempt, CancellationToken ct)
+    private async Task<CommitResult> TryCommitAsync(
+        Guid workspaceId,
+        CommitRequest request,
+        int attempt,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task>? alsoInTransaction,
+        CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
@@ -672,6 +690,11 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
                 .With("run", request.RunId)
                 .With("now", now);
             await watermark.ExecuteNonQueryAsync(ct);
+        }
+
+        if (alsoInTransaction is not null)
+        {
+            await alsoInTransaction(tx.Connection, tx.Transaction, ct);
         }
 
         await tx.CommitAsync(ct);

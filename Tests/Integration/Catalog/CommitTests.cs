@@ -218,4 +218,100 @@ public sealed class CommitTests(StackFixture stack)
             db.Store.CommitAsync(ws, Request(bad.Id, "orders", WriteMode.Append, File("x/o/2.parquet", 1)) with { Watermark = "2026-02-01T00:00:00Z" }));
         Assert.Equal("2026-01-01T00:00:00Z", await db.Store.GetWatermarkAsync(ws, "load_orders"));
     }
+
+    [Fact]
+    public async Task Two_commits_of_the_same_run_at_once_succeed_exactly_once()
+    {
+        await using var db = await CreateAsync(stack);
+        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var run = await db.StartRunAsync(ws, "events");
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await db.Store.CommitAsync(ws, Request(run.Id, "events", WriteMode.Append, File($"x/events/{i}.parquet", 5)));
+                return true;
+            }
+            catch (RunStateException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(attempts, committed => committed);
+        var current = await db.Store.GetSnapshotAsync(ws, "events", null);
+        Assert.Equal(1, current!.Snapshot.Version);
+        Assert.Single(current.Files);
+    }
+
+    [Fact]
+    public async Task Cancel_racing_a_commit_leaves_either_a_committed_or_a_cancelled_run_never_both()
+    {
+        await using var db = await CreateAsync(stack);
+        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        for (var i = 0; i < 5; i++)
+        {
+            var run = await db.StartRunAsync(ws, "events");
+            var commit = Task.Run(async () =>
+            {
+                try
+                {
+                    await db.Store.CommitAsync(ws, Request(run.Id, "events", WriteMode.Append, File($"x/events/{i}.parquet", 1)));
+                    return true;
+                }
+                catch (RunStateException)
+                {
+                    return false;
+                }
+            });
+            var cancel = Task.Run(() => db.Store.CancelRunAsync(ws, run.Id));
+            await Task.WhenAll(commit, cancel);
+
+            Assert.NotEqual(await commit, await cancel);
+            var final = await db.Store.GetRunAsync(ws, run.Id);
+            Assert.Equal(await commit ? RunStatus.Succeeded : RunStatus.Cancelled, final!.Status);
+            var visible = (await db.Store.GetSnapshotAsync(ws, "events", null))?.Files.Any(f => f.RelativePath == $"x/events/{i}.parquet") ?? false;
+            Assert.Equal(await commit, visible);
+        }
+    }
+
+    [Fact]
+    public async Task Work_passed_to_the_commit_lands_with_the_snapshot_or_not_at_all()
+    {
+        await using var db = await CreateAsync(stack);
+        await using (var table = db.Admin.CreateCommand("""
+            CREATE TABLE consumed (id int PRIMARY KEY);
+            GRANT SELECT, INSERT ON consumed TO ductus_app;
+            """))
+        {
+            await table.ExecuteNonQueryAsync();
+        }
+
+        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        static async Task Consume(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction tx, int id, CancellationToken ct)
+        {
+            await using var insert = new Npgsql.NpgsqlCommand($"INSERT INTO consumed VALUES ({id})", connection, tx);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        var good = await db.StartRunAsync(ws, "ingest");
+        await db.Store.CommitAsync(ws, Request(good.Id, "ingest", WriteMode.Append, File("x/i/1.parquet", 1)), (c, t, ct) => Consume(c, t, 1, ct));
+
+        var cancelled = await db.StartRunAsync(ws, "ingest");
+        await db.Store.CancelRunAsync(ws, cancelled.Id);
+        await Assert.ThrowsAsync<RunStateException>(() =>
+            db.Store.CommitAsync(ws, Request(cancelled.Id, "ingest", WriteMode.Append, File("x/i/2.parquet", 1)), (c, t, ct) => Consume(c, t, 2, ct)));
+
+        // The hook fails: the snapshot must not appear either.
+        var failing = await db.StartRunAsync(ws, "ingest");
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            db.Store.CommitAsync(ws, Request(failing.Id, "ingest", WriteMode.Append, File("x/i/3.parquet", 1)), (c, t, ct) => Consume(c, t, 1, ct)));
+
+        await using var read = db.Admin.CreateCommand("SELECT array_agg(id ORDER BY id) FROM consumed");
+        var consumed = (int[])(await read.ExecuteScalarAsync())!;
+        Assert.Equal(1, Assert.Single(consumed));
+        Assert.Equal(1, (await db.Store.GetDatasetAsync(ws, "ingest"))!.CurrentVersion);
+        Assert.Equal(RunStatus.Running, (await db.Store.GetRunAsync(ws, failing.Id))!.Status);
+    }
 }
