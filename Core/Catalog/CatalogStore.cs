@@ -193,12 +193,12 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
-            DELETE FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @name;
-            DELETE FROM pipelines WHERE workspace_id = @ws AND name = @name;
+            WITH watermark AS (DELETE FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @name)
+            DELETE FROM pipelines WHERE workspace_id = @ws AND name = @name
             """)
             .With("ws", workspaceId)
             .With("name", name);
-        var deleted = await command.ExecuteNonQueryAsync(ct) > 0;
+        var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
         await tx.CommitAsync(ct);
         return deleted;
     }
@@ -607,7 +607,15 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
             .With("bytes", request.Files.Select(f => f.Bytes).ToArray())
             .With("stats", request.Files.Select(f => CatalogJson.Stats(f.Stats)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb))
         {
-            await files.ExecuteNonQueryAsync(ct);
+            try
+            {
+                await files.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "snapshot_files_pkey" })
+            {
+                // Appending a path the dataset already has would count its rows twice.
+                throw new ArgumentException($"Run {request.RunId} lists a file that dataset '{request.Dataset}' already contains: {e.Detail}", nameof(request), e);
+            }
         }
 
         long rowCount, bytes;

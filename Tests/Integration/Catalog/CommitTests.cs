@@ -314,4 +314,19 @@ public sealed class CommitTests(StackFixture stack)
         Assert.Equal(1, (await db.Store.GetDatasetAsync(ws, "ingest"))!.CurrentVersion);
         Assert.Equal(RunStatus.Running, (await db.Store.GetRunAsync(ws, failing.Id))!.Status);
     }
+
+    [Fact]
+    public async Task Appending_a_file_the_dataset_already_has_is_refused()
+    {
+        await using var db = await CreateAsync(stack);
+        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var first = await db.StartRunAsync(ws, "events");
+        await db.Store.CommitAsync(ws, Request(first.Id, "events", WriteMode.Append, File("x/events/same.parquet", 1)));
+
+        var second = await db.StartRunAsync(ws, "events");
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            db.Store.CommitAsync(ws, Request(second.Id, "events", WriteMode.Append, File("x/events/same.parquet", 1))));
+        Assert.Equal(1, (await db.Store.GetDatasetAsync(ws, "events"))!.RowCount);
+        Assert.Equal(RunStatus.Running, (await db.Store.GetRunAsync(ws, second.Id))!.Status);
+    }
 }
