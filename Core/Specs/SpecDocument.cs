@@ -33,6 +33,12 @@ internal static class SpecDocument
             errors.Add(new SpecError("(document)", $"line {ex.Start.Line}, column {ex.Start.Column}: {Innermost(ex).Message}"));
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException for some unterminated flow collections.
+            errors.Add(new SpecError("(document)", $"is not valid YAML (check brackets and quotes): {ex.Message}"));
+            return null;
+        }
 
         if (stream.Documents.Count == 0)
         {
