@@ -214,19 +214,27 @@ public sealed class RunEngine
                     // Broken lines go to the rejects tables instead of failing the read.
                     csvRejects = true;
                     args.Add($"store_rejects = true, rejects_table = '{RejectErrors}', rejects_scan = '{RejectScans}'");
-                    if (source.Delimiter is { } delimiter)
+                    // Listed columns are the whole schema, so the sniffer is skipped: a file with broken lines can
+                    // fool it into reading quotes as data, and then bad quoting would load instead of being rejected.
+                    var sniff = types is null;
+                    if (!sniff)
                     {
-                        args.Add($"delim = {Sql.Literal(delimiter)}");
+                        args.Add($"columns = {types}, auto_detect = false");
                     }
 
-                    if (source.Header is { } header)
+                    if (source.Delimiter is not null || !sniff)
                     {
-                        args.Add($"header = {(header ? "true" : "false")}");
+                        args.Add($"delim = {Sql.Literal(source.Delimiter ?? ",")}");
                     }
 
-                    if (types is not null)
+                    if (source.Quote is not null || !sniff)
                     {
-                        args.Add($"types = {types}");
+                        args.Add($"quote = {Sql.Literal(source.Quote ?? "\"")}");
+                    }
+
+                    if (source.Header is not null || !sniff)
+                    {
+                        args.Add($"header = {(source.Header ?? true ? "true" : "false")}");
                     }
 
                     return $"read_csv({string.Join(", ", args)})";

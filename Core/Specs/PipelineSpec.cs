@@ -46,13 +46,19 @@ public sealed record SourceSpec
     /// <summary>A path relative to a source root (globs allowed), or an http(s) URL.</summary>
     public string Path { get; init; } = string.Empty;
 
-    /// <summary>CSV field separator; DuckDB sniffs it when null.</summary>
+    /// <summary>CSV field separator; sniffed when null (<c>,</c> when columns are listed).</summary>
     public string? Delimiter { get; init; }
 
-    /// <summary>Whether the first CSV line holds column names; sniffed when null.</summary>
+    /// <summary>CSV quote character (empty for none); sniffed when null, <c>"</c> when <see cref="Columns"/> are listed.</summary>
+    public string? Quote { get; init; }
+
+    /// <summary>Whether the first CSV line holds column names; sniffed when null (true when columns are listed).</summary>
     public bool? Header { get; init; }
 
-    /// <summary>Explicit column types (spec type names), in file order for JSON sources.</summary>
+    /// <summary>
+    /// The source's complete schema in file order (spec type names). For CSV this also turns the
+    /// sniffer off: delimiter, quote and header then default to <c>,</c>, <c>"</c> and true.
+    /// </summary>
     public IReadOnlyList<SourceColumn> Columns { get; init; } = [];
 
     /// <summary><c>auto</c> (by extension), <c>none</c>, <c>gzip</c> or <c>zstd</c>; null means auto.</summary>

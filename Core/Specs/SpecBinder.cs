@@ -28,7 +28,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private SourceSpec Source(MapNode map)
     {
-        var f = Fields(map, "source", "kind", "path", "delimiter", "header", "columns", "compression");
+        var f = Fields(map, "source", "kind", "path", "delimiter", "quote", "header", "columns", "compression");
         var columns = new List<SourceColumn>();
         if (Map(f, "columns", "source.columns") is { } cols)
         {
@@ -46,6 +46,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Kind = Choice<SourceKind>(f, "kind", "source.kind"),
             Path = Text(f, "path", "source.path") ?? string.Empty,
             Delimiter = Text(f, "delimiter", "source.delimiter"),
+            Quote = Text(f, "quote", "source.quote"),
             Header = Bool(f, "header", "source.header"),
             Columns = columns,
             Compression = Text(f, "compression", "source.compression"),

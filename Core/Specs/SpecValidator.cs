@@ -100,6 +100,11 @@ public static partial class SpecValidator
             error("source.delimiter", source.Kind is SourceKind.Csv ? "must be exactly one character" : "applies to csv sources only");
         }
 
+        if (source.Quote is { } quote && (source.Kind is not SourceKind.Csv || quote.Length > 1))
+        {
+            error("source.quote", source.Kind is SourceKind.Csv ? "must be one character, or empty for no quoting" : "applies to csv sources only");
+        }
+
         if (source.Header is not null && source.Kind is not SourceKind.Csv)
         {
             error("source.header", "applies to csv sources only");

@@ -184,13 +184,16 @@ public sealed class RunEngineTests : IDisposable
         Assert.All(rejects, r => Assert.Equal(["parse"], r.Rules));
         Assert.All(rejects, r => Assert.Null(r.ValuesJson));
         Assert.Equal([4L, 5L, 6L, 7L], rejects.Select(r => r.Line ?? -1));
+        Assert.Equal("3,\"gam\"ma,30", rejects[0].RawText);
+        Assert.Contains("unterminated quote", rejects[0].Message, StringComparison.Ordinal);
         Assert.Equal("4,delta", rejects[1].RawText);
+        Assert.Equal("Expected Number of Columns: 3 Found: 2", rejects[1].Message);
         Assert.Equal("6,zeta,notanumber", rejects[3].RawText);
         Assert.All(rejects, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
 
         var path = Path.Combine(scratch.Lake, Assert.Single(output.Files).RelativePath);
         var names = await EngineScratch.QueryAsync($"SELECT name FROM read_parquet('{path}') ORDER BY id", r => r.GetString(0));
-        Assert.Equal(["alpha", "beta", "eta"], names);
+        Assert.Equal(["alpha", "beta, the second", "eta"], names);
     }
 
     [Fact]
