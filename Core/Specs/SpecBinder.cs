@@ -9,9 +9,21 @@ namespace Ductus.Core.Specs;
 /// </summary>
 internal sealed class SpecBinder(List<SpecError> errors)
 {
+    /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
+    internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout"],
+        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression"],
+        ["contract"] = ["policy", "max_reject_ratio", "columns", "rules", "min_rows", "max_rows", "unique_key"],
+        ["column"] = ["type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description"],
+        ["rule"] = ["name", "sql", "description"],
+        ["target"] = ["dataset", "mode", "key"],
+        ["retries"] = ["max", "backoff"],
+    };
+
     public PipelineSpec Pipeline(MapNode map)
     {
-        var f = Fields(map, "", "name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout");
+        var f = Fields(map, "", Keys["pipeline"]);
         return new PipelineSpec
         {
             Name = Text(f, "name", "name") ?? string.Empty,
@@ -28,7 +40,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private SourceSpec Source(MapNode map)
     {
-        var f = Fields(map, "source", "kind", "path", "delimiter", "quote", "header", "columns", "compression");
+        var f = Fields(map, "source", Keys["source"]);
         var columns = new List<SourceColumn>();
         if (Map(f, "columns", "source.columns") is { } cols)
         {
@@ -55,7 +67,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private ContractSpec Contract(MapNode map)
     {
-        var f = Fields(map, "contract", "policy", "max_reject_ratio", "columns", "rules", "min_rows", "max_rows", "unique_key");
+        var f = Fields(map, "contract", Keys["contract"]);
         var columns = new List<ColumnContract>();
         if (Map(f, "columns", "contract.columns") is { } cols)
         {
@@ -89,7 +101,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
                     continue;
                 }
 
-                var rf = Fields(ruleMap, path, "name", "sql", "description");
+                var rf = Fields(ruleMap, path, Keys["rule"]);
                 rules.Add(new RowRule(Text(rf, "name", $"{path}.name") ?? string.Empty, Text(rf, "sql", $"{path}.sql") ?? string.Empty, Text(rf, "description", $"{path}.description")));
             }
         }
@@ -108,7 +120,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private ColumnContract Column(string name, MapNode map, string path)
     {
-        var f = Fields(map, path, "type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description");
+        var f = Fields(map, path, Keys["column"]);
         var maxLength = Integer(f, "max_length", $"{path}.max_length");
         return new ColumnContract
         {
@@ -127,7 +139,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private TargetSpec Target(MapNode map)
     {
-        var f = Fields(map, "target", "dataset", "mode", "key");
+        var f = Fields(map, "target", Keys["target"]);
         return new TargetSpec
         {
             Dataset = Text(f, "dataset", "target.dataset") ?? string.Empty,
@@ -138,12 +150,12 @@ internal sealed class SpecBinder(List<SpecError> errors)
 
     private RetrySpec Retries(MapNode map)
     {
-        var f = Fields(map, "retries", "max", "backoff");
+        var f = Fields(map, "retries", Keys["retries"]);
         var max = Integer(f, "max", "retries.max") ?? 0;
         return new RetrySpec(max is > 1000 or < 0 ? -1 : (int)max, Duration(f, "backoff", "retries.backoff") ?? TimeSpan.Zero);
     }
 
-    private Dictionary<string, (SpecNode Node, string Path)> Fields(MapNode map, string path, params string[] known)
+    private Dictionary<string, (SpecNode Node, string Path)> Fields(MapNode map, string path, string[] known)
     {
         var result = new Dictionary<string, (SpecNode, string)>(StringComparer.Ordinal);
         foreach (var (key, node) in map.Entries)
