@@ -93,7 +93,9 @@ internal static class ContractSql
         {
             var key = string.Join(", ", contract.UniqueKey.Select(Sql.Ident));
             var shownKey = string.Join(" || ', ' || ", contract.UniqueKey.Select(k => Shown(Sql.Ident(k), columns.FirstOrDefault(c => c.Name == k)?.Type ?? "VARCHAR")));
-            rules.Add(new CompiledRule("unique_key", $"count(*) OVER (PARTITION BY {key}) > 1", $"{Sql.Literal($"key ({string.Join(", ", contract.UniqueKey)}) = (")} || {shownKey} || ') is not unique'"));
+            // Like SQL UNIQUE, a key with a null in it is never a duplicate.
+            var complete = string.Join(" AND ", contract.UniqueKey.Select(k => $"{Sql.Ident(k)} IS NOT NULL"));
+            rules.Add(new CompiledRule("unique_key", $"{complete} AND count(*) OVER (PARTITION BY {key}) > 1", $"{Sql.Literal($"key ({string.Join(", ", contract.UniqueKey)}) = (")} || {shownKey} || ') is not unique'"));
         }
 
         return rules;

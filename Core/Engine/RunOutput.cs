@@ -59,7 +59,10 @@ public sealed class RunOutput : IAsyncDisposable
     internal void AddDuration(string step, TimeSpan duration) =>
         stepDurations[step] = stepDurations.GetValueOrDefault(step) + duration;
 
-    /// <summary>Rejected rows: parser rejects first (by file and line), then contract rejects in source order.</summary>
+    /// <summary>
+    /// Rejected rows: parser rejects first (by file and line), then contract rejects, in source
+    /// order unless a unique rule made DuckDB regroup the rows.
+    /// </summary>
     public async IAsyncEnumerable<RejectedRow> ReadRejectsAsync([EnumeratorCancellation] CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(disposed, this);

@@ -296,6 +296,53 @@ public sealed class RunEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Gzipped_csv_with_type_length_and_unique_key_rules()
+    {
+        await using (var file = File.Create(Path.Combine(scratch.Root, "items.csv.gz")))
+        await using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        await using (var writer = new StreamWriter(gzip))
+        {
+            await writer.WriteAsync("code,qty\nA,1\nB,x\nA,3\nCC,4\nD,5\n,6\n,7\n");
+        }
+
+        var spec = EngineScratch.Parse("""
+            name: items
+            source: { kind: csv, path: "items.csv.gz" }
+            contract:
+              columns:
+                code: { max_length: 1 }
+                qty: { type: integer }
+              unique_key: [code]
+            target: { dataset: items }
+            """);
+        await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
+
+        Assert.False(output.Failed, output.FailureReason);
+        Assert.Equal(7, output.RowsRead);
+        Assert.Equal(3, output.RowsLoaded);
+        var messages = (await ReadAllAsync(output)).Select(r => $"{string.Join(",", r.Rules)}: {r.Message}");
+        Assert.Equal(
+            [
+                "code.max_length: code 'CC' is longer than 1 characters",
+                "qty.type: qty 'x' is not a valid integer",
+                "unique_key: key (code) = ('A') is not unique",
+                "unique_key: key (code) = ('A') is not unique",
+            ],
+            messages.Order(StringComparer.Ordinal));
+        Assert.Equal("BIGINT", Assert.Single(output.Columns, c => c.Name == "qty").Type);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_throws_and_writes_nothing()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scratch.Engine.ExecuteAsync(EngineScratch.Parse(FlightsCsvSpec), scratch.Context(), cancelled.Token));
+        Assert.Empty(Directory.GetFiles(scratch.Lake, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Transform_errors_fail_the_transform_step()
     {
         var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("FROM source", "FROM source WHERE no_such_column > 1", StringComparison.Ordinal));
