@@ -76,6 +76,24 @@ public sealed class SpecParserTests
     }
 
     [Fact]
+    public void A_spec_written_as_json_reads_back_to_the_same_spec()
+    {
+        var yaml = SpecParser.ParseYaml(ExampleYaml.Replace("  mode: append", "  mode: merge\n  key: [departed_at, origin]", StringComparison.Ordinal)
+            + "\n").Spec!;
+
+        var json = SpecWriter.ToJson(yaml);
+        var back = SpecParser.ParseJson(json);
+
+        Assert.Empty(back.Errors);
+        Assert.Contains("\"max_reject_ratio\": 0.05", json, StringComparison.Ordinal);
+        Assert.Contains("\"min\": -1440", json, StringComparison.Ordinal);
+        Assert.Contains("\"timeout\": \"30m\"", json, StringComparison.Ordinal);
+        Assert.Equal(SpecWriter.ToJson(back.Spec!), json);
+        Assert.Equal(["departed_at", "origin"], back.Spec!.Target.Key);
+        Assert.Equal(yaml.Contract!.Columns, back.Spec.Contract!.Columns);
+    }
+
+    [Fact]
     public void Yaml_type_errors_become_path_errors_not_exceptions()
     {
         var result = SpecParser.ParseYaml("""
