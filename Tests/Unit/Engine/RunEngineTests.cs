@@ -275,6 +275,40 @@ public sealed class RunEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_over_its_timeout_fails_with_the_step_it_was_in()
+    {
+        var port = FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var release = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            var request = await listener.GetContextAsync();
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), release.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The test is over; the client has gone.
+            }
+
+            request.Response.Abort();
+        });
+
+        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: http://127.0.0.1:{port}/slow.csv", StringComparison.Ordinal) + "\ntimeout: 300ms\n");
+        await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
+        await release.CancelAsync();
+        await serving;
+
+        Assert.True(output.Failed);
+        Assert.Equal("extract", output.FailedStep);
+        Assert.Equal("timed out after 300ms", output.FailureReason);
+        Assert.Empty(output.Files);
+    }
+
+    [Fact]
     public async Task Ndjson_source_with_accepted_values_and_unique()
     {
         var spec = EngineScratch.Parse("""
