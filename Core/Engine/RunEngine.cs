@@ -176,7 +176,23 @@ public sealed class RunEngine
                 SET TimeZone = 'UTC';
                 SET enable_progress_bar = false;
                 """);
+
+            // The transform and row rules are user SQL: they may read the source roots and nothing
+            // else, and write nowhere but this run's scratch folder and the dataset's lake folder.
+            Directory.CreateDirectory(DatasetFolder);
+            var directories = engine.roots.Roots.Append(scratch).Append(DatasetFolder).Select(d => d.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
+            var files = context.ReplayNdjsonPath is { } replay ? [Path.GetFullPath(replay)] : Array.Empty<string>();
+            await ExecAsync($"""
+                SET allowed_directories = {Sql.List(directories)};
+                SET allowed_paths = {(files.Length == 0 ? "[]" : Sql.List(files))};
+                SET enable_external_access = false;
+                SET autoinstall_known_extensions = false;
+                SET autoload_known_extensions = false;
+                SET lock_configuration = true;
+                """);
         }
+
+        private string DatasetFolder => Path.Combine(context.LakeRoot, context.Workspace, spec.Target.Dataset);
 
         private async Task ExtractAsync()
         {
@@ -295,6 +311,12 @@ public sealed class RunEngine
         private async Task TransformAsync()
         {
             var transform = context.ReplayNdjsonPath is null && spec.Transform is { } sql ? sql.Trim().TrimEnd(';').Trim() : "SELECT * FROM source";
+            if (await SingleSelectProblemAsync(transform) is { } problem)
+            {
+                output.Fail(RunSteps.Transform, problem);
+                return;
+            }
+
             await ExecAsync($"CREATE VIEW transformed AS\n{transform}");
             var described = await DescribeAsync("SELECT * FROM transformed");
             var contract = spec.Contract;
@@ -436,8 +458,7 @@ public sealed class RunEngine
             }
 
             var dataset = spec.Target.Dataset;
-            var folder = Path.Combine(context.LakeRoot, context.Workspace, dataset);
-            Directory.CreateDirectory(folder);
+            var folder = DatasetFolder;
             var fileName = $"{context.RunId}-0.parquet";
             var path = Path.Combine(folder, fileName);
             written.Add(path);
@@ -474,6 +495,28 @@ public sealed class RunEngine
             }
 
             return stats;
+        }
+
+        /// <summary>
+        /// Why the transform is not exactly one SELECT, using DuckDB's own parser; null when it is.
+        /// A second statement would otherwise run as part of CREATE VIEW.
+        /// </summary>
+        private async Task<string?> SingleSelectProblemAsync(string transform)
+        {
+            await using var command = Command("SELECT CAST(json_serialize_sql(CAST($1 AS VARCHAR)) AS VARCHAR)");
+            command.Parameters.Add(new DuckDBParameter(transform));
+            var json = (string?)await command.ExecuteScalarAsync(ct) ?? "{}";
+            using var parsed = System.Text.Json.JsonDocument.Parse(json);
+            var root = parsed.RootElement;
+            if (root.TryGetProperty("error", out var error) && error.ValueKind == System.Text.Json.JsonValueKind.True)
+            {
+                var message = root.TryGetProperty("error_message", out var m) ? m.GetString() : null;
+                return $"transform must be a single SELECT statement: {message}";
+            }
+
+            return root.TryGetProperty("statements", out var statements) && statements.GetArrayLength() == 1
+                ? null
+                : "transform must be a single SELECT statement";
         }
 
         private async Task<bool> TableExistsAsync(string name) =>

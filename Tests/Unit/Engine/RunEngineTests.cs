@@ -376,6 +376,20 @@ public sealed class RunEngineTests : IDisposable
         Assert.Empty(Directory.GetFiles(scratch.Lake, "*", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData("SELECT * FROM read_csv('/etc/passwd')", "Permission Error")]
+    [InlineData("SELECT * FROM source; COPY (SELECT 1) TO '/tmp/ductus-escape.csv'", "single SELECT")]
+    public async Task A_transform_cannot_reach_files_outside_the_roots(string transform, string expected)
+    {
+        var spec = EngineScratch.Parse(FlightsCsvSpec) with { Transform = transform };
+        await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
+
+        Assert.True(output.Failed);
+        Assert.Equal("transform", output.FailedStep);
+        Assert.Contains(expected, output.FailureReason, StringComparison.Ordinal);
+        Assert.False(File.Exists("/tmp/ductus-escape.csv"));
+    }
+
     [Fact]
     public async Task Transform_errors_fail_the_transform_step()
     {
