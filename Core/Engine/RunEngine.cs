@@ -115,7 +115,10 @@ public sealed class RunEngine
 
         public async Task ExecuteAsync()
         {
-            var errors = SpecValidator.Validate(spec, engine.roots);
+            // A replay does not read the spec's source, which may be long gone by the time rejects are fixed.
+            var errors = SpecValidator.Validate(spec, engine.roots)
+                .Where(e => context.ReplayNdjsonPath is null || !e.Path.StartsWith("source.", StringComparison.Ordinal))
+                .ToList();
             if (errors.Count > 0)
             {
                 output.Fail(RunSteps.Validate, string.Join("; ", errors));

@@ -210,6 +210,7 @@ public sealed class RunEngineTests : IDisposable
         var replay = Path.Combine(scratch.Folder, "replay.ndjson");
         await File.WriteAllLinesAsync(replay, first.Select(r => r.ValuesJson!.Replace("\"delay\":3000", "\"delay\":30", StringComparison.Ordinal)));
 
+        File.Delete(Path.Combine(scratch.Root, "flights.csv"));
         var replayRun = Guid.NewGuid();
         await using var again = await scratch.Engine.ExecuteAsync(spec, scratch.Context(replayRun, replay), CancellationToken.None);
 
@@ -388,6 +389,17 @@ public sealed class RunEngineTests : IDisposable
         Assert.Equal("transform", output.FailedStep);
         Assert.Contains(expected, output.FailureReason, StringComparison.Ordinal);
         Assert.False(File.Exists("/tmp/ductus-escape.csv"));
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_fails_in_the_validate_step_with_every_error()
+    {
+        var spec = EngineScratch.Parse(FlightsCsvSpec) with { Target = new() { Dataset = "Bad Name" }, Source = new() { Kind = Ductus.Core.Specs.SourceKind.Csv, Path = "../x.csv" } };
+        await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
+
+        Assert.True(output.Failed);
+        Assert.Equal("validate", output.FailedStep);
+        Assert.Equal("source.path: '..' is not allowed: paths must stay under the source roots; target.dataset: 'Bad Name' must be 1-63 characters of a-z, 0-9 and '_', starting with a letter", output.FailureReason);
     }
 
     [Fact]
