@@ -1,6 +1,19 @@
 using Ductus.Core;
 using Ductus.Core.Migrations;
+using Ductus.Pipelines;
 using Quartz;
+
+if (PipelinesCli.Handles(args))
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        // First Ctrl+C cancels the run cleanly (nothing is committed); the run is recorded as cancelled.
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    return await PipelinesCli.RunAsync(args, Console.Out, Console.Error, cancel.Token);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -30,3 +43,4 @@ builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete
 var app = builder.Build();
 app.MapDefaultEndpoints();
 await app.RunAsync();
+return 0;

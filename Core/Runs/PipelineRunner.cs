@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text;
+using Ductus.Core.Catalog;
+using Ductus.Core.Engine;
+using Ductus.Core.Specs;
+using Ductus.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Ductus.Core.Runs;
+
+/// <summary>What to run, where, and why.</summary>
+/// <param name="WorkspaceName">Names the workspace's lake folder.</param>
+/// <param name="ReplayOf">For a replay: the run whose rejected rows are re-submitted.</param>
+/// <param name="RunId">An already queued run to execute (API- or schedule-created); null creates one.</param>
+public sealed record RunRequest(
+    Guid WorkspaceId,
+    string WorkspaceName,
+    PipelineSpec Spec,
+    RunTrigger Trigger,
+    Guid? ReplayOf = null,
+    Guid? RunId = null);
+
+/// <summary>
+/// One pipeline run end to end: run record → engine (extract, transform, contract, load) →
+/// rejects into the reject store → one catalog commit (or a recorded failure). Whatever
+/// happens, the run ends in a final state with the step and the reason.
+/// </summary>
+public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, RunEngine engine, string lakeRoot, ILogger<PipelineRunner> logger)
+{
+    public const string CommitStep = "commit";
+
+    public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var spec = request.Spec;
+        var ws = request.WorkspaceId;
+        // Recorded even when already cancelled, so every request leaves a run with a final state.
+        var run = request.RunId is { } existing
+            ? await catalog.GetRunAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
+            : await catalog.CreateRunAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
+        run = await catalog.MarkRunningAsync(ws, run.Id, Environment.MachineName, CancellationToken.None);
+
+        using var activity = DuctusTelemetry.ActivitySource.StartActivity("pipeline.run");
+        activity?.SetTag("ductus.pipeline", spec.Name);
+        activity?.SetTag("ductus.dataset", spec.Target.Dataset);
+        activity?.SetTag("ductus.run_id", run.Id.ToString());
+        var tags = new TagList { { "pipeline", spec.Name }, { "dataset", spec.Target.Dataset } };
+        var clock = Stopwatch.StartNew();
+        var progress = new StepTracker();
+        string? replayFile = null;
+
+        try
+        {
+            if (request.ReplayOf is { } original)
+            {
+                replayFile = await WriteReplaySourceAsync(ws, original, ct);
+            }
+
+            await using var output = await engine.ExecuteAsync(spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
+            var durations = output.StepDurations.ToDictionary(d => d.Key, d => d.Value);
+            var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, durations);
+            DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
+            DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
+            activity?.SetTag("ductus.rows.read", output.RowsRead);
+            activity?.SetTag("ductus.rows.rejected", output.RowsRejected);
+
+            if (output.RowsRejected > 0)
+            {
+                // Stored even when the run fails: the rejects are how the author finds out why.
+                await rejects.AppendAsync(ws, run.Id, spec.Name, spec.Target.Dataset, output.ReadRejectsAsync(ct), ct);
+            }
+
+            if (output.Failed)
+            {
+                await catalog.FailRunAsync(ws, run.Id, output.FailedStep!, output.FailureReason ?? "failed", stats, CancellationToken.None);
+                DuctusTelemetry.RunsFailed.Add(1, tags);
+                activity?.SetStatus(ActivityStatusCode.Error, output.FailureReason);
+                logger.LogWarning("Run {RunId} of {Pipeline} failed in {Step}: {Reason}", run.Id, spec.Name, output.FailedStep, output.FailureReason);
+            }
+            else
+            {
+                var commit = await catalog.CommitAsync(ws, new CommitRequest(
+                    run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats with { StepDurations = durations })
+                {
+                    ExpectedSchedule = spec.Schedule,
+                }, ct);
+                DuctusTelemetry.RowsLoaded.Add(output.RowsLoaded, tags);
+                activity?.SetTag("ductus.rows.loaded", output.RowsLoaded);
+                activity?.SetTag("ductus.snapshot_version", commit.Version);
+                logger.LogInformation(
+                    "Run {RunId} of {Pipeline} committed {Dataset} v{Version}: {Loaded} rows loaded, {Rejected} rejected",
+                    run.Id, spec.Name, spec.Target.Dataset, commit.Version, output.RowsLoaded, output.RowsRejected);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await catalog.CancelRunAsync(ws, run.Id, CancellationToken.None);
+            logger.LogInformation("Run {RunId} of {Pipeline} was cancelled in {Step}", run.Id, spec.Name, progress.Step);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
+            await catalog.FailRunAsync(ws, run.Id, step, e.Message, RunStats.Empty, CancellationToken.None);
+            DuctusTelemetry.RunsFailed.Add(1, tags);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            logger.LogError(e, "Run {RunId} of {Pipeline} failed in {Step}", run.Id, spec.Name, step);
+        }
+        finally
+        {
+            DuctusTelemetry.RunDuration.Record(clock.Elapsed.TotalSeconds, tags);
+            if (replayFile is not null)
+            {
+                File.Delete(replayFile);
+            }
+        }
+
+        return await catalog.GetRunAsync(ws, run.Id, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
+    }
+
+    /// <summary>The rejected rows' original values as NDJSON: the engine's replay source.</summary>
+    private async Task<string> WriteReplaySourceAsync(Guid ws, Guid originalRun, CancellationToken ct)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ductus-replay-{originalRun:N}-{Guid.NewGuid():N}.ndjson");
+        var count = 0;
+        await using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
+        {
+            await foreach (var reject in rejects.ReadAllAsync(ws, originalRun, ct))
+            {
+                // Lines the parser could not read have no values to replay; they need a fixed source.
+                if (reject.ValuesJson is not null)
+                {
+                    await writer.WriteLineAsync(reject.ValuesJson);
+                    count++;
+                }
+            }
+        }
+
+        if (count == 0)
+        {
+            File.Delete(path);
+            throw new InvalidOperationException($"Run {originalRun} has no rejected rows with values to replay.");
+        }
+
+        return path;
+    }
+
+    /// <summary>Records the step the engine is in, synchronously (Progress&lt;T&gt; would post it later).</summary>
+    private sealed class StepTracker : IProgress<RunProgress>
+    {
+        public string Step { get; private set; } = RunSteps.Extract;
+
+        public void Report(RunProgress value) => Step = value.Step;
+    }
+}

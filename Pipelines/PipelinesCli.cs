@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json;
+using Ductus.Core;
+using Ductus.Core.Catalog;
+using Ductus.Core.Engine;
+using Ductus.Core.Net;
+using Ductus.Core.Runs;
+using Ductus.Core.Specs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Ductus.Pipelines;
+
+/// <summary>
+/// <c>dotnet run --project Pipelines -- validate|run &lt;spec.yaml&gt;</c>: the same engine and
+/// catalog as the service, for authors and for CI of their own pipelines. <c>run</c> commits to
+/// the running stack, found through <c>.ductus/stack.json</c> (written by the AppHost) or
+/// <c>ConnectionStrings__ductus</c> + <c>Ductus__Lake__Root</c>.
+/// </summary>
+internal static class PipelinesCli
+{
+    public static bool Handles(string[] args) => args.Length > 0 && args[0] is "validate" or "run" or "help" or "--help";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken ct)
+    {
+        if (args.Length < 2 || args[0] is "help" or "--help")
+        {
+            await output.WriteLineAsync("usage: Pipelines validate <spec.yaml|json> [--source-root DIR]\n       Pipelines run <spec.yaml|json> [--workspace NAME] [--source-root DIR] [--stack FILE]");
+            return args.Length < 2 && args[0] is not ("help" or "--help") ? 2 : 0;
+        }
+
+        var options = Options(args[2..]);
+        var roots = new SourceRoots(options.TryGetValue("source-root", out var root) ? Path.GetFullPath(root) : SourceRoots.RepositoryDataFolder(Directory.GetCurrentDirectory()));
+        var (spec, specErrors) = await LoadAsync(args[1], roots, ct);
+        if (spec is null)
+        {
+            await errors.WriteLineAsync($"{args[1]}: {specErrors.Count} error(s)");
+            foreach (var error in specErrors)
+            {
+                await errors.WriteLineAsync($"  {error}");
+            }
+
+            return 1;
+        }
+
+        if (args[0] == "validate")
+        {
+            await output.WriteLineAsync($"{args[1]}: valid ({spec.Name} → {spec.Target.Dataset}, {spec.Target.Mode.ToString().ToLowerInvariant()})");
+            return 0;
+        }
+
+        var stack = Stack.Find(options.GetValueOrDefault("stack"));
+        if (stack is null)
+        {
+            await errors.WriteLineAsync("No running stack found: start it with `dotnet run --project AppHost` (it writes .ductus/stack.json), or set ConnectionStrings__ductus and Ductus__Lake__Root.");
+            return 2;
+        }
+
+        await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.Database));
+        var catalog = new CatalogStore(db, TimeProvider.System);
+        var workspaceName = options.GetValueOrDefault("workspace", "default");
+        Guid workspace;
+        try
+        {
+            workspace = await catalog.FindWorkspaceAsync(workspaceName, ct)
+                ?? throw new InvalidOperationException($"There is no workspace '{workspaceName}'.");
+        }
+        catch (NpgsqlException e)
+        {
+            await errors.WriteLineAsync($"Cannot reach the stack's database ({e.Message}); is `dotnet run --project AppHost` running?");
+            return 2;
+        }
+
+        using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
+        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
+        var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
+        await output.WriteLineAsync(Summary(run));
+        return run.Status == RunStatus.Succeeded ? 0 : 1;
+    }
+
+    internal static string Summary(RunRecord run)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var ratio = run.RowsRead == 0 ? 0 : (double)run.RowsRejected / run.RowsRead;
+        var lines = new List<string>
+        {
+            $"run {run.Id} {run.Pipeline} → {run.Dataset}: {run.Status.ToString().ToLowerInvariant()}"
+                + (run.SnapshotVersion is { } v ? $" (snapshot v{v})" : string.Empty),
+            string.Create(c, $"  rows read {run.RowsRead:N0}, loaded {run.RowsLoaded:N0}, rejected {run.RowsRejected:N0} ({ratio:P2}), {run.Bytes:N0} bytes written"),
+        };
+        if (run.StepDurations.Count > 0)
+        {
+            string[] order = [RunSteps.Extract, RunSteps.Transform, RunSteps.Contract, RunSteps.Load];
+            lines.Add("  " + string.Join(", ", run.StepDurations
+                .OrderBy(d => Array.IndexOf(order, d.Key) is var i && i < 0 ? int.MaxValue : i)
+                .Select(d => string.Create(c, $"{d.Key} {d.Value.TotalSeconds:0.00}s"))));
+        }
+
+        if (run.Error is not null)
+        {
+            lines.Add($"  error in {run.ErrorStep}: {run.Error}");
+        }
+
+        if (run.RowsRejected > 0)
+        {
+            lines.Add($"  rejected rows: GET /api/runs/{run.Id}/rejects");
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static async Task<(PipelineSpec? Spec, IReadOnlyList<SpecError> Errors)> LoadAsync(string path, SourceRoots roots, CancellationToken ct)
+    {
+        // `dotnet run --project Pipelines` runs in the project folder; a path the user typed at
+        // the repository root is found there.
+        var repositoryRoot = Path.GetDirectoryName(SourceRoots.RepositoryDataFolder(Directory.GetCurrentDirectory()))!;
+        if (!File.Exists(path) && !Path.IsPathRooted(path) && File.Exists(Path.Combine(repositoryRoot, path)))
+        {
+            path = Path.Combine(repositoryRoot, path);
+        }
+
+        if (!File.Exists(path))
+        {
+            return (null, [new SpecError("file", $"{path} does not exist")]);
+        }
+
+        var text = await File.ReadAllTextAsync(path, ct);
+        var parsed = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? SpecParser.ParseJson(text) : SpecParser.ParseYaml(text);
+        if (parsed.Spec is null || parsed.Errors.Count > 0)
+        {
+            return (null, parsed.Errors);
+        }
+
+        var errors = SpecValidator.Validate(parsed.Spec, roots);
+        return errors.Count > 0 ? (null, errors) : (parsed.Spec, []);
+    }
+
+    private static Dictionary<string, string> Options(string[] args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            }
+
+            options[args[i][2..]] = args[i + 1];
+        }
+
+        return options;
+    }
+
+    /// <summary>Where the running stack's database and lake are.</summary>
+    private sealed record Stack(string Database, string LakeRoot)
+    {
+        public static Stack? Find(string? file)
+        {
+            var database = Environment.GetEnvironmentVariable("ConnectionStrings__ductus");
+            var lake = Environment.GetEnvironmentVariable("Ductus__Lake__Root");
+            if (!string.IsNullOrEmpty(database) && !string.IsNullOrEmpty(lake))
+            {
+                return new Stack(database, lake);
+            }
+
+            file ??= Path.Combine(Path.GetDirectoryName(SourceRoots.RepositoryDataFolder(Directory.GetCurrentDirectory()))!, ".ductus", "stack.json");
+            if (!File.Exists(file))
+            {
+                return null;
+            }
+
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var cs = json.RootElement.GetProperty("connectionStrings").GetProperty(Resources.Database).GetString();
+            var lakeRoot = json.RootElement.GetProperty("lakeRoot").GetString();
+            return cs is null || lakeRoot is null ? null : new Stack(cs, lakeRoot);
+        }
+    }
+}

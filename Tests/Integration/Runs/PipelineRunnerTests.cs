@@ -1,0 +1,162 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Migrations;
+using Ductus.Core.Runs;
+using Ductus.Pipelines;
+using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Unit.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Ductus.Tests.Integration.Runs;
+
+/// <summary>Whole runs: engine + reject store + catalog commit on the stack's real PostgreSQL.</summary>
+[Collection(StackDefinition.Name)]
+public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, IDisposable
+{
+    private const string Spec = """
+        name: flights
+        description: test flights
+        source:
+          kind: csv
+          path: flights.csv
+        transform: |
+          SELECT date AS departed_at, delay, distance, origin, destination FROM source
+        contract:
+          policy: {POLICY}
+          columns:
+            departed_at: { type: timestamp, required: true }
+            delay:       { type: integer, min: -1440, max: 2880 }
+            distance:    { type: integer, min: 1, description: miles }
+            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+          rules:
+            - name: different_airports
+              sql: origin <> destination
+        target:
+          dataset: flights
+          mode: append
+        """;
+
+    private readonly EngineScratch _scratch = new();
+    private ScratchDatabase _db = null!;
+    private NpgsqlDataSource _app = null!;
+    private CatalogStore _catalog = null!;
+    private RejectStore _rejects = null!;
+    private Guid _ws;
+
+    public async Task InitializeAsync()
+    {
+        _db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(_db.DataSource).UpAsync();
+        // The services' view of the database: the app role, held to row-level security.
+        _app = NpgsqlDataSource.Create(CatalogRole.Adopt(_db.ConnectionString));
+        _catalog = new CatalogStore(_app, TimeProvider.System);
+        _rejects = new RejectStore(_app);
+        _ws = await _catalog.EnsureWorkspaceAsync("ws1");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    private PipelineRunner Runner() => new(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance);
+
+    private static Core.Specs.PipelineSpec Parse(string policy) => EngineScratch.Parse(Spec.Replace("{POLICY}", policy, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Rejected_rows_keep_the_rule_they_broke_and_good_rows_are_committed()
+    {
+        var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal((8L, 4L, 4L), (run.RowsRead, run.RowsLoaded, run.RowsRejected));
+        Assert.Equal(1, run.SnapshotVersion);
+
+        var snapshot = await _catalog.GetSnapshotAsync(_ws, "flights", null);
+        Assert.NotNull(snapshot);
+        Assert.Equal(4, snapshot.Snapshot.RowCount);
+        var file = Assert.Single(snapshot.Files);
+        Assert.True(File.Exists(Path.Combine(_scratch.Lake, file.RelativePath)));
+        Assert.Equal(4, await EngineScratch.QueryAsync($"SELECT count(*) FROM read_parquet('{Path.Combine(_scratch.Lake, file.RelativePath)}')", r => r.GetInt64(0)).ContinueWith(t => t.Result[0]));
+
+        var dataset = await _catalog.GetDatasetAsync(_ws, "flights");
+        Assert.Equal("miles", dataset!.Columns.Single(c => c.Name == "distance").Description);
+
+        var stored = await _rejects.ListAsync(_ws, run.Id, null, 100);
+        Assert.Equal(4, stored.Items.Count);
+        var both = Assert.Single(stored.Items, r => r.Rules.Contains("different_airports"));
+        Assert.Equal(["distance.min", "different_airports"], both.Rules);
+        Assert.Contains("distance 0 is below min 1", both.Message, StringComparison.Ordinal);
+        Assert.Contains("\"origin\": \"JFK\"", both.ValuesJson!.Replace("\":\"", "\": \"", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failing_run_leaves_nothing_visible_but_keeps_its_rejects()
+    {
+        var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("fail"), RunTrigger.Manual), CancellationToken.None);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("contract", run.ErrorStep);
+        Assert.Null(run.SnapshotVersion);
+        Assert.Null(await _catalog.GetSnapshotAsync(_ws, "flights", null));
+        Assert.Empty(Directory.EnumerateFiles(_scratch.Lake, "*.parquet", SearchOption.AllDirectories));
+        Assert.Equal(4, await _rejects.CountAsync(_ws, run.Id));
+    }
+
+    [Fact]
+    public async Task Replay_resubmits_rejected_rows_through_the_current_spec_as_a_new_run()
+    {
+        var first = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
+
+        // The fix: the author decides lowercase codes and long delays are fine after all.
+        var fixedSpec = Parse("quarantine") with
+        {
+            Contract = Parse("quarantine").Contract! with
+            {
+                Columns = [.. Parse("quarantine").Contract!.Columns.Select(c => c.Name switch
+                {
+                    "origin" => c with { Pattern = "^[A-Za-z]{3}$" },
+                    "delay" => c with { Max = "5000" },
+                    _ => c,
+                })],
+            },
+        };
+        var replay = await Runner().RunAsync(new RunRequest(_ws, "ws1", fixedSpec, RunTrigger.Replay, ReplayOf: first.Id), CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, replay.Status);
+        Assert.Equal(first.Id, replay.ReplayOf);
+        Assert.Equal(RunTrigger.Replay, replay.Trigger);
+        Assert.Equal(4, replay.RowsRead);
+        Assert.Equal(2, replay.RowsLoaded); // the late flight and the lowercase origin
+        Assert.Equal(2, replay.RowsRejected); // same airports, missing destination: still wrong
+        Assert.Equal(2, replay.SnapshotVersion);
+        Assert.Equal(6, (await _catalog.GetSnapshotAsync(_ws, "flights", null))!.Snapshot.RowCount);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_is_recorded_as_cancelled_and_commits_nothing()
+    {
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+        var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), cancel.Token).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(RunStatus.Cancelled, run.Status);
+        Assert.Null(await _catalog.GetSnapshotAsync(_ws, "flights", null));
+    }
+
+    [Fact]
+    public async Task The_command_line_summary_names_counts_steps_and_where_the_rejects_are()
+    {
+        var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
+        var summary = PipelinesCli.Summary(run);
+
+        Assert.StartsWith($"run {run.Id} flights → flights: succeeded (snapshot v1)", summary, StringComparison.Ordinal);
+        Assert.Contains("rows read 8, loaded 4, rejected 4 (50.00 %)", summary, StringComparison.Ordinal);
+        Assert.Contains("extract ", summary, StringComparison.Ordinal);
+        Assert.Contains($"rejected rows: GET /api/runs/{run.Id}/rejects", summary, StringComparison.Ordinal);
+    }
+}
