@@ -1,3 +1,4 @@
+using Ductus.Api.Auth;
 using Ductus.Api.Clients;
 using Ductus.Core;
 using FastEndpoints;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddNpgsqlDataSource(Resources.Database);
 builder.AddRedisClient(Resources.Redis);
+builder.AddDuctusSecurity();
 
 // "analytics" resolves through Aspire service discovery to a replica of the analytics worker.
 builder.Services.AddHttpClient<AnalyticsClient>(client => client.BaseAddress = new Uri($"http://{Resources.Analytics}"));
@@ -24,10 +26,8 @@ builder.Services.SwaggerDocument(doc =>
 });
 
 var app = builder.Build();
-app.UseFastEndpoints(config =>
-{
-    config.Errors.UseProblemDetails();
-});
+// The document and its viewer are public (they describe the API, they do not use it), so they
+// are served ahead of authentication.
 app.UseSwaggerGen(
     doc => doc.Path = "/openapi/{documentName}.json",
     ui =>
@@ -35,5 +35,10 @@ app.UseSwaggerGen(
         ui.Path = "/docs";
         ui.DocumentPath = "/openapi/{documentName}.json";
     });
+app.UseDuctusSecurity();
+app.UseFastEndpoints(config =>
+{
+    config.Errors.UseProblemDetails();
+});
 app.MapDefaultEndpoints();
 await app.RunAsync();

@@ -17,9 +17,8 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
     public override void Configure()
     {
         Get("/api/system/info");
-        // Versions only, no data and no connection details. It becomes admin-only once tokens exist.
-        AllowAnonymous();
-        Description(d => d.WithTags("System"));
+        Policies(Ductus.Api.Auth.PolicyNames.Admin);
+        Description(d => d.WithTags("System").Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
         Summary(s =>
         {
             s.Summary = "Versions and round-trip times of every component";

@@ -1,0 +1,7 @@
+namespace Ductus.Api.Features.System.Endpoints;
+
+public sealed record Response(IReadOnlyList<RouteInfo> Items);
+
+/// <param name="Anonymous">True when a request without a token is let through.</param>
+/// <param name="Policies">Authorization policies the route requires (role names).</param>
+public sealed record RouteInfo(string Route, IReadOnlyList<string> Methods, bool Anonymous, IReadOnlyList<string> Policies);
