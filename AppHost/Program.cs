@@ -3,10 +3,14 @@ using Ductus.Core;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// A published manifest describes the deployment target (containers / managed services), not
+// this machine, so publishing never probes for local binaries.
 var request = InfrastructurePlan.ParseRequest(builder.Configuration["Ductus:Infrastructure"]);
-var plan = InfrastructurePlan.Choose(request, MachineProbe.Probe(
-    builder.Configuration["ASPIRE_CONTAINER_RUNTIME"],
-    probeContainers: request != InfrastructureRequest.Local));
+var plan = builder.ExecutionContext.IsPublishMode
+    ? new InfrastructurePlan(InfrastructureMode.Containers, null)
+    : InfrastructurePlan.Choose(request, MachineProbe.Probe(
+        builder.Configuration["ASPIRE_CONTAINER_RUNTIME"],
+        probeContainers: request != InfrastructureRequest.Local));
 if (!plan.IsPossible)
 {
     await Console.Error.WriteLineAsync($"Ductus cannot start: {plan.Error}");
@@ -68,5 +72,16 @@ builder.AddProject<Projects.Api>(Resources.Api)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health");
 
-await builder.Build().RunAsync();
+var app = builder.Build();
+if (builder.ExecutionContext.IsRunMode && builder.Environment.EnvironmentName == "Development")
+{
+    // The operator needs this key to get the first token; it lives in the AppHost's user secrets.
+    var key = await adminKey.Resource.GetValueAsync(CancellationToken.None);
+    Console.WriteLine($"Ductus ({plan.Mode} infrastructure, data in {infra.DataDirectory})");
+    Console.WriteLine($"  API:         http://localhost:5180  (reference: http://localhost:5180/docs)");
+    Console.WriteLine($"  Admin key:   client_id=admin client_secret={key}");
+    Console.WriteLine("               (parameter 'admin-key': dashboard → Parameters, or `dotnet user-secrets list --project AppHost`)");
+}
+
+await app.RunAsync();
 return 0;

@@ -107,7 +107,8 @@ public static class DuctusInfrastructureExtensions
             }
             catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
             {
-                return HealthCheckResult.Unhealthy(e.Message, e);
+                // Expected while the server starts: the message is enough, a stack trace is noise.
+                return HealthCheckResult.Unhealthy(e.Message);
             }
         });
 
@@ -177,7 +178,7 @@ public static class DuctusInfrastructureExtensions
         }
         catch (SocketException e)
         {
-            return HealthCheckResult.Unhealthy(e.Message, e);
+            return HealthCheckResult.Unhealthy(e.Message);
         }
     }
 

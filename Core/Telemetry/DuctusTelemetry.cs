@@ -20,4 +20,15 @@ public static class DuctusTelemetry
     public static readonly ActivitySource ActivitySource = new(Name);
 
     public static readonly Meter Meter = new(Name);
+
+    // Counters carry pipeline and dataset tags so the dashboard can split them per pipeline.
+    public static readonly Counter<long> RowsRead = Meter.CreateCounter<long>("ductus.rows.read", "{row}", "Rows read from sources");
+
+    public static readonly Counter<long> RowsLoaded = Meter.CreateCounter<long>("ductus.rows.loaded", "{row}", "Rows committed to the lake");
+
+    public static readonly Counter<long> RowsRejected = Meter.CreateCounter<long>("ductus.rows.rejected", "{row}", "Rows refused by a contract or the parser");
+
+    public static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>("ductus.run.duration", "s", "Wall time of a pipeline run");
+
+    public static readonly Counter<long> RunsFailed = Meter.CreateCounter<long>("ductus.runs.failed", "{run}", "Runs that ended failed");
 }
