@@ -33,7 +33,14 @@ public static class AuthSetup
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>>((jwt, auth) => ConfigureJwt(jwt, auth.Value));
-        services.AddAuthorization(options => options.AddDuctusPolicies());
+        services.AddAuthorization(options =>
+        {
+            options.AddDuctusPolicies();
+            // Anything mapped without saying who may call it (a library's internal route such as
+            // FastEndpoints' /_test_url_cache_, a path no endpoint matches) is admin-only, so
+            // forgetting a policy closes a route instead of opening it.
+            options.FallbackPolicy = options.GetPolicy(PolicyNames.Admin);
+        });
         return builder;
     }
 

@@ -22,7 +22,8 @@ public sealed class KeysAndWorkspacesTests(StackFixture stack)
         var list = await admin.GetFromJsonAsync<JsonElement>(Keys);
         var text = list.GetRawText();
         Assert.DoesNotContain(key.ClientSecret, text, StringComparison.Ordinal);
-        Assert.DoesNotContain("secret", text, StringComparison.OrdinalIgnoreCase);
+        Assert.All(list.GetProperty("items").EnumerateArray(), k => Assert.DoesNotContain(
+            k.EnumerateObject(), p => p.Name.Contains("secret", StringComparison.OrdinalIgnoreCase) || p.Name.Contains("hash", StringComparison.OrdinalIgnoreCase)));
         var listed = list.GetProperty("items").EnumerateArray().Single(k => k.GetProperty("id").GetGuid() == key.Id);
         Assert.Equal(key.ClientId, listed.GetProperty("clientId").GetString());
         Assert.Equal("ingest from shop", listed.GetProperty("name").GetString());

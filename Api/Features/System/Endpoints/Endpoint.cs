@@ -9,7 +9,7 @@ namespace Ductus.Api.Features.System.Endpoints;
 /// checks, anything mapped later), with the authorization each one demands. Lets operators and
 /// the security test see at a glance that nothing is open by accident.
 /// </summary>
-public sealed class Endpoint(EndpointDataSource endpoints) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(EndpointDataSource endpoints, IAuthorizationPolicyProvider policies) : EndpointWithoutRequest<Response>
 {
     public override void Configure()
     {
@@ -21,12 +21,14 @@ public sealed class Endpoint(EndpointDataSource endpoints) : EndpointWithoutRequ
 
     public override async Task HandleAsync(CancellationToken ct)
     {
+        // A route with no authorization metadata of its own falls under the fallback policy.
+        var covered = await policies.GetFallbackPolicyAsync() is not null;
         var routes = endpoints.Endpoints
             .OfType<RouteEndpoint>()
             .Select(e => new RouteInfo(
                 "/" + (e.RoutePattern.RawText ?? string.Empty).TrimStart('/'),
                 e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.ToList() ?? [],
-                e.Metadata.GetMetadata<IAllowAnonymous>() is not null || !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(),
+                e.Metadata.GetMetadata<IAllowAnonymous>() is not null || (!covered && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any()),
                 e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().Distinct().Order().ToList()))
             .OrderBy(r => r.Route, StringComparer.Ordinal)
             .ToList();
