@@ -11,6 +11,10 @@ public sealed record TestKey(Guid Id, string ClientId, string ClientSecret);
 /// <summary>Getting tokens and keys the way a real client does: through the Api.</summary>
 public static class ApiAuth
 {
+    // One admin token per stack, reused while fresh: every test fetching its own would spend the
+    // per-IP budget of the anonymous token endpoint that all tests share.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StackFixture, Tuple<DateTimeOffset, string>> AdminTokens = [];
+
     public static Task<HttpResponseMessage> RequestTokenAsync(this HttpClient client, IEnumerable<KeyValuePair<string, string>> form)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -48,7 +52,13 @@ public static class ApiAuth
     public static async Task<HttpClient> CreateAdminClientAsync(this StackFixture stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        return stack.CreateApiClient(await stack.GetTokenAsync(ClientCredentials.BootstrapAdminClientId, stack.AdminKey));
+        if (!AdminTokens.TryGetValue(stack, out var cached) || cached.Item1 < DateTimeOffset.UtcNow.AddMinutes(-5))
+        {
+            cached = Tuple.Create(DateTimeOffset.UtcNow, await stack.GetTokenAsync(ClientCredentials.BootstrapAdminClientId, stack.AdminKey));
+            AdminTokens.AddOrUpdate(stack, cached);
+        }
+
+        return stack.CreateApiClient(cached.Item2);
     }
 
     public static async Task<TestKey> CreateKeyAsync(this HttpClient admin, IReadOnlyList<string> roles, int? rateLimit = null, string? name = null)
