@@ -28,6 +28,7 @@ public sealed class AuthorizationTests(StackFixture stack)
         { "DELETE", "/api/keys/{id}" },
         { "GET", "/api/system/info" },
         { "GET", "/api/system/endpoints" },
+        { "GET", "/api/audit" },
     };
 
     [Theory]
@@ -123,7 +124,7 @@ public sealed class AuthorizationTests(StackFixture stack)
             }
         }
 
-        Assert.True(checkedOperations >= 7, $"only {checkedOperations} operations found in the document");
+        Assert.True(checkedOperations >= 8, $"only {checkedOperations} operations found in the document");
     }
 
     private static HttpRequestMessage Build(string method, string route)

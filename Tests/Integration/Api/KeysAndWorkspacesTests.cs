@@ -170,5 +170,33 @@ public sealed class KeysAndWorkspacesTests(StackFixture stack)
         Assert.All(rows, r => Assert.InRange(r.At, started, DateTimeOffset.UtcNow.AddSeconds(5)));
         Assert.Contains(key.Id.ToString(), rows[0].Details, StringComparison.Ordinal);
         Assert.Contains("engineer", rows[0].Details, StringComparison.Ordinal);
+
+        // The same rows through the Api, newest first, paged.
+        var page = await admin.GetFromJsonAsync<JsonElement>(new Uri("/api/audit?limit=3", UriKind.Relative));
+        var entries = page.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(3, entries.Count);
+        Assert.True(page.GetProperty("nextBefore").GetInt64() > 0);
+        var ours = entries.Where(e => e.GetProperty("target").GetString() is { } t && (t == key.ClientId || t == name))
+            .Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Contains("workspace.created", ours);
+        var ids = entries.Select(e => e.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(ids.OrderDescending(), ids);
+    }
+
+    [Fact]
+    public async Task A_workspace_audit_log_holds_only_its_own_rows()
+    {
+        using var admin = await stack.CreateAdminClientAsync();
+        var name = "iso-" + Guid.NewGuid().ToString("N")[..10];
+        using var created = await admin.PostAsJsonAsync(Workspaces, new { name });
+        var adminKey = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("adminKey");
+        using var other = stack.CreateApiClient(await stack.GetTokenAsync(
+            adminKey.GetProperty("clientId").GetString()!, adminKey.GetProperty("clientSecret").GetString()!));
+
+        var entries = (await other.GetFromJsonAsync<JsonElement>(new Uri("/api/audit", UriKind.Relative)))
+            .GetProperty("items").EnumerateArray().ToList();
+        var only = Assert.Single(entries);
+        Assert.Equal("key.created", only.GetProperty("action").GetString());
+        Assert.Equal(adminKey.GetProperty("clientId").GetString(), only.GetProperty("target").GetString());
     }
 }

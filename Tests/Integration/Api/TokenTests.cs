@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -43,6 +44,24 @@ public sealed class TokenTests(StackFixture stack)
 
         Assert.Equal(key.ClientId, claims.GetProperty("sub").GetString());
         Assert.Equal([Roles.Analyst, Roles.Engineer], claims.GetProperty("role").EnumerateArray().Select(r => r.GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_token_endpoint_as_an_anonymous_form_post()
+    {
+        using var client = stack.CreateApiClient();
+        var doc = await client.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
+        var operation = doc.GetProperty("paths").GetProperty("/auth/token").GetProperty("post");
+        var content = operation.GetProperty("requestBody").GetProperty("content");
+        Assert.True(content.TryGetProperty("application/x-www-form-urlencoded", out var form), content.GetRawText());
+        var schema = form.GetProperty("schema");
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            schema = doc.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]);
+        }
+
+        var fields = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order().ToList();
+        Assert.Equal(["client_id", "client_secret", "grant_type"], fields);
     }
 
     [Fact]
