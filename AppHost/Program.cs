@@ -20,6 +20,7 @@ if (!plan.IsPossible)
 var infra = builder.AddDuctusInfrastructure(plan);
 var lake = Path.GetFullPath(builder.Configuration["Ductus:LakeRoot"] ?? Path.Combine(infra.DataDirectory, "lake"));
 Directory.CreateDirectory(lake);
+StackFile.WriteWhenReady(builder, infra, lake);
 
 // The bootstrap admin client's secret: generated once, kept in the AppHost's user secrets,
 // shown in the dashboard's parameter view.

@@ -85,4 +85,22 @@ public sealed class WholeStackTests(StackFixture stack)
         var ui = await client.GetAsync(new Uri("/docs", UriKind.Relative));
         Assert.True(ui.IsSuccessStatusCode, $"/docs answered {(int)ui.StatusCode}");
     }
+
+    [Fact]
+    public async Task The_stack_file_lets_command_line_tools_find_the_running_stack()
+    {
+        var path = Path.Combine(stack.DataDirectory, "stack.json");
+        Assert.True(File.Exists(path), $"{path} was not written");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        var connectionString = json.RootElement.GetProperty("connectionStrings").GetProperty(Resources.Database).GetString();
+        await using var source = Npgsql.NpgsqlDataSource.Create(connectionString!);
+        await using var command = source.CreateCommand("SELECT current_database()");
+        Assert.Equal(Resources.Database, await command.ExecuteScalarAsync());
+        Assert.True(Directory.Exists(json.RootElement.GetProperty("lakeRoot").GetString()));
+    }
 }

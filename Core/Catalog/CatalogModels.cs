@@ -1,0 +1,189 @@
+using Ductus.Core.Lake;
+
+namespace Ductus.Core.Catalog;
+
+public enum RunStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+public enum RunTrigger
+{
+    Manual,
+    Schedule,
+    Replay,
+    Api,
+}
+
+/// <summary>A pipeline's current spec as the catalog stores it.</summary>
+/// <param name="SpecJson">The parsed spec model as JSON (what the engine runs).</param>
+/// <param name="OriginalText">The text the user wrote (YAML or JSON), kept verbatim.</param>
+/// <param name="Format"><c>yaml</c> or <c>json</c>.</param>
+public sealed record PipelineRecord(
+    string Name,
+    string SpecJson,
+    string OriginalText,
+    string Format,
+    int Version,
+    string? Schedule,
+    string Dataset,
+    bool Enabled,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>What a run did, reported by the engine when the run ends.</summary>
+/// <param name="StepDurations">Time per step (extract, transform, contract, load, commit).</param>
+public sealed record RunStats(
+    long RowsRead,
+    long RowsLoaded,
+    long RowsRejected,
+    long Bytes,
+    IReadOnlyDictionary<string, TimeSpan>? StepDurations = null)
+{
+    public static RunStats Empty { get; } = new(0, 0, 0, 0);
+}
+
+public sealed record RunRecord(
+    Guid Id,
+    string Pipeline,
+    string Dataset,
+    RunStatus Status,
+    RunTrigger Trigger,
+    Guid? ReplayOf,
+    int? PipelineVersion,
+    int Attempt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyDictionary<string, TimeSpan> StepDurations,
+    long RowsRead,
+    long RowsLoaded,
+    long RowsRejected,
+    long Bytes,
+    long? SnapshotVersion,
+    string? Error,
+    string? ErrorStep,
+    string? Node);
+
+/// <summary>Optional filters of a run listing; null means "any".</summary>
+public sealed record RunFilter(string? Pipeline = null, RunStatus? Status = null, string? Dataset = null);
+
+/// <summary>One page of runs, newest first. <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);
+
+/// <summary>Everything one successful run makes visible, committed in one transaction.</summary>
+/// <param name="Columns">The dataset's schema as this run wrote it; replaces the recorded schema.</param>
+/// <param name="Files">Files the run wrote, relative to the lake root.</param>
+public sealed record CommitRequest(
+    Guid RunId,
+    string Dataset,
+    string? Description,
+    IReadOnlyList<DatasetColumn> Columns,
+    WriteMode Mode,
+    IReadOnlyList<LakeFile> Files,
+    RunStats RunStats)
+{
+    /// <summary>The incremental cursor to store for the run's pipeline; null leaves it unchanged.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>Quartz cron the dataset is expected to be loaded on (freshness); null leaves it unchanged.</summary>
+    public string? ExpectedSchedule { get; init; }
+
+    /// <summary>
+    /// For <see cref="WriteMode.Merge"/>: files of the current snapshot that the run rewrote
+    /// (copy-on-write) and that the new snapshot drops. Ignored by append and replace.
+    /// </summary>
+    public IReadOnlyList<string> RemovedFiles { get; init; } = [];
+}
+
+/// <param name="Attempts">How many times the commit ran; above 1 when another run committed first.</param>
+public sealed record CommitResult(long Version, long? ParentVersion, long RowCount, int FileCount, int Attempts);
+
+public sealed record DatasetRecord(
+    string Name,
+    string? Description,
+    IReadOnlyList<DatasetColumn> Columns,
+    long? CurrentVersion,
+    long RowCount,
+    long Bytes,
+    DateTimeOffset? LastLoadedAt,
+    string? ExpectedSchedule,
+    string? Pipeline,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record SnapshotRecord(
+    string Dataset,
+    long Version,
+    long? ParentVersion,
+    Guid? RunId,
+    WriteMode Operation,
+    long RowCount,
+    int FileCount,
+    long Bytes,
+    DateTimeOffset CreatedAt);
+
+/// <summary>A snapshot with the files a reader must scan to see exactly that version.</summary>
+public sealed record SnapshotDetail(SnapshotRecord Snapshot, IReadOnlyList<LakeFile> Files);
+
+/// <summary>A rejected row as stored, with its id (the paging key) and run.</summary>
+public sealed record StoredReject(
+    long Id,
+    Guid RunId,
+    string Pipeline,
+    string Dataset,
+    long? Line,
+    IReadOnlyList<string> Rules,
+    string Message,
+    string? ValuesJson,
+    string? RawText,
+    DateTimeOffset CreatedAt);
+
+/// <summary>One page of rejects in id order; pass <see cref="NextAfterId"/> to get the next.</summary>
+public sealed record RejectPage(IReadOnlyList<StoredReject> Items, long? NextAfterId);
+
+/// <param name="FilesKept">Unreferenced files left alone because they are younger than the grace period.</param>
+public sealed record CollectionResult(int FilesDeleted, long BytesDeleted, int FilesReferenced, int FilesKept);
+
+/// <summary>The run is missing or not in a state that allows the operation (e.g. committing a cancelled run).</summary>
+public sealed class RunStateException : Exception
+{
+    public RunStateException()
+    {
+    }
+
+    public RunStateException(string message)
+        : base(message)
+    {
+    }
+
+    public RunStateException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// A commit could not be applied on top of the current snapshot: retries were exhausted, or a
+/// merge's rewritten files were changed by another commit in the meantime.
+/// </summary>
+public sealed class CommitConflictException : Exception
+{
+    public CommitConflictException()
+    {
+    }
+
+    public CommitConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public CommitConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,25 @@
+using Npgsql;
+
+namespace Ductus.Core.Catalog;
+
+/// <summary>
+/// The database role services act as (created by migration 0003). It cannot bypass row-level
+/// security, so the workspace policies hold even if a query forgets its workspace filter.
+/// </summary>
+public static class CatalogRole
+{
+    public const string Name = "ductus_app";
+
+    /// <summary>
+    /// Makes every connection of <paramref name="connectionString"/> switch to
+    /// <see cref="Name"/> as it opens (<c>-c role=ductus_app</c>). The login must be a
+    /// superuser or a member of the role: the usual case is the stack's <c>postgres</c> login,
+    /// which would otherwise bypass RLS.
+    /// </summary>
+    public static string Adopt(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? $"-c role={Name}" : $"{builder.Options} -c role={Name}";
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS snapshot_files;
+DROP TABLE IF EXISTS snapshots;

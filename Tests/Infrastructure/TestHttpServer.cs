@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Ductus.Tests.Infrastructure;
+
+/// <summary>
+/// A real HTTP server on 127.0.0.1 with a free port, answering with a handler the test gives.
+/// Loopback only: tests never send traffic anywhere else.
+/// </summary>
+public sealed class TestHttpServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    private readonly CancellationTokenSource _stop = new();
+
+    public TestHttpServer(Func<HttpListenerContext, Task> handler)
+    {
+        Port = FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Requests.Add(context.Request.Url!.PathAndQuery);
+                try
+                {
+                    await handler(context);
+                }
+                finally
+                {
+                    context.Response.Close();
+                }
+            }
+        });
+    }
+
+    public int Port { get; }
+
+    public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
+
+    /// <summary>Path and query of every request, in order.</summary>
+    public List<string> Requests { get; } = [];
+
+    public static async Task WriteAsync(HttpListenerContext context, string body, int status = 200, string contentType = "application/json")
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        await context.Response.OutputStream.WriteAsync(bytes);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
