@@ -18,3 +18,27 @@ CREATE TABLE api_clients (
 );
 
 CREATE INDEX api_clients_workspace_idx ON api_clients (workspace_id, created_at);
+
+-- Keys are tenant data: ductus_app sees and changes only the rows of the workspace its
+-- transaction acts for (ductus_current_workspace(), migration 0003). Enabled but not forced:
+-- the owner must still see every row for the lookup function below.
+ALTER TABLE api_clients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY api_clients_workspace ON api_clients
+    USING (workspace_id = ductus_current_workspace())
+    WITH CHECK (workspace_id = ductus_current_workspace());
+GRANT SELECT, INSERT, UPDATE ON api_clients TO ductus_app;
+
+-- The token endpoint has to find a client by its id before it knows the client's workspace.
+-- This one lookup runs with the owner's rights, returns a single client, and is the only way
+-- ductus_app reads across workspaces.
+CREATE FUNCTION ductus_find_api_client(p_client_id text)
+    RETURNS TABLE (id uuid, workspace_id uuid, workspace_name text, secret_hash text, roles text[], rate_limit integer, revoked boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+        SELECT c.id, c.workspace_id, w.name, c.secret_hash, c.roles, c.rate_limit, c.revoked_at IS NOT NULL
+          FROM api_clients c JOIN workspaces w ON w.id = c.workspace_id
+         WHERE c.client_id = p_client_id
+    $$;
+REVOKE ALL ON FUNCTION ductus_find_api_client(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ductus_find_api_client(text) TO ductus_app;

@@ -11,3 +11,12 @@ CREATE TABLE audit_log (
 );
 
 CREATE INDEX audit_log_workspace_at_idx ON audit_log (workspace_id, at DESC);
+
+-- Per-workspace like every tenant table, and append-only for services: ductus_app may insert
+-- and read, never update or delete.
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_workspace ON audit_log
+    USING (workspace_id = ductus_current_workspace())
+    WITH CHECK (workspace_id = ductus_current_workspace());
+GRANT SELECT, INSERT ON audit_log TO ductus_app;
