@@ -1,12 +1,16 @@
 using Ductus.Api.Auth;
 using Ductus.Api.Clients;
 using Ductus.Core;
+using Ductus.Core.Catalog;
 using FastEndpoints;
 using FastEndpoints.Swagger;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddNpgsqlDataSource(Resources.Database);
+// The Api acts as ductus_app (no BYPASSRLS), so the workspace policies hold even for a query
+// that forgets its workspace filter.
+builder.AddNpgsqlDataSource(Resources.Database, settings =>
+    settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
 builder.AddRedisClient(Resources.Redis);
 builder.AddDuctusSecurity();
 

@@ -40,10 +40,10 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<AuthenticatedClient?> AuthenticateAsync(string clientId, string secret, CancellationToken ct)
     {
+        // The one read across workspaces, through a function that returns this client only.
         await using var command = db.CreateCommand("""
-            SELECT c.id, c.secret_hash, c.roles, c.rate_limit, c.revoked_at, w.id, w.name
-              FROM api_clients c JOIN workspaces w ON w.id = c.workspace_id
-             WHERE c.client_id = $1
+            SELECT id, secret_hash, roles, rate_limit, revoked, workspace_id, workspace_name
+              FROM ductus_find_api_client($1)
             """);
         command.Parameters.AddWithValue(clientId);
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -55,7 +55,7 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
 
         var id = reader.GetGuid(0);
         var valid = SecretHasher.Verify(secret, reader.GetString(1));
-        if (!valid || !reader.IsDBNull(4))
+        if (!valid || reader.GetBoolean(4))
         {
             return null;
         }
@@ -68,19 +68,30 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
             reader.IsDBNull(3) ? null : reader.GetInt32(3));
         await reader.DisposeAsync();
 
-        await using var touch = db.CreateCommand("UPDATE api_clients SET last_used_at = $2 WHERE id = $1");
-        touch.Parameters.AddWithValue(id);
-        touch.Parameters.AddWithValue(time.GetUtcNow());
-        await touch.ExecuteNonQueryAsync(ct);
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, client.WorkspaceId, ct);
+        await using (connection)
+        await using (tx)
+        {
+            await using var touch = new NpgsqlCommand("UPDATE api_clients SET last_used_at = $2 WHERE id = $1", connection, tx);
+            touch.Parameters.AddWithValue(id);
+            touch.Parameters.AddWithValue(time.GetUtcNow());
+            await touch.ExecuteNonQueryAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
         return client;
     }
 
-    /// <summary>Inserts a client inside the caller's transaction and returns it with its one-time secret.</summary>
+    /// <summary>
+    /// Inserts a client inside the caller's transaction, which from here on acts for
+    /// <paramref name="workspaceId"/>, and returns it with its one-time secret.
+    /// </summary>
     public async Task<(ApiClient Client, string Secret)> CreateAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workspaceId, NewApiClient client, string createdBy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(client);
         var credentials = ClientCredentials.Generate();
+        await WorkspaceScope.ActForAsync(connection, transaction, workspaceId, ct);
         await using var command = new NpgsqlCommand($"""
             INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, description, rate_limit, created_at, created_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -103,22 +114,29 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
 
     public async Task<IReadOnlyList<ApiClient>> ListAsync(Guid workspaceId, CancellationToken ct)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM api_clients WHERE workspace_id = $1 ORDER BY created_at, client_id");
-        command.Parameters.AddWithValue(workspaceId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var clients = new List<ApiClient>();
-        while (await reader.ReadAsync(ct))
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        await using (connection)
+        await using (tx)
         {
-            clients.Add(Read(reader));
-        }
+            await using var command = new NpgsqlCommand(
+                $"SELECT {Columns} FROM api_clients WHERE workspace_id = $1 ORDER BY created_at, client_id", connection, tx);
+            command.Parameters.AddWithValue(workspaceId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var clients = new List<ApiClient>();
+            while (await reader.ReadAsync(ct))
+            {
+                clients.Add(Read(reader));
+            }
 
-        return clients;
+            return clients;
+        }
     }
 
     public async Task<RevokeOutcome> RevokeAsync(Guid workspaceId, Guid id, string actor, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        await using var _ = connection;
+        await using var __ = tx;
         await using var find = new NpgsqlCommand(
             "SELECT client_id, revoked_at IS NOT NULL FROM api_clients WHERE id = $1 AND workspace_id = $2 FOR UPDATE", connection, tx);
         find.Parameters.AddWithValue(id);
@@ -158,8 +176,9 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
     /// </summary>
     public async Task<bool> EnsureBootstrapAdminAsync(string adminKey, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, DefaultWorkspaceId, ct);
+        await using var _ = connection;
+        await using var __ = tx;
         // Two Api replicas starting together must not both insert.
         await using (var lockRow = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('ductus.bootstrap-admin'))", connection, tx))
         {

@@ -42,3 +42,7 @@ CREATE FUNCTION ductus_find_api_client(p_client_id text)
     $$;
 REVOKE ALL ON FUNCTION ductus_find_api_client(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ductus_find_api_client(text) TO ductus_app;
+
+-- The Api acts as ductus_app from this version on and reports the schema version in
+-- /api/system/info (the history table is the migrator's own, created before any migration).
+GRANT SELECT ON ductus_schema_history TO ductus_app;

@@ -20,3 +20,4 @@ CREATE POLICY audit_log_workspace ON audit_log
     USING (workspace_id = ductus_current_workspace())
     WITH CHECK (workspace_id = ductus_current_workspace());
 GRANT SELECT, INSERT ON audit_log TO ductus_app;
+GRANT USAGE ON SEQUENCE audit_log_id_seq TO ductus_app;

@@ -22,12 +22,15 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         // One row more than asked tells whether another page exists.
-        await using var command = db.CreateCommand("""
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, User.WorkspaceId(), ct);
+        await using var _ = connection;
+        await using var __ = tx;
+        await using var command = new NpgsqlCommand("""
             SELECT id, actor, action, target, details::text, at FROM audit_log
              WHERE workspace_id = $1 AND ($2::bigint IS NULL OR id < $2)
              ORDER BY id DESC
              LIMIT $3
-            """);
+            """, connection, tx);
         command.Parameters.AddWithValue(User.WorkspaceId());
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)req.Before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.AddWithValue(req.Limit + 1);

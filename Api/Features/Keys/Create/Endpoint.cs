@@ -23,8 +23,9 @@ public sealed class Endpoint(NpgsqlDataSource db, ApiClientStore clients) : Endp
     {
         var workspace = User.WorkspaceId();
         var actor = User.Actor();
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspace, ct);
+        await using var _ = connection;
+        await using var __ = tx;
         var (client, secret) = await clients.CreateAsync(connection, tx, workspace,
             new NewApiClient(req.Name, req.Description, req.Roles, req.RateLimit), actor, ct);
         await AuditLog.WriteAsync(connection, tx, workspace, actor, AuditActions.KeyCreated, client.ClientId,
