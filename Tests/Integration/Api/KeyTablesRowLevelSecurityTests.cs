@@ -2,6 +2,7 @@ using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;
+using System.Net.Http.Json;
 using Npgsql;
 
 namespace Ductus.Tests.Integration.Api;
@@ -49,6 +50,14 @@ public sealed class KeyTablesRowLevelSecurityTests(StackFixture stack)
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, rewrite.SqlState);
         await using var reader = db.DataSource.CreateCommand("SELECT count(*) FROM audit_log");
         Assert.Equal(2L, await reader.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task The_api_queries_as_the_role_that_cannot_bypass_row_level_security()
+    {
+        using var admin = await stack.CreateAdminClientAsync();
+        var info = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("/api/system/info", UriKind.Relative));
+        Assert.Equal(CatalogRole.Name, info.GetProperty("postgres").GetProperty("role").GetString());
     }
 
     /// <summary>Runs <paramref name="sql"/> in one transaction acting for <paramref name="workspace"/> (none when null).</summary>

@@ -33,11 +33,12 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
         var clock = Stopwatch.StartNew();
         await using var command = db.CreateCommand("""
             SELECT current_setting('server_version'),
-                   (SELECT coalesce(max(version), 0) FROM ductus_schema_history)
+                   (SELECT coalesce(max(version), 0) FROM ductus_schema_history),
+                   current_user
             """);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var postgres = new PostgresInfo(reader.GetString(0), reader.GetInt32(1), clock.Elapsed.TotalMilliseconds);
+        var postgres = new PostgresInfo(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), clock.Elapsed.TotalMilliseconds);
 
         var redisDb = redis.GetDatabase();
         var ping = await redisDb.PingAsync();
