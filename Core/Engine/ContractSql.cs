@@ -1,0 +1,145 @@
+using Ductus.Core.Specs;
+
+namespace Ductus.Core.Engine;
+
+/// <summary>A column the transform produced, with the DuckDB type it has and the type it loads as.</summary>
+internal sealed record RelationColumn(string Name, string Type, string? TargetType, ColumnContract? Contract)
+{
+    /// <summary>True when the contract asks for a type the transform did not produce, so values are cast (and checked).</summary>
+    public bool NeedsCast => TargetType is not null && !string.Equals(TargetType, Type, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>One contract rule as SQL: a condition that is true when a row breaks it, and the message it gets.</summary>
+internal sealed record CompiledRule(string Name, string BrokenWhen, string Message);
+
+/// <summary>
+/// Compiles a contract to SQL that DuckDB evaluates over the whole relation in one pass: each
+/// row gets NULL when it passes or the list of rule names it broke. Messages are built only
+/// when rejects are read, so passing rows never pay for string formatting.
+/// </summary>
+internal static class ContractSql
+{
+    public const string BrokenColumn = "_ductus_broken";
+
+    public static IReadOnlyList<CompiledRule> Compile(ContractSpec? contract, IReadOnlyList<RelationColumn> columns)
+    {
+        var rules = new List<CompiledRule>();
+        if (contract is null)
+        {
+            return rules;
+        }
+
+        foreach (var column in columns.Where(c => c.Contract is not null))
+        {
+            var c = column.Contract!;
+            var raw = Sql.Ident(column.Name);
+            var value = column.NeedsCast ? $"TRY_CAST({raw} AS {column.TargetType})" : raw;
+            var effectiveType = column.TargetType ?? column.Type;
+            var shown = Shown(raw, column.Type);
+            var label = Sql.Literal(column.Name + " ");
+
+            if (c.Required)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.required", $"{raw} IS NULL", Sql.Literal($"{column.Name} is required")));
+            }
+
+            if (column.NeedsCast)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.type", $"{raw} IS NOT NULL AND {value} IS NULL", $"{label} || {shown} || {Sql.Literal($" is not a valid {c.Type}")}"));
+            }
+
+            // Bounds compare as numbers unless the column is a date or time; text that is no number is the type rule's business.
+            var temporal = SpecTypes.IsTemporal(effectiveType);
+            var boundType = temporal ? effectiveType : "DOUBLE";
+            var bounded = temporal || SpecTypes.IsNumeric(effectiveType) ? value : $"TRY_CAST({value} AS DOUBLE)";
+            if (c.Min is { } min)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.min", $"{bounded} < CAST({Sql.Literal(min)} AS {boundType})", $"{label} || {shown} || {Sql.Literal($" is below min {min}")}"));
+            }
+
+            if (c.Max is { } max)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.max", $"{bounded} > CAST({Sql.Literal(max)} AS {boundType})", $"{label} || {shown} || {Sql.Literal($" is above max {max}")}"));
+            }
+
+            if (c.Pattern is { } pattern)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.pattern", $"NOT regexp_matches(CAST({value} AS VARCHAR), {Sql.Literal(pattern)})", $"{label} || {shown} || {Sql.Literal($" does not match pattern {pattern}")}"));
+            }
+
+            if (c.AcceptedValues is { Count: > 0 } accepted)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.accepted_values", $"CAST({value} AS VARCHAR) NOT IN ({string.Join(", ", accepted.Select(Sql.Literal))})", $"{label} || {shown} || {Sql.Literal($" is not one of: {string.Join(", ", accepted)}")}"));
+            }
+
+            if (c.MaxLength is { } maxLength)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.max_length", $"length(CAST({raw} AS VARCHAR)) > {Sql.Number(maxLength)}", $"{label} || {shown} || {Sql.Literal($" is longer than {maxLength} characters")}"));
+            }
+
+            if (c.Unique)
+            {
+                rules.Add(new CompiledRule($"{column.Name}.unique", $"{raw} IS NOT NULL AND count(*) OVER (PARTITION BY {raw}) > 1", $"{label} || {shown} || {Sql.Literal(" is not unique")}"));
+            }
+        }
+
+        foreach (var rule in contract.Rules)
+        {
+            var message = rule.Description is { Length: > 0 } description ? $"{rule.Name}: {description}" : $"{rule.Name} failed: {rule.Sql.Trim()}";
+            rules.Add(new CompiledRule(rule.Name, $"NOT ({rule.Sql})", Sql.Literal(message)));
+        }
+
+        if (contract.UniqueKey.Count > 0)
+        {
+            var key = string.Join(", ", contract.UniqueKey.Select(Sql.Ident));
+            var shownKey = string.Join(" || ', ' || ", contract.UniqueKey.Select(k => Shown(Sql.Ident(k), columns.FirstOrDefault(c => c.Name == k)?.Type ?? "VARCHAR")));
+            // Like SQL UNIQUE, a key with a null in it is never a duplicate.
+            var complete = string.Join(" AND ", contract.UniqueKey.Select(k => $"{Sql.Ident(k)} IS NOT NULL"));
+            rules.Add(new CompiledRule("unique_key", $"{complete} AND count(*) OVER (PARTITION BY {key}) > 1", $"{Sql.Literal($"key ({string.Join(", ", contract.UniqueKey)}) = (")} || {shownKey} || ') is not unique'"));
+        }
+
+        return rules;
+    }
+
+    /// <summary>The expression that adds <see cref="BrokenColumn"/>: NULL for a passing row.</summary>
+    public static string BrokenExpression(IReadOnlyList<CompiledRule> rules)
+    {
+        if (rules.Count == 0)
+        {
+            return $"CAST(NULL AS VARCHAR[]) AS {BrokenColumn}";
+        }
+
+        // The OR decides for most rows without building a list; CASE only evaluates the list for rows that broke something.
+        var any = string.Join("\n        OR ", rules.Select(r => $"COALESCE({r.BrokenWhen}, false)"));
+        var list = string.Join(",\n            ", rules.Select(r => $"CASE WHEN COALESCE({r.BrokenWhen}, false) THEN {Sql.Literal(r.Name)} END"));
+        return $"""
+            CASE WHEN {any}
+            THEN list_filter([
+                {list}
+            ], x -> x IS NOT NULL) END AS {BrokenColumn}
+            """;
+    }
+
+    /// <summary>The message of every broken rule, joined with "; ", for a row of the checked table.</summary>
+    public static string MessageExpression(IReadOnlyList<CompiledRule> rules)
+    {
+        if (rules.Count == 0)
+        {
+            return "''";
+        }
+
+        var parts = rules.Select(r => $"CASE WHEN list_contains({BrokenColumn}, {Sql.Literal(r.Name)}) THEN {r.Message} END");
+        return $"concat_ws('; ', {string.Join(", ", parts)})";
+    }
+
+    /// <summary>The row's values as a JSON object, column by column, as the transform produced them.</summary>
+    public static string ValuesJsonExpression(IReadOnlyList<RelationColumn> columns) =>
+        columns.Count == 0
+            ? "'{}'"
+            : "CAST(to_json({" + string.Join(", ", columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Ident(c.Name)}")) + "}) AS VARCHAR)";
+
+    private static string Shown(string raw, string type) =>
+        type is "VARCHAR"
+            ? $"COALESCE('''' || {raw} || '''', 'null')"
+            : $"COALESCE(CAST({raw} AS VARCHAR), 'null')";
+}

@@ -1,0 +1,564 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Ductus.Core.Lake;
+using Ductus.Core.Specs;
+using DuckDB.NET.Data;
+
+namespace Ductus.Core.Engine;
+
+/// <summary>
+/// Runs one pipeline spec in its own in-memory DuckDB: extract → transform → contract → load.
+/// Reading, transforming and checking happen in one streaming pass that materialises only the
+/// checked relation; good rows are then copied straight to Parquet and rejects stay in DuckDB
+/// for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog: the caller
+/// commits the returned files.
+/// </summary>
+public sealed class RunEngine
+{
+    private const string RejectErrors = "ductus_reject_errors";
+    private const string RejectScans = "ductus_reject_scans";
+
+    private readonly SourceRoots roots;
+    private readonly HttpClient http;
+    private readonly TimeProvider time;
+
+    public RunEngine(SourceRoots roots, HttpClient http, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(time);
+        this.roots = roots;
+        this.http = http;
+        this.time = time;
+    }
+
+    /// <summary>DuckDB worker threads per run.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>DuckDB memory limit per run; above it DuckDB spills to the run's scratch folder.</summary>
+    public string MemoryLimit { get; init; } = "1GB";
+
+    public async Task<RunOutput> ExecuteAsync(PipelineSpec spec, RunContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Workspace.Length == 0 || context.Workspace.IndexOfAny(['/', '\\']) >= 0 || context.Workspace is "." or "..")
+        {
+            throw new ArgumentException($"Workspace '{context.Workspace}' must be a single folder name.", nameof(context));
+        }
+
+        if (!Path.IsPathFullyQualified(context.LakeRoot))
+        {
+            throw new ArgumentException($"LakeRoot '{context.LakeRoot}' must be an absolute path.", nameof(context));
+        }
+
+        var scratch = Path.Combine(Path.GetTempPath(), $"ductus-run-{context.RunId:N}");
+        Directory.CreateDirectory(scratch);
+        var connection = new DuckDBConnection("Data Source=:memory:");
+        var output = new RunOutput(connection, scratch);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (spec.Timeout is { } limit)
+        {
+            timeout.CancelAfter(limit);
+        }
+
+        var run = new Run(this, spec, context, connection, output, scratch, timeout.Token);
+        try
+        {
+            await connection.OpenAsync(timeout.Token);
+            await run.ExecuteAsync();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || IsInterrupt(ex))
+        {
+            if (ct.IsCancellationRequested)
+            {
+                await output.DisposeAsync();
+                throw new OperationCanceledException("The run was cancelled.", ex, ct);
+            }
+
+            if (!timeout.IsCancellationRequested)
+            {
+                await output.DisposeAsync();
+                throw;
+            }
+
+            output.Fail(run.Step, $"timed out after {Durations.Format(spec.Timeout ?? TimeSpan.Zero)}");
+            run.DeleteWrittenFiles();
+        }
+        catch (Exception ex) when (ex is DuckDBException or IOException or HttpRequestException or UnauthorizedAccessException)
+        {
+            output.Fail(run.Step, ex.Message);
+            run.DeleteWrittenFiles();
+        }
+        catch
+        {
+            await output.DisposeAsync();
+            throw;
+        }
+
+        return output;
+    }
+
+    private static bool IsInterrupt(Exception ex) =>
+        ex is DuckDBException && ex.Message.Contains("INTERRUPT", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The state of one execution; a class so the steps read top to bottom.</summary>
+    private sealed class Run(RunEngine engine, PipelineSpec spec, RunContext context, DuckDBConnection db, RunOutput output, string scratch, CancellationToken ct)
+    {
+        private readonly List<string> written = [];
+        private IReadOnlyList<RelationColumn> columns = [];
+        private IReadOnlyList<CompiledRule> rules = [];
+        private bool csvRejects;
+
+        public string Step { get; private set; } = RunSteps.Validate;
+
+        public async Task ExecuteAsync()
+        {
+            // A replay does not read the spec's source, which may be long gone by the time rejects are fixed.
+            var errors = SpecValidator.Validate(spec, engine.roots)
+                .Where(e => context.ReplayNdjsonPath is null || !e.Path.StartsWith("source.", StringComparison.Ordinal))
+                .ToList();
+            if (errors.Count > 0)
+            {
+                output.Fail(RunSteps.Validate, string.Join("; ", errors));
+                return;
+            }
+
+            await ConfigureAsync();
+            await TimedAsync(RunSteps.Extract, ExtractAsync);
+            await TimedAsync(RunSteps.Transform, TransformAsync);
+            if (output.Failed)
+            {
+                return;
+            }
+
+            await TimedAsync(RunSteps.Contract, ContractAsync);
+            if (output.Failed)
+            {
+                return;
+            }
+
+            await TimedAsync(RunSteps.Load, LoadAsync);
+        }
+
+        public void DeleteWrittenFiles()
+        {
+            foreach (var file in written)
+            {
+                File.Delete(file);
+            }
+
+            output.Files = [];
+            output.BytesWritten = 0;
+            output.RowsLoaded = 0;
+        }
+
+        private async Task TimedAsync(string step, Func<Task> body)
+        {
+            Step = step;
+            context.Progress?.Report(new RunProgress(step));
+            var started = engine.time.GetTimestamp();
+            try
+            {
+                await body();
+            }
+            finally
+            {
+                output.AddDuration(step, engine.time.GetElapsedTime(started));
+            }
+        }
+
+        private async Task ConfigureAsync()
+        {
+            var spill = Path.Combine(scratch, "spill");
+            await ExecAsync($"""
+                SET threads = {Sql.Number(Math.Max(1, engine.Threads))};
+                SET memory_limit = {Sql.Literal(engine.MemoryLimit)};
+                SET temp_directory = {Sql.Literal(spill)};
+                SET TimeZone = 'UTC';
+                SET enable_progress_bar = false;
+                """);
+
+            // The transform and row rules are user SQL: they may read the source roots and nothing
+            // else, and write nowhere but this run's scratch folder and the dataset's lake folder.
+            Directory.CreateDirectory(DatasetFolder);
+            var directories = engine.roots.Roots.Append(scratch).Append(DatasetFolder).Select(d => d.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
+            var files = context.ReplayNdjsonPath is { } replay ? [Path.GetFullPath(replay)] : Array.Empty<string>();
+            await ExecAsync($"""
+                SET allowed_directories = {Sql.List(directories)};
+                SET allowed_paths = {(files.Length == 0 ? "[]" : Sql.List(files))};
+                SET enable_external_access = false;
+                SET autoinstall_known_extensions = false;
+                SET autoload_known_extensions = false;
+                SET lock_configuration = true;
+                """);
+        }
+
+        private string DatasetFolder => Path.Combine(context.LakeRoot, context.Workspace, spec.Target.Dataset);
+
+        private async Task ExtractAsync()
+        {
+            if (context.ReplayNdjsonPath is { } replay)
+            {
+                await ExecAsync($"CREATE VIEW source AS SELECT * FROM {await ReplayReaderAsync(replay)}");
+                return;
+            }
+
+            var source = spec.Source;
+            var resolution = engine.roots.Resolve(source.Path);
+            if (resolution.Error is { } error)
+            {
+                throw new IOException($"source.path: {error}");
+            }
+
+            var files = resolution.IsUrl ? [await DownloadAsync(resolution.Url!)] : resolution.Files;
+            await ExecAsync($"CREATE VIEW source AS SELECT * FROM {Reader(source, files)}");
+        }
+
+        private string Reader(SourceSpec source, IReadOnlyList<string> files)
+        {
+            var args = new List<string> { Sql.List(files) };
+            var types = source.Columns.Count == 0
+                ? null
+                : "{" + string.Join(", ", source.Columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(SpecTypes.ToDuckDb(c.Type)!)}")) + "}";
+            if (source.Compression is { } compression and not "auto")
+            {
+                args.Add($"compression = {Sql.Literal(compression)}");
+            }
+
+            switch (source.Kind)
+            {
+                case SourceKind.Csv:
+                    // Broken lines go to the rejects tables instead of failing the read.
+                    csvRejects = true;
+                    args.Add($"store_rejects = true, rejects_table = '{RejectErrors}', rejects_scan = '{RejectScans}'");
+                    // Listed columns are the whole schema, so the sniffer is skipped: a file with broken lines can
+                    // fool it into reading quotes as data, and then bad quoting would load instead of being rejected.
+                    var sniff = types is null;
+                    if (!sniff)
+                    {
+                        args.Add($"columns = {types}, auto_detect = false");
+                    }
+
+                    if (source.Delimiter is not null || !sniff)
+                    {
+                        args.Add($"delim = {Sql.Literal(source.Delimiter ?? ",")}");
+                    }
+
+                    if (source.Quote is not null || !sniff)
+                    {
+                        args.Add($"quote = {Sql.Literal(source.Quote ?? "\"")}");
+                    }
+
+                    if (source.Header is not null || !sniff)
+                    {
+                        args.Add($"header = {(source.Header ?? true ? "true" : "false")}");
+                    }
+
+                    return $"read_csv({string.Join(", ", args)})";
+                case SourceKind.Json:
+                case SourceKind.Ndjson:
+                    args.Add(source.Kind == SourceKind.Json ? "format = 'auto'" : "format = 'newline_delimited'");
+                    if (types is not null)
+                    {
+                        args.Add($"columns = {types}");
+                    }
+
+                    return $"read_json({string.Join(", ", args)})";
+                default:
+                    return $"read_parquet({Sql.List(files)})";
+            }
+        }
+
+        /// <summary>
+        /// Replayed rows are read with contract-typed columns as text, so a value that is still
+        /// wrong becomes a reject again (the contract casts it) instead of failing the whole read.
+        /// </summary>
+        private async Task<string> ReplayReaderAsync(string path)
+        {
+            var file = Sql.List([Path.GetFullPath(path)]);
+            var detected = await DescribeAsync($"SELECT * FROM read_json({file}, format = 'newline_delimited')");
+            var typed = spec.Contract?.Columns.Where(c => c.Type is not null).Select(c => c.Name).ToHashSet(StringComparer.Ordinal) ?? [];
+            var all = detected.Select(d => (d.Name, Type: typed.Contains(d.Name) ? "VARCHAR" : d.Type)).ToList();
+            foreach (var column in spec.Contract?.Columns ?? [])
+            {
+                if (!all.Any(a => a.Name == column.Name))
+                {
+                    all.Add((column.Name, "VARCHAR"));
+                }
+            }
+
+            var columnsArg = "{" + string.Join(", ", all.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}")) + "}";
+            return $"read_json({file}, format = 'newline_delimited', columns = {columnsArg})";
+        }
+
+        private async Task<string> DownloadAsync(Uri url)
+        {
+            var name = new string([.. Path.GetFileName(url.AbsolutePath).Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')]);
+            var target = Path.Combine(scratch, "download-" + (name.Trim('.').Length == 0 ? "source" : name));
+            using var response = await engine.http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+            }
+
+            await using (var file = File.Create(target))
+            {
+                await response.Content.CopyToAsync(file, ct);
+            }
+
+            return target;
+        }
+
+        private async Task TransformAsync()
+        {
+            var transform = context.ReplayNdjsonPath is null && spec.Transform is { } sql ? sql.Trim().TrimEnd(';').Trim() : "SELECT * FROM source";
+            if (await SingleSelectProblemAsync(transform) is { } problem)
+            {
+                output.Fail(RunSteps.Transform, problem);
+                return;
+            }
+
+            await ExecAsync($"CREATE VIEW transformed AS\n{transform}");
+            var described = await DescribeAsync("SELECT * FROM transformed");
+            var contract = spec.Contract;
+            if (described.Select(d => d.Name).FirstOrDefault(n => n.StartsWith("_ductus_", StringComparison.OrdinalIgnoreCase)) is { } reserved)
+            {
+                output.Fail(RunSteps.Transform, $"column {reserved}: names starting with _ductus_ are reserved for the lake's own columns");
+                return;
+            }
+
+            var missing = (contract?.Columns.Select(c => c.Name) ?? [])
+                .Concat(contract?.UniqueKey ?? [])
+                .Where(name => !described.Any(d => d.Name == name))
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            if (missing.Count > 0)
+            {
+                output.Fail(RunSteps.Transform, $"the contract names columns the transform does not produce: {string.Join(", ", missing)} (it produces: {string.Join(", ", described.Select(d => d.Name))})");
+                return;
+            }
+
+            columns = [.. described.Select(d =>
+            {
+                var c = contract?.Columns.FirstOrDefault(x => x.Name == d.Name);
+                return new RelationColumn(d.Name, d.Type, SpecTypes.ToDuckDb(c?.Type), c);
+            })];
+            rules = ContractSql.Compile(contract, columns);
+        }
+
+        private async Task ContractAsync()
+        {
+            await ExecAsync($"""
+                CREATE TABLE checked AS
+                SELECT *,
+                {ContractSql.BrokenExpression(rules)}
+                FROM transformed
+                """);
+
+            long good = 0, bad = 0;
+            await using (var command = Command($"SELECT count(*) FILTER (WHERE {ContractSql.BrokenColumn} IS NULL), count(*) FILTER (WHERE {ContractSql.BrokenColumn} IS NOT NULL) FROM checked"))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                await reader.ReadAsync(ct);
+                good = reader.GetInt64(0);
+                bad = reader.GetInt64(1);
+            }
+
+            var parseRejects = 0L;
+            if (csvRejects && await TableExistsAsync(RejectErrors))
+            {
+                var groups = $"""
+                    SELECT e.line, string_agg(DISTINCT e.error_message, '; ') AS message, first(e.csv_line) AS raw, s.file_path
+                    FROM {RejectErrors} e JOIN {RejectScans} s ON e.scan_id = s.scan_id AND e.file_id = s.file_id
+                    GROUP BY s.file_path, e.line
+                    """;
+                parseRejects = await ScalarAsync($"SELECT count(*) FROM ({groups})");
+                output.ParseRejectsSql = $"SELECT line, message, raw FROM ({groups}) ORDER BY file_path, line";
+            }
+
+            output.ContractRejectsSql = $"""
+                SELECT CAST(to_json({ContractSql.BrokenColumn}) AS VARCHAR),
+                       {ContractSql.MessageExpression(rules)},
+                       {ContractSql.ValuesJsonExpression(columns)}
+                FROM checked
+                WHERE {ContractSql.BrokenColumn} IS NOT NULL
+                """;
+
+            output.RowsRead = good + bad + parseRejects;
+            output.RowsRejected = bad + parseRejects;
+            output.RowsLoaded = good;
+            context.Progress?.Report(new RunProgress(RunSteps.Contract, output.RowsRead));
+
+            var contract = spec.Contract;
+            if (contract is null)
+            {
+                return;
+            }
+
+            var rejected = output.RowsRejected;
+            if (contract.Policy == ContractPolicy.Fail && rejected > 0)
+            {
+                Refuse($"policy fail: {rejected} of {output.RowsRead} rows broke the contract");
+                return;
+            }
+
+            var ratio = output.RowsRead == 0 ? 0 : (double)rejected / output.RowsRead;
+            if (contract.MaxRejectRatio is { } max && ratio > max)
+            {
+                Refuse($"reject ratio {ratio.ToString("0.####", CultureInfo.InvariantCulture)} exceeds max_reject_ratio {max.ToString(CultureInfo.InvariantCulture)}");
+                return;
+            }
+
+            if (contract.MinRows is { } minRows && good < minRows)
+            {
+                Refuse($"min_rows {minRows} not met: {good} rows passed the contract");
+                return;
+            }
+
+            if (contract.MaxRows is { } maxRows && good > maxRows)
+            {
+                Refuse($"max_rows {maxRows} exceeded: {good} rows passed the contract");
+            }
+        }
+
+        private void Refuse(string reason)
+        {
+            output.RowsLoaded = 0;
+            output.Fail(RunSteps.Contract, reason);
+        }
+
+        private async Task LoadAsync()
+        {
+            var loadedAt = engine.time.GetUtcNow().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00";
+            var select = new StringBuilder("SELECT ");
+            foreach (var column in columns)
+            {
+                select.Append(column.NeedsCast ? $"CAST({Sql.Ident(column.Name)} AS {column.TargetType}) AS {Sql.Ident(column.Name)}" : Sql.Ident(column.Name)).Append(", ");
+            }
+
+            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(context.RunId.ToString())} AS VARCHAR) AS _ductus_run_id, ");
+            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(loadedAt)} AS TIMESTAMPTZ) AS _ductus_loaded_at ");
+            select.Append(CultureInfo.InvariantCulture, $"FROM checked WHERE {ContractSql.BrokenColumn} IS NULL");
+
+            var described = await DescribeAsync(select.ToString());
+            output.Columns = [.. described.Select(d =>
+            {
+                var contract = columns.FirstOrDefault(c => c.Name == d.Name)?.Contract;
+                var description = d.Name switch
+                {
+                    "_ductus_run_id" => "Run that loaded the row",
+                    "_ductus_loaded_at" => "When the row was loaded",
+                    _ => contract?.Description,
+                };
+                return new DatasetColumn(d.Name, d.Type, description, contract?.Required ?? d.Name.StartsWith("_ductus_", StringComparison.Ordinal));
+            })];
+
+            if (output.RowsLoaded == 0)
+            {
+                return;
+            }
+
+            var dataset = spec.Target.Dataset;
+            var folder = DatasetFolder;
+            var fileName = $"{context.RunId}-0.parquet";
+            var path = Path.Combine(folder, fileName);
+            written.Add(path);
+            await ExecAsync($"COPY ({select}) TO {Sql.Literal(path)} (FORMAT parquet, COMPRESSION zstd)");
+
+            var bytes = new FileInfo(path).Length;
+            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
+            var stats = await StatsAsync(path, described);
+            output.Files = [new LakeFile($"{context.Workspace}/{dataset}/{fileName}", rows, bytes, stats)];
+            output.BytesWritten = bytes;
+            context.Progress?.Report(new RunProgress(RunSteps.Load, rows));
+        }
+
+        /// <summary>Min, max and null count per column from the Parquet footer, not by reading the data again.</summary>
+        private async Task<IReadOnlyDictionary<string, ColumnStats>> StatsAsync(string path, IReadOnlyList<(string Name, string Type)> described)
+        {
+            var file = Sql.Literal(path);
+            var union = string.Join("\nUNION ALL\n", described.Select(d => $"""
+                SELECT {Sql.Literal(d.Name)},
+                       CAST(min(TRY_CAST(stats_min_value AS {d.Type})) AS VARCHAR),
+                       CAST(max(TRY_CAST(stats_max_value AS {d.Type})) AS VARCHAR),
+                       CAST(coalesce(sum(stats_null_count), 0) AS BIGINT)
+                FROM parquet_metadata({file}) WHERE path_in_schema = {Sql.Literal(d.Name)}
+                """));
+            var stats = new Dictionary<string, ColumnStats>(StringComparer.Ordinal);
+            await using var command = Command(union);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                stats[reader.GetString(0)] = new ColumnStats(
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt64(3));
+            }
+
+            return stats;
+        }
+
+        /// <summary>
+        /// Why the transform is not exactly one SELECT, using DuckDB's own parser; null when it is.
+        /// A second statement would otherwise run as part of CREATE VIEW.
+        /// </summary>
+        private async Task<string?> SingleSelectProblemAsync(string transform)
+        {
+            await using var command = Command("SELECT CAST(json_serialize_sql(CAST($1 AS VARCHAR)) AS VARCHAR)");
+            command.Parameters.Add(new DuckDBParameter(transform));
+            var json = (string?)await command.ExecuteScalarAsync(ct) ?? "{}";
+            using var parsed = System.Text.Json.JsonDocument.Parse(json);
+            var root = parsed.RootElement;
+            if (root.TryGetProperty("error", out var error) && error.ValueKind == System.Text.Json.JsonValueKind.True)
+            {
+                var message = root.TryGetProperty("error_message", out var m) ? m.GetString() : null;
+                return $"transform must be a single SELECT statement: {message}";
+            }
+
+            return root.TryGetProperty("statements", out var statements) && statements.GetArrayLength() == 1
+                ? null
+                : "transform must be a single SELECT statement";
+        }
+
+        private async Task<bool> TableExistsAsync(string name) =>
+            await ScalarAsync($"SELECT count(*) FROM duckdb_tables() WHERE table_name = {Sql.Literal(name)}") > 0;
+
+        private async Task<List<(string Name, string Type)>> DescribeAsync(string query)
+        {
+            var result = new List<(string, string)>();
+            await using var command = Command($"DESCRIBE {query}");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                result.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            return result;
+        }
+
+        private async Task<long> ScalarAsync(string sql)
+        {
+            await using var command = Command(sql);
+            var value = await command.ExecuteScalarAsync(ct);
+            return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        }
+
+        private async Task ExecAsync(string sql)
+        {
+            await using var command = Command(sql);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        private DuckDBCommand Command(string sql)
+        {
+            var command = db.CreateCommand();
+            command.CommandText = sql;
+            // DuckDB only stops a running statement when interrupted; the token alone would wait for it.
+            var registration = ct.Register(() => command.Cancel());
+            command.Disposed += (_, _) => registration.Dispose();
+            return command;
+        }
+    }
+}

@@ -1,0 +1,332 @@
+using System.Globalization;
+using Ductus.Core.Lake;
+
+namespace Ductus.Core.Specs;
+
+/// <summary>
+/// Builds the model from the tree, collecting every shape error (unknown key, a list where a
+/// value belongs, <c>max: abc</c>, a bad duration) with its path instead of stopping at the first.
+/// </summary>
+internal sealed class SpecBinder(List<SpecError> errors)
+{
+    /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
+    internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout"],
+        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression"],
+        ["contract"] = ["policy", "max_reject_ratio", "columns", "rules", "min_rows", "max_rows", "unique_key"],
+        ["column"] = ["type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description"],
+        ["rule"] = ["name", "sql", "description"],
+        ["target"] = ["dataset", "mode", "key"],
+        ["retries"] = ["max", "backoff"],
+    };
+
+    public PipelineSpec Pipeline(MapNode map)
+    {
+        var f = Fields(map, "", Keys["pipeline"]);
+        return new PipelineSpec
+        {
+            Name = Text(f, "name", "name") ?? string.Empty,
+            Description = Text(f, "description", "description"),
+            Source = Map(f, "source", "source") is { } s ? Source(s) : new SourceSpec(),
+            Transform = Text(f, "transform", "transform"),
+            Contract = Map(f, "contract", "contract") is { } c ? Contract(c) : null,
+            Target = Map(f, "target", "target") is { } t ? Target(t) : new TargetSpec(),
+            Schedule = Text(f, "schedule", "schedule"),
+            Retries = Map(f, "retries", "retries") is { } r ? Retries(r) : null,
+            Timeout = Duration(f, "timeout", "timeout"),
+        };
+    }
+
+    private SourceSpec Source(MapNode map)
+    {
+        var f = Fields(map, "source", Keys["source"]);
+        var columns = new List<SourceColumn>();
+        if (Map(f, "columns", "source.columns") is { } cols)
+        {
+            foreach (var (name, node) in cols.Entries)
+            {
+                if (Scalar(node, $"source.columns.{name}") is { } type)
+                {
+                    columns.Add(new SourceColumn(name, type));
+                }
+            }
+        }
+
+        return new SourceSpec
+        {
+            Kind = Choice<SourceKind>(f, "kind", "source.kind"),
+            Path = Text(f, "path", "source.path") ?? string.Empty,
+            Delimiter = Text(f, "delimiter", "source.delimiter"),
+            Quote = Text(f, "quote", "source.quote"),
+            Header = Bool(f, "header", "source.header"),
+            Columns = columns,
+            Compression = Text(f, "compression", "source.compression"),
+        };
+    }
+
+    private ContractSpec Contract(MapNode map)
+    {
+        var f = Fields(map, "contract", Keys["contract"]);
+        var columns = new List<ColumnContract>();
+        if (Map(f, "columns", "contract.columns") is { } cols)
+        {
+            foreach (var (name, node) in cols.Entries)
+            {
+                var path = $"contract.columns.{name}";
+                if (node is NullNode)
+                {
+                    columns.Add(new ColumnContract { Name = name });
+                }
+                else if (node is MapNode colMap)
+                {
+                    columns.Add(Column(name, colMap, path));
+                }
+                else
+                {
+                    errors.Add(new SpecError(path, "must be a mapping (type, required, min, ...)"));
+                }
+            }
+        }
+
+        var rules = new List<RowRule>();
+        if (List(f, "rules", "contract.rules") is { } list)
+        {
+            for (var i = 0; i < list.Items.Count; i++)
+            {
+                var path = $"contract.rules[{i}]";
+                if (list.Items[i] is not MapNode ruleMap)
+                {
+                    errors.Add(new SpecError(path, "must be a mapping with name and sql"));
+                    continue;
+                }
+
+                var rf = Fields(ruleMap, path, Keys["rule"]);
+                rules.Add(new RowRule(Text(rf, "name", $"{path}.name") ?? string.Empty, Text(rf, "sql", $"{path}.sql") ?? string.Empty, Text(rf, "description", $"{path}.description")));
+            }
+        }
+
+        return new ContractSpec
+        {
+            Policy = Choice<ContractPolicy>(f, "policy", "contract.policy") ?? ContractPolicy.Quarantine,
+            MaxRejectRatio = Number(f, "max_reject_ratio", "contract.max_reject_ratio"),
+            Columns = columns,
+            Rules = rules,
+            MinRows = Integer(f, "min_rows", "contract.min_rows"),
+            MaxRows = Integer(f, "max_rows", "contract.max_rows"),
+            UniqueKey = Strings(f, "unique_key", "contract.unique_key") ?? [],
+        };
+    }
+
+    private ColumnContract Column(string name, MapNode map, string path)
+    {
+        var f = Fields(map, path, Keys["column"]);
+        var maxLength = Integer(f, "max_length", $"{path}.max_length");
+        return new ColumnContract
+        {
+            Name = name,
+            Type = Text(f, "type", $"{path}.type"),
+            Required = Bool(f, "required", $"{path}.required") ?? false,
+            Unique = Bool(f, "unique", $"{path}.unique") ?? false,
+            Min = Text(f, "min", $"{path}.min"),
+            Max = Text(f, "max", $"{path}.max"),
+            Pattern = Text(f, "pattern", $"{path}.pattern"),
+            AcceptedValues = Strings(f, "accepted_values", $"{path}.accepted_values"),
+            MaxLength = maxLength is > int.MaxValue or < int.MinValue ? int.MaxValue : (int?)maxLength,
+            Description = Text(f, "description", $"{path}.description"),
+        };
+    }
+
+    private TargetSpec Target(MapNode map)
+    {
+        var f = Fields(map, "target", Keys["target"]);
+        return new TargetSpec
+        {
+            Dataset = Text(f, "dataset", "target.dataset") ?? string.Empty,
+            Mode = Choice<WriteMode>(f, "mode", "target.mode") ?? WriteMode.Append,
+            Key = Strings(f, "key", "target.key") ?? [],
+        };
+    }
+
+    private RetrySpec Retries(MapNode map)
+    {
+        var f = Fields(map, "retries", Keys["retries"]);
+        var max = Integer(f, "max", "retries.max") ?? 0;
+        return new RetrySpec(max is > 1000 or < 0 ? -1 : (int)max, Duration(f, "backoff", "retries.backoff") ?? TimeSpan.Zero);
+    }
+
+    private Dictionary<string, (SpecNode Node, string Path)> Fields(MapNode map, string path, string[] known)
+    {
+        var result = new Dictionary<string, (SpecNode, string)>(StringComparer.Ordinal);
+        foreach (var (key, node) in map.Entries)
+        {
+            var keyPath = path.Length == 0 ? key : $"{path}.{key}";
+            if (!known.Contains(key, StringComparer.Ordinal))
+            {
+                var hint = known.FirstOrDefault(k => string.Equals(k.Replace("_", "", StringComparison.Ordinal), key.Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
+                errors.Add(new SpecError(keyPath, hint is null ? $"unknown key (expected one of: {string.Join(", ", known)})" : $"unknown key, did you mean '{hint}'?"));
+                continue;
+            }
+
+            if (!result.TryAdd(key, (node, keyPath)))
+            {
+                errors.Add(new SpecError(keyPath, "appears twice"));
+            }
+        }
+
+        return result;
+    }
+
+    private static SpecNode? Get(Dictionary<string, (SpecNode Node, string Path)> f, string key) =>
+        f.TryGetValue(key, out var v) && v.Node is not NullNode ? v.Node : null;
+
+    private MapNode? Map(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        var node = Get(f, key);
+        if (node is null or MapNode)
+        {
+            return node as MapNode;
+        }
+
+        errors.Add(new SpecError(path, "must be a mapping"));
+        return null;
+    }
+
+    private ListNode? List(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        var node = Get(f, key);
+        if (node is null or ListNode)
+        {
+            return node as ListNode;
+        }
+
+        errors.Add(new SpecError(path, "must be a list"));
+        return null;
+    }
+
+    private string? Scalar(SpecNode node, string path)
+    {
+        if (node is ScalarNode s)
+        {
+            return s.Text;
+        }
+
+        errors.Add(new SpecError(path, node is NullNode ? "must not be empty" : "must be a single value, not a list or mapping"));
+        return null;
+    }
+
+    private string? Text(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path) =>
+        Get(f, key) is { } node ? Scalar(node, path) : null;
+
+    private bool? Bool(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (node is ScalarNode { Quoted: false } && bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new SpecError(path, $"must be true or false, not '{text}'"));
+        return null;
+    }
+
+    private long? Integer(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (node is ScalarNode { Quoted: false } && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new SpecError(path, $"must be a whole number, not '{text}'"));
+        return null;
+    }
+
+    private double? Number(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (node is ScalarNode { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        errors.Add(new SpecError(path, $"must be a number, not '{text}'"));
+        return null;
+    }
+
+    private TimeSpan? Duration(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        if (Durations.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new SpecError(path, $"'{text}' is not a duration (use e.g. 500ms, 30s, 30m, 2h, 1d, 1h30m)"));
+        return null;
+    }
+
+    private TEnum? Choice<TEnum>(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+        where TEnum : struct, System.Enum
+    {
+        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        var names = System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToArray();
+        if (names.Contains(text, StringComparer.Ordinal) && System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new SpecError(path, $"'{text}' is not one of: {string.Join(", ", names)}"));
+        return null;
+    }
+
+    private List<string>? Strings(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
+    {
+        if (Get(f, key) is not { } node)
+        {
+            return null;
+        }
+
+        if (node is ScalarNode single)
+        {
+            return [single.Text];
+        }
+
+        if (node is not ListNode list)
+        {
+            errors.Add(new SpecError(path, "must be a list of values"));
+            return null;
+        }
+
+        var result = new List<string>();
+        for (var i = 0; i < list.Items.Count; i++)
+        {
+            if (Scalar(list.Items[i], $"{path}[{i}]") is { } text)
+            {
+                result.Add(text);
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Ductus.Core.Lake;
+
+namespace Ductus.Core.Specs;
+
+/// <summary>
+/// Writes a spec as JSON with the same snake_case keys the parser reads, so what the API returns
+/// can be posted back unchanged. Durations are written as spec durations (<c>30m</c>), bounds
+/// as numbers when they are numbers.
+/// </summary>
+public static class SpecWriter
+{
+    public static string ToJson(PipelineSpec spec, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        {
+            json.WriteStartObject();
+            json.WriteString("name", spec.Name);
+            Optional(json, "description", spec.Description);
+            WriteSource(json, spec.Source);
+            Optional(json, "transform", spec.Transform);
+            if (spec.Contract is { } contract)
+            {
+                WriteContract(json, contract);
+            }
+
+            json.WriteStartObject("target");
+            json.WriteString("dataset", spec.Target.Dataset);
+            json.WriteString("mode", Lower(spec.Target.Mode));
+            Strings(json, "key", spec.Target.Key);
+            json.WriteEndObject();
+
+            Optional(json, "schedule", spec.Schedule);
+            if (spec.Retries is { } retries)
+            {
+                json.WriteStartObject("retries");
+                json.WriteNumber("max", retries.Max);
+                json.WriteString("backoff", Durations.Format(retries.Backoff));
+                json.WriteEndObject();
+            }
+
+            if (spec.Timeout is { } timeout)
+            {
+                json.WriteString("timeout", Durations.Format(timeout));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteSource(Utf8JsonWriter json, SourceSpec source)
+    {
+        json.WriteStartObject("source");
+        if (source.Kind is { } kind)
+        {
+            json.WriteString("kind", Lower(kind));
+        }
+
+        json.WriteString("path", source.Path);
+        Optional(json, "delimiter", source.Delimiter);
+        Optional(json, "quote", source.Quote);
+        if (source.Header is { } header)
+        {
+            json.WriteBoolean("header", header);
+        }
+
+        if (source.Columns.Count > 0)
+        {
+            json.WriteStartObject("columns");
+            foreach (var column in source.Columns)
+            {
+                json.WriteString(column.Name, column.Type);
+            }
+
+            json.WriteEndObject();
+        }
+
+        Optional(json, "compression", source.Compression);
+        json.WriteEndObject();
+    }
+
+    private static void WriteContract(Utf8JsonWriter json, ContractSpec contract)
+    {
+        json.WriteStartObject("contract");
+        json.WriteString("policy", Lower(contract.Policy));
+        if (contract.MaxRejectRatio is { } ratio)
+        {
+            json.WriteNumber("max_reject_ratio", ratio);
+        }
+
+        if (contract.Columns.Count > 0)
+        {
+            json.WriteStartObject("columns");
+            foreach (var column in contract.Columns)
+            {
+                json.WriteStartObject(column.Name);
+                Optional(json, "type", column.Type);
+                if (column.Required)
+                {
+                    json.WriteBoolean("required", true);
+                }
+
+                if (column.Unique)
+                {
+                    json.WriteBoolean("unique", true);
+                }
+
+                Bound(json, "min", column.Min);
+                Bound(json, "max", column.Max);
+                Optional(json, "pattern", column.Pattern);
+                if (column.AcceptedValues is { } accepted)
+                {
+                    Strings(json, "accepted_values", accepted);
+                }
+
+                if (column.MaxLength is { } maxLength)
+                {
+                    json.WriteNumber("max_length", maxLength);
+                }
+
+                Optional(json, "description", column.Description);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        if (contract.Rules.Count > 0)
+        {
+            json.WriteStartArray("rules");
+            foreach (var rule in contract.Rules)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", rule.Name);
+                json.WriteString("sql", rule.Sql);
+                Optional(json, "description", rule.Description);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        if (contract.MinRows is { } minRows)
+        {
+            json.WriteNumber("min_rows", minRows);
+        }
+
+        if (contract.MaxRows is { } maxRows)
+        {
+            json.WriteNumber("max_rows", maxRows);
+        }
+
+        Strings(json, "unique_key", contract.UniqueKey);
+        json.WriteEndObject();
+    }
+
+    private static void Optional(Utf8JsonWriter json, string key, string? value)
+    {
+        if (value is not null)
+        {
+            json.WriteString(key, value);
+        }
+    }
+
+    private static void Bound(Utf8JsonWriter json, string key, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        // A number stays a number so the JSON reads like the YAML it came from; dates stay strings.
+        if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            json.WriteNumber(key, number);
+        }
+        else
+        {
+            json.WriteString(key, value);
+        }
+    }
+
+    private static void Strings(Utf8JsonWriter json, string key, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        json.WriteStartArray(key);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static string Lower<TEnum>(TEnum value)
+        where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
+}
