@@ -21,6 +21,10 @@ var infra = builder.AddDuctusInfrastructure(plan);
 var lake = Path.GetFullPath(builder.Configuration["Ductus:LakeRoot"] ?? Path.Combine(infra.DataDirectory, "lake"));
 Directory.CreateDirectory(lake);
 StackFile.WriteWhenReady(builder, infra, lake);
+var repository = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+// Spec files the Pipelines service keeps in step with the catalog, and where local sources may be read from.
+var pipelinesFolder = Path.GetFullPath(builder.Configuration["Ductus:PipelinesFolder"] ?? Path.Combine(repository, "pipelines"));
+var sourceRoot = Path.GetFullPath(builder.Configuration["Ductus:SourceRoot"] ?? Path.Combine(repository, "data"));
 
 // The bootstrap admin client's secret: generated once, kept in the AppHost's user secrets,
 // shown in the dashboard's parameter view.
@@ -57,6 +61,8 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WaitFor(infra.Redis)
     .WaitForCompletion(migrator)
     .WithEnvironment("Ductus__Lake__Root", lake)
+    .WithEnvironment("Ductus__Pipelines__Folder", pipelinesFolder)
+    .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Api>(Resources.Api)
@@ -69,6 +75,7 @@ builder.AddProject<Projects.Api>(Resources.Api)
     // Runs are triggered through the catalog, not by calling pipelines, but the Api should not
     // accept work before the service that will execute it is up.
     .WaitFor(pipelines)
+    .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health");

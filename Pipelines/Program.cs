@@ -1,6 +1,15 @@
 using Ductus.Core;
+using Ductus.Core.Catalog;
+using Ductus.Core.Engine;
+using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
+using Ductus.Core.Net;
+using Ductus.Core.Runs;
+using Ductus.Core.Specs;
 using Ductus.Pipelines;
+using Ductus.Pipelines.Scheduling;
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 
 if (PipelinesCli.Handles(args))
@@ -18,8 +27,49 @@ if (PipelinesCli.Handles(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLake();
-builder.AddNpgsqlDataSource(Resources.Database);
+// Services act as ductus_app, which cannot bypass row-level security.
+builder.AddNpgsqlDataSource(Resources.Database, settings =>
+    settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
 builder.AddRedisClient(Resources.Redis);
+
+builder.Services.AddOptions<PipelinesOptions>()
+    .Bind(builder.Configuration.GetSection(PipelinesOptions.Section))
+    .PostConfigure(o => o.Folder = string.IsNullOrWhiteSpace(o.Folder)
+        ? Path.Combine(Path.GetDirectoryName(SourceRoots.RepositoryDataFolder())!, "pipelines")
+        : Path.GetFullPath(o.Folder))
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<PipelinesOptions>, PipelinesOptionsValidator>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(sp =>
+{
+    var roots = sp.GetRequiredService<IConfiguration>().GetSection("Ductus:Sources:Roots").Get<string[]>();
+    return roots is { Length: > 0 } ? new SourceRoots(roots.Select(Path.GetFullPath)) : new SourceRoots(SourceRoots.RepositoryDataFolder());
+});
+builder.Services.AddOptions<EgressPolicy>().Bind(builder.Configuration.GetSection(EgressPolicy.Section));
+builder.Services.AddHttpClient(nameof(RunEngine))
+    .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttp.CreateHandler(sp.GetRequiredService<IOptions<EgressPolicy>>().Value))
+    // A download streams for as long as the spec's timeout allows; the engine enforces that.
+    .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+builder.Services.AddSingleton(sp => new RunEngine(
+    sp.GetRequiredService<SourceRoots>(),
+    sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RunEngine)),
+    sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new PipelineRunner(
+    sp.GetRequiredService<CatalogStore>(),
+    sp.GetRequiredService<RejectStore>(),
+    sp.GetRequiredService<RunEngine>(),
+    sp.GetRequiredService<IOptions<LakeOptions>>().Value.Root,
+    sp.GetRequiredService<ILogger<PipelineRunner>>()));
+builder.Services.AddSingleton<ScheduleSync>();
+builder.Services.AddHostedService<SpecFolderSync>();
+builder.Services.AddHostedService<QueuedRunDispatcher>();
+
+// Quartz's own tables are not workspace data, so the scheduler uses the login as configured
+// rather than the row-level-security role.
+var quartzConnection = builder.Configuration.GetConnectionString(Resources.Database)
+    ?? throw new InvalidOperationException($"ConnectionStrings:{Resources.Database} is not set.");
 
 // One clustered scheduler over the job store the migrator created: any Pipelines replica can
 // fire a pipeline, and a run on a replica that dies is recovered by another.
@@ -32,8 +82,7 @@ builder.Services.AddQuartz(quartz =>
     });
     quartz.UsePersistentStore(store =>
     {
-        // The Aspire-registered NpgsqlDataSource, so Quartz shares its pool and telemetry.
-        store.UsePostgres(pg => pg.UseRegisteredDataSource = true);
+        store.UsePostgres(quartzConnection);
         store.ConfigureStore(options => options.TablePrefix = MigrationCatalog.QuartzTablePrefix);
         store.UseClustering(_ => { });
     });

@@ -16,6 +16,14 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string DataDirectory { get; } = Path.Combine("/var/tmp/ductus-tests", Guid.NewGuid().ToString("N")[..12]);
 
+    /// <summary>The stack's watched pipelines folder (empty at start; tests drop specs in it).</summary>
+    public string PipelinesFolder => Path.Combine(DataDirectory, "pipelines");
+
+    /// <summary>The stack's source root for local files.</summary>
+    public string SourceRoot => Path.Combine(DataDirectory, "data");
+
+    public string LakeRoot => Path.Combine(DataDirectory, "lake");
+
     public string AdminKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
 
     public string JwtSigningKey { get; } = "test-signing-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
@@ -29,9 +37,13 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(PipelinesFolder);
+        Directory.CreateDirectory(SourceRoot);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             $"--Ductus:DataDir={DataDirectory}",
+            $"--Ductus:PipelinesFolder={PipelinesFolder}",
+            $"--Ductus:SourceRoot={SourceRoot}",
             $"--Parameters:{Resources.AdminKey}={AdminKey}",
             $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",

@@ -1,0 +1,94 @@
+using Ductus.Core.Catalog;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Ductus.Pipelines.Scheduling;
+
+/// <summary>
+/// Hands runs queued through the API to Quartz, which fires them on one node of the cluster.
+/// A Redis message (<c>ductus:runs:queued</c>) makes that immediate; polling PostgreSQL makes it
+/// certain, so a lost message or Redis being down only delays a run by one poll interval.
+/// </summary>
+public sealed class QueuedRunDispatcher(
+    CatalogStore catalog,
+    ScheduleSync schedules,
+    NpgsqlDataSource db,
+    IConnectionMultiplexer redis,
+    IOptions<PipelinesOptions> options,
+    ILogger<QueuedRunDispatcher> logger) : BackgroundService
+{
+    public static readonly RedisChannel QueuedChannel = RedisChannel.Literal("ductus:runs:queued");
+
+    private readonly SemaphoreSlim _nudge = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await redis.GetSubscriber().SubscribeAsync(QueuedChannel, (_, _) => Nudge());
+        }
+        catch (RedisException e)
+        {
+            logger.LogWarning(e, "Cannot subscribe to {Channel}; queued runs are found by polling only", QueuedChannel);
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DispatchQueuedAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Dispatching queued runs failed; retrying");
+            }
+
+            try
+            {
+                await _nudge.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Nudge()
+    {
+        try
+        {
+            _nudge.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    public async Task DispatchQueuedAsync(CancellationToken ct)
+    {
+        // The workspaces table is not workspace-scoped; everything below is, per workspace.
+        var workspaces = new List<(Guid Id, string Name)>();
+        await using (var command = db.CreateCommand("SELECT id, name FROM workspaces"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                workspaces.Add((reader.GetGuid(0), reader.GetString(1)));
+            }
+        }
+
+        foreach (var (id, name) in workspaces)
+        {
+            var queued = await catalog.ListRunsAsync(id, new RunFilter(Status: RunStatus.Queued), null, 100, ct);
+            foreach (var run in queued.Items)
+            {
+                if (await schedules.DispatchAsync(name, run.Pipeline, run.Id, run.Trigger, ct))
+                {
+                    logger.LogInformation("Dispatched queued run {RunId} of {Pipeline}", run.Id, run.Pipeline);
+                }
+            }
+        }
+    }
+}

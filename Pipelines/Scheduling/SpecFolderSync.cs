@@ -1,0 +1,102 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Specs;
+using Microsoft.Extensions.Options;
+
+namespace Ductus.Pipelines.Scheduling;
+
+/// <summary>
+/// Watches the pipelines folder: every valid spec file is stored in the catalog (a new version
+/// only when it changed) and scheduled; an invalid one is logged with every error and its path,
+/// and the last valid version keeps running. Rescans on file events and every minute, since
+/// file events are lost on some file systems (network shares, containers' bind mounts).
+/// </summary>
+public sealed class SpecFolderSync(
+    CatalogStore catalog,
+    ScheduleSync schedules,
+    SourceRoots roots,
+    IOptions<PipelinesOptions> options,
+    ILogger<SpecFolderSync> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var folder = options.Value.Folder;
+        if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
+        {
+            logger.LogWarning("No pipelines folder ({Folder}); specs come only from the API", folder);
+            return;
+        }
+
+        using var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, EnableRaisingEvents = true };
+        watcher.Changed += (_, _) => Nudge();
+        watcher.Created += (_, _) => Nudge();
+        watcher.Deleted += (_, _) => Nudge();
+        watcher.Renamed += (_, _) => Nudge();
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SyncOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Syncing the pipelines folder {Folder} failed; retrying", folder);
+            }
+
+            try
+            {
+                await _changed.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken);
+                // Editors write a file in several steps; let them finish.
+                await Task.Delay(TimeSpan.FromMilliseconds(300), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Nudge()
+    {
+        if (_changed.CurrentCount == 0)
+        {
+            try
+            {
+                _changed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    public async Task SyncOnceAsync(CancellationToken ct)
+    {
+        var workspaceName = options.Value.Workspace;
+        var workspace = await catalog.EnsureWorkspaceAsync(workspaceName, ct);
+        var files = Directory.EnumerateFiles(options.Value.Folder)
+            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal);
+
+        foreach (var file in files)
+        {
+            var text = await File.ReadAllTextAsync(file, ct);
+            var isJson = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+            var parsed = isJson ? SpecParser.ParseJson(text) : SpecParser.ParseYaml(text);
+            var errors = parsed.Spec is null ? parsed.Errors : [.. parsed.Errors, .. SpecValidator.Validate(parsed.Spec, roots)];
+            if (parsed.Spec is null || errors.Count > 0)
+            {
+                logger.LogError("Spec {File} has {Count} error(s), not loaded: {Errors}", Path.GetFileName(file), errors.Count, string.Join("; ", errors));
+                continue;
+            }
+
+            var spec = parsed.Spec;
+            var version = await catalog.SavePipelineAsync(workspace, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
+            logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
+        }
+
+        await schedules.SyncAsync(workspace, workspaceName, ct);
+    }
+}
