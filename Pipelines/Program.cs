@@ -47,6 +47,10 @@ builder.Services.AddSingleton(sp =>
 });
 builder.Services.AddOptions<EgressPolicy>().Bind(builder.Configuration.GetSection(EgressPolicy.Section));
 builder.Services.AddHttpClient(nameof(RunEngine))
+    // The defaults' 30 s request timeout would cut large downloads; the spec's timeout governs instead.
+#pragma warning disable EXTEXP0001 // Experimental, but the only way to opt one client out of the defaults.
+    .RemoveAllResilienceHandlers()
+#pragma warning restore EXTEXP0001
     .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttp.CreateHandler(sp.GetRequiredService<IOptions<EgressPolicy>>().Value))
     // A download streams for as long as the spec's timeout allows; the engine enforces that.
     .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
@@ -62,6 +66,13 @@ builder.Services.AddSingleton(sp => new PipelineRunner(
     sp.GetRequiredService<RunEngine>(),
     sp.GetRequiredService<IOptions<LakeOptions>>().Value.Root,
     sp.GetRequiredService<ILogger<PipelineRunner>>()));
+builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
+builder.Services.AddHttpClient<RunAlerts>()
+    .AddTypedClient((http, sp) => new RunAlerts(
+        http,
+        sp.GetRequiredService<IOptions<AlertOptions>>().Value,
+        sp.GetRequiredService<TimeProvider>(),
+        sp.GetRequiredService<ILogger<RunAlerts>>()));
 builder.Services.AddSingleton<ScheduleSync>();
 builder.Services.AddHostedService<SpecFolderSync>();
 builder.Services.AddHostedService<QueuedRunDispatcher>();

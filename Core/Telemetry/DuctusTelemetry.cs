@@ -30,5 +30,7 @@ public static class DuctusTelemetry
 
     public static readonly Histogram<double> RunDuration = Meter.CreateHistogram<double>("ductus.run.duration", "s", "Wall time of a pipeline run");
 
+    public static readonly Counter<long> Alerts = Meter.CreateCounter<long>("ductus.alerts", "{alert}", "Run alerts raised (failed after retries, recovered)");
+
     public static readonly Counter<long> RunsFailed = Meter.CreateCounter<long>("ductus.runs.failed", "{run}", "Runs that ended failed");
 }

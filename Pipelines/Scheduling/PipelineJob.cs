@@ -16,6 +16,7 @@ namespace Ductus.Pipelines.Scheduling;
 public sealed class PipelineJob(
     CatalogStore catalog,
     PipelineRunner runner,
+    RunAlerts alerts,
     IOptions<PipelinesOptions> options,
     TimeProvider time,
     ILogger<PipelineJob> logger) : IJob
@@ -65,12 +66,30 @@ public sealed class PipelineJob(
         var attempts = 1 + Math.Max(0, spec.Retries?.Max ?? 0);
         for (var attempt = 1; ; attempt++)
         {
+            var previous = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName), null, 2, cancellationToken);
             var run = await RunOnceAsync(workspace, workspaceName, spec, trigger, runId, cancellationToken);
             // Only the first attempt reuses a queued/recovered run; a retry is a run of its own.
             runId = null;
-            if (run.Status != RunStatus.Failed || attempt >= attempts || run.ErrorStep == Core.Engine.RunSteps.Contract || run.ErrorStep == Core.Engine.RunSteps.Validate)
+            if (run.Status == RunStatus.Succeeded)
             {
-                // Contract and validation failures are about the data or the spec: a retry would fail the same way.
+                var last = previous.Items.FirstOrDefault(r => r.Id != run.Id && r.Status is RunStatus.Succeeded or RunStatus.Failed);
+                if (last?.Status == RunStatus.Failed)
+                {
+                    await alerts.RunRecoveredAsync(run, cancellationToken);
+                }
+
+                return;
+            }
+
+            // Contract and validation failures are about the data or the spec: a retry would fail the same way.
+            var retryable = run.Status == RunStatus.Failed && run.ErrorStep is not (Core.Engine.RunSteps.Contract or Core.Engine.RunSteps.Validate);
+            if (!retryable || attempt >= attempts)
+            {
+                if (run.Status == RunStatus.Failed)
+                {
+                    await alerts.RunFailedAsync(run, cancellationToken);
+                }
+
                 return;
             }
 
