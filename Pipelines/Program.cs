@@ -46,14 +46,14 @@ builder.Services.AddSingleton(sp =>
     return roots is { Length: > 0 } ? new SourceRoots(roots.Select(Path.GetFullPath)) : new SourceRoots(SourceRoots.RepositoryDataFolder());
 });
 builder.Services.AddOptions<EgressPolicy>().Bind(builder.Configuration.GetSection(EgressPolicy.Section));
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
 builder.Services.AddHttpClient(nameof(RunEngine))
     // The defaults' 30 s request timeout would cut large downloads; the spec's timeout governs instead.
-#pragma warning disable EXTEXP0001 // Experimental, but the only way to opt one client out of the defaults.
     .RemoveAllResilienceHandlers()
-#pragma warning restore EXTEXP0001
     .ConfigurePrimaryHttpMessageHandler(sp => GuardedHttp.CreateHandler(sp.GetRequiredService<IOptions<EgressPolicy>>().Value))
     // A download streams for as long as the spec's timeout allows; the engine enforces that.
     .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+#pragma warning restore EXTEXP0001
 builder.Services.AddSingleton(sp => new RunEngine(
     sp.GetRequiredService<SourceRoots>(),
     sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RunEngine)),
