@@ -19,6 +19,21 @@ public static class PostgresExtractor
         ArgumentNullException.ThrowIfNull(duck);
         var trimmed = query.Trim().TrimEnd(';');
         await using var connection = await source.OpenConnectionAsync(ct);
+        try
+        {
+            return await ExtractAsync(connection, trimmed, duck, table, ct);
+        }
+        catch
+        {
+            // A COPY that failed half-way can leave the connection mid-protocol; it must not go
+            // back to the pool for the next caller.
+            NpgsqlConnection.ClearPool(connection);
+            throw;
+        }
+    }
+
+    private static async Task<long> ExtractAsync(NpgsqlConnection connection, string trimmed, DuckDBConnection duck, string table, CancellationToken ct)
+    {
         // A read-only transaction: a source query can never change the source database.
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, tx))
