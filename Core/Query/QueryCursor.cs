@@ -43,7 +43,7 @@ public sealed class QueryCursor : IAsyncDisposable
 
     internal static QueryCursor Start(DuckDBCommand command, IReadOnlyList<QueryColumn> columns, int maxRows, Deadline deadline)
     {
-        var interrupt = deadline.Token.Register(command.Cancel);
+        var interrupt = deadline.Token.Register(Deadline.Interrupt, command);
         try
         {
             var reader = deadline.Guard(() => command.ExecuteReader());

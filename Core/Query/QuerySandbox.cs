@@ -219,7 +219,7 @@ internal sealed class Deadline : IDisposable
         RunAsync(() =>
         {
             using var command = Prepare(connection, sql, parameters);
-            using var interrupt = Token.Register(command.Cancel);
+            using var interrupt = Token.Register(Interrupt, command);
             return work(command);
         });
 
@@ -254,6 +254,27 @@ internal sealed class Deadline : IDisposable
         catch (DuckDBException ex)
         {
             throw new QueryFailedException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Interrupts a command from the timer thread. The command may finish and be disposed at the
+    /// same moment; losing that race is fine, and an exception here would kill the process.
+    /// </summary>
+    internal static void Interrupt(object? command)
+    {
+        try
+        {
+            ((DuckDBCommand)command!).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        catch (DuckDBException)
+        {
         }
     }
 
