@@ -12,11 +12,18 @@ namespace Ductus.Core.Query;
 public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake, IOptions<QueryOptions> options)
 {
     /// <exception cref="QueryRefusedException">The guard refused the statement.</exception>
-    /// <exception cref="QueryNotFoundException">A dataset or pinned version does not exist.</exception>
+    /// <exception cref="QueryNotFoundException">The workspace, a dataset or a pinned version does not exist.</exception>
     public async Task<QuerySession> OpenAsync(QueryRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
+        // The name picks the lake folder and the id the catalog rows: a caller that mixed two
+        // workspaces up must not get one workspace's views over the other's folder.
+        if (await catalog.FindWorkspaceAsync(request.Workspace, ct) != request.WorkspaceId)
+        {
+            throw new QueryNotFoundException($"workspace '{request.Workspace}' does not exist or does not have this id");
+        }
+
         var datasets = await catalog.ListDatasetsAsync(request.WorkspaceId, ct);
         var guard = await SqlGuard.CheckAsync(request.Sql, datasets.Select(d => d.Name).ToList(), ct);
         if (!guard.Allowed)

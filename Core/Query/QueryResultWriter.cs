@@ -108,7 +108,7 @@ public static class QueryResultWriter
         await output.FlushAsync(ct);
     }
 
-    /// <summary>RFC 4180 CSV with a header row; NULL is an empty field, nested values are JSON.</summary>
+    /// <summary>RFC 4180 CSV with a header row; NULL is an empty field, nested values are JSON, blobs base64.</summary>
     public static async Task WriteCsvAsync(QueryCursor cursor, Stream output, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(cursor);
@@ -153,9 +153,18 @@ public static class QueryResultWriter
         DateTimeOffset dto => dto.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFzzz", CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         TimeOnly t => t.ToString("HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),
+        byte[] bytes => Convert.ToBase64String(bytes),
+        Stream stream => Convert.ToBase64String(ReadAll(stream)),
         IFormattable f when value is not IEnumerable => f.ToString(null, CultureInfo.InvariantCulture),
         _ => JsonText(value),
     };
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
 
     private static string JsonText(object value)
     {
@@ -195,12 +204,7 @@ public static class QueryResultWriter
                 json.WriteBase64StringValue(bytes);
                 break;
             case Stream stream:
-                using (var copy = new MemoryStream())
-                {
-                    stream.CopyTo(copy);
-                    json.WriteBase64StringValue(copy.ToArray());
-                }
-
+                json.WriteBase64StringValue(ReadAll(stream));
                 break;
             case IDictionary map:
                 json.WriteStartObject();

@@ -145,6 +145,11 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<QueryRefusedException>(() =>
             Engine().OpenAsync(new QueryRequest(acme!.Value, "acme", "SELECT * FROM secrets")));
         Assert.Equal("unknown dataset 'secrets'", refused.Message);
+
+        // The folder comes from the name, the catalog rows from the id: they must agree.
+        var mixed = await Assert.ThrowsAsync<QueryNotFoundException>(() =>
+            Engine().OpenAsync(new QueryRequest(acme!.Value, "rival", "SELECT * FROM flights")));
+        Assert.Equal("workspace 'rival' does not exist or does not have this id", mixed.Message);
     }
 
     [Fact]
