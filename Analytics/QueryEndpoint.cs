@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Ductus.Core.Query;
+using Ductus.Core.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Ductus.Analytics;
@@ -28,6 +30,9 @@ public static class QueryEndpoint
     private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ILoggerFactory logs)
     {
         var ct = http.RequestAborted;
+        using var activity = DuctusTelemetry.ActivitySource.StartActivity("query", ActivityKind.Internal);
+        activity?.SetTag("ductus.workspace", request.Workspace);
+        activity?.SetTag("ductus.query.format", request.Format ?? "json");
         if (QueryResultWriter.Parse(request.Format) is not { } format)
         {
             await Problem(http, StatusCodes.Status400BadRequest, "Unknown result format", $"format '{request.Format}' is not one of json, csv, ndjson, parquet");
@@ -45,13 +50,17 @@ public static class QueryEndpoint
             var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
             await using var session = await engine.OpenAsync(
                 new QueryRequest(request.WorkspaceId, request.Workspace, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit), ct);
-            http.Response.Headers[VersionsHeader] = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
+            var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
+            http.Response.Headers[VersionsHeader] = versions;
+            activity?.SetTag("ductus.query.versions", versions);
 
             if (format == QueryResultFormat.Parquet)
             {
                 var file = await session.WriteParquetAsync(ct);
                 http.Response.ContentType = QueryResultWriter.ContentType(format);
                 http.Response.Headers[TruncatedHeader] = file.Truncated ? "true" : "false";
+                activity?.SetTag("ductus.query.rows", file.Rows);
+                activity?.SetTag("ductus.query.truncated", file.Truncated);
                 await http.Response.SendFileAsync(file.Path, ct);
                 return;
             }
@@ -78,11 +87,14 @@ public static class QueryEndpoint
                 // The status is already sent: cut the connection so the client cannot take a
                 // partial body for a whole result.
                 logs.CreateLogger(typeof(QueryEndpoint)).LogWarning(ex, "Query failed while streaming its result");
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 http.Features.Get<IHttpResetFeature>()?.Reset(2);
                 http.Abort();
                 return;
             }
 
+            activity?.SetTag("ductus.query.rows", cursor.RowCount);
+            activity?.SetTag("ductus.query.truncated", cursor.Truncated);
             if (trailers)
             {
                 http.Response.AppendTrailer(TruncatedHeader, cursor.Truncated ? "true" : "false");
@@ -108,6 +120,7 @@ public static class QueryEndpoint
 
     private static Task Problem(HttpContext http, int status, string title, string detail)
     {
+        Activity.Current?.SetTag("ductus.query.refused", detail);
         if (http.Response.HasStarted)
         {
             http.Abort();
