@@ -14,7 +14,8 @@ public sealed record InternalQueryRequest(
     Dictionary<string, JsonElement>? Parameters,
     Dictionary<string, long>? Versions,
     int? Limit,
-    string? Format);
+    string? Format,
+    int? TimeoutMs);
 
 public static class QueryEndpoint
 {
@@ -49,7 +50,8 @@ public static class QueryEndpoint
         {
             var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
             await using var session = await engine.OpenAsync(
-                new QueryRequest(request.WorkspaceId, request.Workspace, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit), ct);
+                new QueryRequest(request.WorkspaceId, request.Workspace, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
+                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
             http.Response.Headers[VersionsHeader] = versions;
             activity?.SetTag("ductus.query.versions", versions);

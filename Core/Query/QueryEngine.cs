@@ -62,8 +62,9 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
         }
 
         var limit = Math.Clamp(request.Limit ?? settings.MaxRows, 0, settings.MaxRows);
+        var timeout = request.Timeout is { } asked && asked > TimeSpan.Zero && asked < settings.Timeout ? asked : settings.Timeout;
         var sandbox = await QuerySandbox.OpenAsync(workspaceFolder, views, settings, ct);
-        return new QuerySession(sandbox, guard.Sql!, request.Parameters, limit, settings.Timeout, read);
+        return new QuerySession(sandbox, guard.Sql!, request.Parameters, limit, timeout, read);
     }
 }
 

@@ -5,13 +5,15 @@ namespace Ductus.Core.Query;
 /// <param name="Parameters">Values for <c>$name</c> placeholders, bound by DuckDB, never spliced into the text.</param>
 /// <param name="Versions">Dataset → snapshot version to read (time travel); others read their current snapshot.</param>
 /// <param name="Limit">At most this many rows (capped by <see cref="QueryOptions.MaxRows"/>).</param>
+/// <param name="Timeout">A shorter timeout than <see cref="QueryOptions.Timeout"/> (never a longer one).</param>
 public sealed record QueryRequest(
     Guid WorkspaceId,
     string Workspace,
     string Sql,
     IReadOnlyDictionary<string, object?>? Parameters = null,
     IReadOnlyDictionary<string, long>? Versions = null,
-    int? Limit = null);
+    int? Limit = null,
+    TimeSpan? Timeout = null);
 
 /// <summary>A result column: its name and DuckDB type name (BIGINT, VARCHAR, TIMESTAMP, DECIMAL(18,3), ...).</summary>
 public sealed record QueryColumn(string Name, string Type);

@@ -58,7 +58,7 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
             new RunStats(rows, rows, 0, 0, new Dictionary<string, TimeSpan>())));
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string sql, string format = "json", object? parameters = null, object? versions = null)
+    private async Task<HttpResponseMessage> PostAsync(string sql, string format = "json", object? parameters = null, object? versions = null, int? timeoutMs = null)
     {
         using var client = stack.App.CreateHttpClient(Resources.Analytics);
         return await client.PostAsJsonAsync("/internal/query", new
@@ -69,6 +69,7 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
             parameters,
             versions,
             format,
+            timeoutMs,
         });
     }
 
@@ -136,6 +137,19 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task A_query_past_its_timeout_is_interrupted_and_a_504_problem()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await PostAsync("SELECT count(*) FROM range(1000000000) a, range(1000000) b, flights", timeoutMs: 1000);
+        clock.Stop();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("The query was interrupted after its timeout of 1 s.", problem.RootElement.GetProperty("detail").GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
     }
 
     [Fact]
