@@ -146,7 +146,6 @@ public sealed class QuerySandbox : IAsyncDisposable
         await deadline.RunAsync(_connection,
             $"COPY (SELECT * FROM ductus_result LIMIT {maxRows.ToString(CultureInfo.InvariantCulture)}) TO {Literal(path)} (FORMAT parquet)",
             null, command => command.ExecuteNonQuery());
-        await RunAsync("DROP TABLE ductus_result", ct);
         return new ParquetResult(path, rows, total > maxRows);
     }
 
@@ -224,18 +223,12 @@ internal sealed class Deadline : IDisposable
         });
 
     /// <summary>Runs blocking DuckDB work off the request thread and turns failures into query exceptions.</summary>
-    public async Task<T> RunAsync<T>(Func<T> work)
-    {
-        Token.ThrowIfCancellationRequested();
-        try
+    public Task<T> RunAsync<T>(Func<T> work) =>
+        Task.Run(() => Guard(() =>
         {
-            return await Task.Run(() => Guard(work), CancellationToken.None);
-        }
-        catch (OperationCanceledException) when (_caller.IsCancellationRequested)
-        {
-            throw;
-        }
-    }
+            Token.ThrowIfCancellationRequested();
+            return work();
+        }), CancellationToken.None);
 
     public T Guard<T>(Func<T> work)
     {
