@@ -1,12 +1,31 @@
 using Ductus.Analytics;
 using Ductus.Core;
+using Ductus.Core.Catalog;
+using Ductus.Core.Query;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLake();
-builder.AddNpgsqlDataSource(Resources.Database);
+// The catalog is read as ductus_app so row-level security holds even on a superuser login.
+builder.AddNpgsqlDataSource(Resources.Database, settings =>
+{
+    if (settings.ConnectionString is { } connectionString)
+    {
+        settings.ConnectionString = CatalogRole.Adopt(connectionString);
+    }
+});
 builder.AddRedisClient(Resources.Redis);
 builder.Services.AddSingleton<DuckDbEngine>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddOptions<QueryOptions>()
+    .Bind(builder.Configuration.GetSection(QueryOptions.Section))
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+builder.Services.AddSingleton<QueryEngine>();
+builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -16,5 +35,7 @@ app.MapDefaultEndpoints();
 var engine = app.MapGroup("/internal/engine").AllowAnonymous();
 engine.MapGet("/version", async (DuckDbEngine duck, CancellationToken ct) =>
     TypedResults.Ok(new EngineVersion("duckdb", await duck.VersionAsync(ct))));
+
+app.MapQueryEndpoint();
 
 await app.RunAsync();

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ductus.Core.Query;
+using Ductus.Core.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Ductus.Analytics;
+
+/// <summary>Body of <c>POST /internal/query</c>; the Api has already authenticated the caller and resolved the workspace.</summary>
+public sealed record InternalQueryRequest(
+    Guid WorkspaceId,
+    string Workspace,
+    string Sql,
+    Dictionary<string, JsonElement>? Parameters,
+    Dictionary<string, long>? Versions,
+    int? Limit,
+    string? Format,
+    int? TimeoutMs);
+
+public static class QueryEndpoint
+{
+    /// <summary>Header naming the snapshot each dataset was read at (<c>flights=3,airports=1</c>), for the Api's cache key.</summary>
+    public const string VersionsHeader = "X-Ductus-Versions";
+
+    /// <summary>Header (Parquet) or trailer (CSV, NDJSON) saying the row cap cut the result.</summary>
+    public const string TruncatedHeader = "X-Ductus-Truncated";
+
+    public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPost("/internal/query", HandleAsync).AllowAnonymous();
+
+    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ILoggerFactory logs)
+    {
+        var ct = http.RequestAborted;
+        using var activity = DuctusTelemetry.ActivitySource.StartActivity("query", ActivityKind.Internal);
+        activity?.SetTag("ductus.workspace", request.Workspace);
+        activity?.SetTag("ductus.query.format", request.Format ?? "json");
+        if (QueryResultWriter.Parse(request.Format) is not { } format)
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, "Unknown result format", $"format '{request.Format}' is not one of json, csv, ndjson, parquet");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Workspace) || request.Workspace.IndexOfAny(['/', '\\']) >= 0 || request.Workspace is "." or "..")
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, "Bad workspace", "workspace must be the workspace's name");
+            return;
+        }
+
+        try
+        {
+            var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
+            await using var session = await engine.OpenAsync(
+                new QueryRequest(request.WorkspaceId, request.Workspace, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
+                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
+            var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
+            http.Response.Headers[VersionsHeader] = versions;
+            activity?.SetTag("ductus.query.versions", versions);
+
+            if (format == QueryResultFormat.Parquet)
+            {
+                var file = await session.WriteParquetAsync(ct);
+                http.Response.ContentType = QueryResultWriter.ContentType(format);
+                http.Response.Headers[TruncatedHeader] = file.Truncated ? "true" : "false";
+                activity?.SetTag("ductus.query.rows", file.Rows);
+                activity?.SetTag("ductus.query.truncated", file.Truncated);
+                await http.Response.SendFileAsync(file.Path, ct);
+                return;
+            }
+
+            await using var cursor = await session.QueryAsync(ct);
+            http.Response.ContentType = QueryResultWriter.ContentType(format);
+            var trailers = format != QueryResultFormat.Json && http.Response.SupportsTrailers();
+            if (trailers)
+            {
+                http.Response.DeclareTrailer(TruncatedHeader);
+            }
+
+            try
+            {
+                await (format switch
+                {
+                    QueryResultFormat.Csv => QueryResultWriter.WriteCsvAsync(cursor, http.Response.Body, ct),
+                    QueryResultFormat.Ndjson => QueryResultWriter.WriteNdjsonAsync(cursor, http.Response.Body, ct),
+                    _ => QueryResultWriter.WriteJsonAsync(cursor, http.Response.Body, ct),
+                });
+            }
+            catch (Exception ex) when (ex is QueryTimeoutException or QueryFailedException && http.Response.HasStarted)
+            {
+                // The status is already sent: cut the connection so the client cannot take a
+                // partial body for a whole result.
+                logs.CreateLogger(typeof(QueryEndpoint)).LogWarning(ex, "Query failed while streaming its result");
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                http.Features.Get<IHttpResetFeature>()?.Reset(2);
+                http.Abort();
+                return;
+            }
+
+            activity?.SetTag("ductus.query.rows", cursor.RowCount);
+            activity?.SetTag("ductus.query.truncated", cursor.Truncated);
+            if (trailers)
+            {
+                http.Response.AppendTrailer(TruncatedHeader, cursor.Truncated ? "true" : "false");
+            }
+        }
+        catch (QueryRefusedException ex)
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, "Query refused", ex.Message);
+        }
+        catch (QueryFailedException ex)
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, "Query failed", ex.Message);
+        }
+        catch (QueryNotFoundException ex)
+        {
+            await Problem(http, StatusCodes.Status404NotFound, "Dataset or version not found", ex.Message);
+        }
+        catch (QueryTimeoutException ex)
+        {
+            await Problem(http, StatusCodes.Status504GatewayTimeout, "Query timed out", ex.Message);
+        }
+    }
+
+    private static Task Problem(HttpContext http, int status, string title, string detail)
+    {
+        Activity.Current?.SetTag("ductus.query.refused", detail);
+        if (http.Response.HasStarted)
+        {
+            http.Abort();
+            return Task.CompletedTask;
+        }
+
+        http.Response.Headers.Remove(VersionsHeader);
+        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(http);
+    }
+
+    /// <summary>JSON parameter values as the CLR values DuckDB binds (integers stay integers).</summary>
+    private static object? ToValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number when value.TryGetInt64(out var l) => l,
+        JsonValueKind.Number when value.TryGetDecimal(out var d) => d,
+        JsonValueKind.Number => value.GetDouble(),
+        _ => throw new QueryRefusedException($"parameter values must be strings, numbers, booleans or null, not {value.ValueKind}"),
+    };
+}
