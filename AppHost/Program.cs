@@ -30,6 +30,14 @@ var adminKey = builder.AddParameter(
     secret: true,
     persist: true);
 
+// Signs the Api's bearer tokens. Persisted like admin-key so tokens survive an Api restart;
+// changing it invalidates every token issued before.
+var jwtSigningKey = builder.AddParameter(
+    Resources.JwtSigningKey,
+    new GenerateParameterDefault { MinLength = 64, Special = false },
+    secret: true,
+    persist: true);
+
 // Applies the schema and exits; every service waits for it to complete.
 var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
     .WithReference(infra.Database)
@@ -62,6 +70,7 @@ builder.AddProject<Projects.Api>(Resources.Api)
     // accept work before the service that will execute it is up.
     .WaitFor(pipelines)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
+    .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health");
 
 var app = builder.Build();

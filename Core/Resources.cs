@@ -14,5 +14,6 @@ public static class Resources
     public const string Pipelines = "pipelines";
     public const string Analytics = "analytics";
     public const string AdminKey = "admin-key";
+    public const string JwtSigningKey = "jwt-signing-key";
     public const string PostgresPassword = "postgres-password";
 }

@@ -18,6 +18,8 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string AdminKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
 
+    public string JwtSigningKey { get; } = "test-signing-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+
     public DistributedApplication App { get; private set; } = null!;
 
     public string DatabaseConnectionString { get; private set; } = null!;
@@ -31,6 +33,7 @@ public sealed class StackFixture : IAsyncLifetime
         [
             $"--Ductus:DataDir={DataDirectory}",
             $"--Parameters:{Resources.AdminKey}={AdminKey}",
+            $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
         ]);
         App = await builder.BuildAsync();

@@ -17,9 +17,8 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
     public override void Configure()
     {
         Get("/api/system/info");
-        // Versions only, no data and no connection details. It becomes admin-only once tokens exist.
-        AllowAnonymous();
-        Description(d => d.WithTags("System"));
+        Policies(Ductus.Api.Auth.PolicyNames.Admin);
+        Description(d => d.WithTags("System").Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
         Summary(s =>
         {
             s.Summary = "Versions and round-trip times of every component";
@@ -34,11 +33,12 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
         var clock = Stopwatch.StartNew();
         await using var command = db.CreateCommand("""
             SELECT current_setting('server_version'),
-                   (SELECT coalesce(max(version), 0) FROM ductus_schema_history)
+                   (SELECT coalesce(max(version), 0) FROM ductus_schema_history),
+                   current_user
             """);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var postgres = new PostgresInfo(reader.GetString(0), reader.GetInt32(1), clock.Elapsed.TotalMilliseconds);
+        var postgres = new PostgresInfo(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), clock.Elapsed.TotalMilliseconds);
 
         var redisDb = redis.GetDatabase();
         var ping = await redisDb.PingAsync();

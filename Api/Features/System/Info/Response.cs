@@ -2,7 +2,8 @@ namespace Ductus.Api.Features.System.Info;
 
 public sealed record Response(PostgresInfo Postgres, RedisInfo Redis, AnalyticsInfo Analytics);
 
-public sealed record PostgresInfo(string Version, int SchemaVersion, double RoundTripMs);
+/// <param name="Role">The database role the Api acts as; <c>ductus_app</c>, which row-level security binds.</param>
+public sealed record PostgresInfo(string Version, int SchemaVersion, string Role, double RoundTripMs);
 
 /// <param name="Requests">How many times this endpoint has been served, counted in Redis.</param>
 public sealed record RedisInfo(double RoundTripMs, long Requests);

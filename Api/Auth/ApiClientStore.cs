@@ -1,0 +1,235 @@
+using Ductus.Core.Auth;
+using Npgsql;
+
+namespace Ductus.Api.Auth;
+
+/// <summary>A stored API client as listed to admins: everything except the secret hash.</summary>
+public sealed record ApiClient(
+    Guid Id,
+    string ClientId,
+    string Name,
+    string? Description,
+    IReadOnlyList<string> Roles,
+    int? RateLimit,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset? RevokedAt,
+    DateTimeOffset? LastUsedAt);
+
+public sealed record NewApiClient(string Name, string? Description, IReadOnlyList<string> Roles, int? RateLimit);
+
+public enum RevokeOutcome
+{
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
+    BootstrapClient,
+}
+
+/// <summary>The <c>api_clients</c> table. Every read and change is scoped to one workspace except the token lookup.</summary>
+public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>The bootstrap workspace created by the first migration.</summary>
+    public static readonly Guid DefaultWorkspaceId = new("00000000-0000-0000-0000-000000000001");
+
+    private const string Columns = "id, client_id, name, description, roles, rate_limit, created_at, created_by, revoked_at, last_used_at";
+
+    /// <summary>
+    /// Checks a client id and secret. Answers null for an unknown, revoked or wrong-secret client
+    /// alike, so the token endpoint cannot tell an attacker which of the three it was.
+    /// </summary>
+    public async Task<AuthenticatedClient?> AuthenticateAsync(string clientId, string secret, CancellationToken ct)
+    {
+        // The one read across workspaces, through a function that returns this client only.
+        await using var command = db.CreateCommand("""
+            SELECT id, secret_hash, roles, rate_limit, revoked, workspace_id, workspace_name
+              FROM ductus_find_api_client($1)
+            """);
+        command.Parameters.AddWithValue(clientId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            SecretHasher.VerifyDecoy(secret);
+            return null;
+        }
+
+        var id = reader.GetGuid(0);
+        var valid = SecretHasher.Verify(secret, reader.GetString(1));
+        if (!valid || reader.GetBoolean(4))
+        {
+            return null;
+        }
+
+        var client = new AuthenticatedClient(
+            clientId,
+            reader.GetGuid(5),
+            reader.GetString(6),
+            reader.GetFieldValue<string[]>(2),
+            reader.IsDBNull(3) ? null : reader.GetInt32(3));
+        await reader.DisposeAsync();
+
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, client.WorkspaceId, ct);
+        await using (connection)
+        await using (tx)
+        {
+            await using var touch = new NpgsqlCommand("UPDATE api_clients SET last_used_at = $2 WHERE id = $1", connection, tx);
+            touch.Parameters.AddWithValue(id);
+            touch.Parameters.AddWithValue(time.GetUtcNow());
+            await touch.ExecuteNonQueryAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Inserts a client inside the caller's transaction, which from here on acts for
+    /// <paramref name="workspaceId"/>, and returns it with its one-time secret.
+    /// </summary>
+    public async Task<(ApiClient Client, string Secret)> CreateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workspaceId, NewApiClient client, string createdBy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var credentials = ClientCredentials.Generate();
+        await WorkspaceScope.ActForAsync(connection, transaction, workspaceId, ct);
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, description, rate_limit, created_at, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            RETURNING {Columns}
+            """, connection, transaction);
+        command.Parameters.AddWithValue(Guid.CreateVersion7());
+        command.Parameters.AddWithValue(workspaceId);
+        command.Parameters.AddWithValue(credentials.ClientId);
+        command.Parameters.AddWithValue(SecretHasher.Hash(credentials.ClientSecret));
+        command.Parameters.AddWithValue(client.Roles.Distinct(StringComparer.Ordinal).ToArray());
+        command.Parameters.AddWithValue(client.Name);
+        command.Parameters.AddWithValue((object?)client.Description ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)client.RateLimit ?? DBNull.Value);
+        command.Parameters.AddWithValue(time.GetUtcNow());
+        command.Parameters.AddWithValue(createdBy);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (Read(reader), credentials.ClientSecret);
+    }
+
+    public async Task<IReadOnlyList<ApiClient>> ListAsync(Guid workspaceId, CancellationToken ct)
+    {
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        await using (connection)
+        await using (tx)
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT {Columns} FROM api_clients WHERE workspace_id = $1 ORDER BY created_at, client_id", connection, tx);
+            command.Parameters.AddWithValue(workspaceId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var clients = new List<ApiClient>();
+            while (await reader.ReadAsync(ct))
+            {
+                clients.Add(Read(reader));
+            }
+
+            return clients;
+        }
+    }
+
+    public async Task<RevokeOutcome> RevokeAsync(Guid workspaceId, Guid id, string actor, CancellationToken ct)
+    {
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        await using var _ = connection;
+        await using var __ = tx;
+        await using var find = new NpgsqlCommand(
+            "SELECT client_id, revoked_at IS NOT NULL FROM api_clients WHERE id = $1 AND workspace_id = $2 FOR UPDATE", connection, tx);
+        find.Parameters.AddWithValue(id);
+        find.Parameters.AddWithValue(workspaceId);
+        string clientId;
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return RevokeOutcome.NotFound;
+            }
+
+            clientId = reader.GetString(0);
+            if (reader.GetBoolean(1))
+            {
+                return RevokeOutcome.AlreadyRevoked;
+            }
+        }
+
+        if (clientId == ClientCredentials.BootstrapAdminClientId)
+        {
+            return RevokeOutcome.BootstrapClient;
+        }
+
+        await using var revoke = new NpgsqlCommand("UPDATE api_clients SET revoked_at = $2 WHERE id = $1", connection, tx);
+        revoke.Parameters.AddWithValue(id);
+        revoke.Parameters.AddWithValue(time.GetUtcNow());
+        await revoke.ExecuteNonQueryAsync(ct);
+        await AuditLog.WriteAsync(connection, tx, workspaceId, actor, AuditActions.KeyRevoked, clientId, new { id }, ct);
+        await tx.CommitAsync(ct);
+        return RevokeOutcome.Revoked;
+    }
+
+    /// <summary>
+    /// Makes the bootstrap admin client exist in the default workspace with <paramref name="adminKey"/>
+    /// as its secret. Rehashes only when the key changed, so restarts do not churn the row.
+    /// </summary>
+    public async Task<bool> EnsureBootstrapAdminAsync(string adminKey, CancellationToken ct)
+    {
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, DefaultWorkspaceId, ct);
+        await using var _ = connection;
+        await using var __ = tx;
+        // Two Api replicas starting together must not both insert.
+        await using (var lockRow = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('ductus.bootstrap-admin'))", connection, tx))
+        {
+            await lockRow.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var find = new NpgsqlCommand("SELECT secret_hash, revoked_at IS NOT NULL FROM api_clients WHERE client_id = $1", connection, tx);
+        find.Parameters.AddWithValue(ClientCredentials.BootstrapAdminClientId);
+        string? hash = null;
+        var revoked = false;
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                hash = reader.GetString(0);
+                revoked = reader.GetBoolean(1);
+            }
+        }
+
+        if (hash is not null && !revoked && SecretHasher.Verify(adminKey, hash))
+        {
+            return false;
+        }
+
+        // The operator holds admin-key; whoever holds it is the admin, so a changed key replaces
+        // the old one and a revoked bootstrap client comes back.
+        await using var upsert = new NpgsqlCommand("""
+            INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, description, created_at, created_by)
+            VALUES ($1, $2, $3, $4, ARRAY['admin'], 'Bootstrap admin', 'Secret is the admin-key parameter of the AppHost.', $5, 'system')
+            ON CONFLICT (client_id) DO UPDATE
+               SET secret_hash = excluded.secret_hash, roles = excluded.roles, revoked_at = NULL
+            """, connection, tx);
+        upsert.Parameters.AddWithValue(Guid.CreateVersion7());
+        upsert.Parameters.AddWithValue(DefaultWorkspaceId);
+        upsert.Parameters.AddWithValue(ClientCredentials.BootstrapAdminClientId);
+        upsert.Parameters.AddWithValue(SecretHasher.Hash(adminKey));
+        upsert.Parameters.AddWithValue(time.GetUtcNow());
+        await upsert.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    private static ApiClient Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.GetFieldValue<string[]>(4),
+        reader.IsDBNull(5) ? null : reader.GetInt32(5),
+        reader.GetFieldValue<DateTimeOffset>(6),
+        reader.GetString(7),
+        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9));
+}

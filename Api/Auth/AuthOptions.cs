@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace Ductus.Api.Auth;
+
+/// <summary>Configuration section <c>Ductus:Auth</c>.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Ductus:Auth";
+
+    /// <summary>HMAC-SHA256 key that signs the tokens <c>/auth/token</c> issues (the AppHost's <c>jwt-signing-key</c>).</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Secret of the bootstrap <c>admin</c> client (the AppHost's <c>admin-key</c>); no bootstrap client when empty.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>How long an issued token is valid.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    public string Issuer { get; set; } = "ductus";
+
+    public string Audience { get; set; } = "ductus-api";
+
+    /// <summary>
+    /// An external OpenID Connect issuer. When set, bearer tokens are validated against its
+    /// discovery document and keys instead of <see cref="SigningKey"/>, and <c>/auth/token</c>
+    /// refuses to issue tokens.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    public bool UsesExternalAuthority => !string.IsNullOrWhiteSpace(Authority);
+}
+
+public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    // 256 bits for HMAC-SHA256; the AppHost generates 64 characters.
+    public const int MinimumSigningKeyLength = 32;
+
+    public ValidateOptionsResult Validate(string? name, AuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!options.UsesExternalAuthority && (options.SigningKey?.Length ?? 0) < MinimumSigningKeyLength)
+        {
+            failures.Add($"{AuthOptions.Section}:SigningKey must be at least {MinimumSigningKeyLength} characters (it has {options.SigningKey?.Length ?? 0}); set it, or set {AuthOptions.Section}:Authority to use an external issuer.");
+        }
+
+        if (options.TokenLifetime < TimeSpan.FromMinutes(1) || options.TokenLifetime > TimeSpan.FromHours(24))
+        {
+            failures.Add($"{AuthOptions.Section}:TokenLifetime must be between 00:01:00 and 1.00:00:00, not {options.TokenLifetime}.");
+        }
+
+        if (options.UsesExternalAuthority && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))
+        {
+            failures.Add($"{AuthOptions.Section}:Authority must be an absolute URL, not '{options.Authority}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Issuer) || string.IsNullOrWhiteSpace(options.Audience))
+        {
+            failures.Add($"{AuthOptions.Section}:Issuer and :Audience must not be empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,102 @@
+using Ductus.Api.Protection;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ductus.Api.Auth;
+
+public static class AuthSetup
+{
+    /// <summary>
+    /// JWT bearer authentication (our own tokens, or an external OIDC authority's), the role
+    /// policies, API-key storage, the bootstrap admin, rate limits and body-size limits.
+    /// </summary>
+    public static WebApplicationBuilder AddDuctusSecurity(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
+        services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RequestLimitOptions>, RequestLimitOptionsValidator>();
+
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<ApiClientStore>();
+        services.AddSingleton<RedisRateLimiter>();
+        services.AddHostedService<BootstrapAdmin>();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<AuthOptions>>((jwt, auth) => ConfigureJwt(jwt, auth.Value));
+        services.AddAuthorization(options =>
+        {
+            options.AddDuctusPolicies();
+            // Anything mapped without saying who may call it (a library's internal route such as
+            // FastEndpoints' /_test_url_cache_, a path no endpoint matches) is admin-only, so
+            // forgetting a policy closes a route instead of opening it.
+            options.FallbackPolicy = options.GetPolicy(PolicyNames.Admin);
+        });
+        return builder;
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions jwt, AuthOptions auth)
+    {
+        // Keep claim names as issued ("sub", "role", "ws") instead of mapping them to long URIs.
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            NameClaimType = DuctusClaims.Subject,
+            RoleClaimType = DuctusClaims.Role,
+            ValidAudience = auth.Audience,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            // Replicas' clocks drift a little; a quarter-hour token should not fail on seconds.
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+
+        if (auth.UsesExternalAuthority)
+        {
+            // Issuer and signing keys come from the authority's discovery document.
+            jwt.Authority = auth.Authority;
+            jwt.Audience = auth.Audience;
+        }
+        else
+        {
+            jwt.TokenValidationParameters.ValidIssuer = auth.Issuer;
+            jwt.TokenValidationParameters.IssuerSigningKey = TokenIssuer.SigningKey(auth);
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+
+        jwt.Events = new JwtBearerEvents
+        {
+            OnChallenge = async context =>
+            {
+                context.HandleResponse();
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized",
+                    context.AuthenticateFailure is null
+                        ? "A bearer token is required: get one at POST /auth/token."
+                        : "The bearer token is invalid or expired: get a new one at POST /auth/token.");
+            },
+            OnForbidden = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
+                "This client's roles do not allow this operation."),
+        };
+    }
+
+    public static WebApplication UseDuctusSecurity(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseAuthorization();
+        return app;
+    }
+}
