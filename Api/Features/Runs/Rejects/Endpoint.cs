@@ -88,13 +88,8 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects) : Endpoi
 
     private static Reject ToReject(StoredReject reject)
     {
-        JsonElement? values = null;
-        if (reject.ValuesJson is not null)
-        {
-            using var doc = JsonDocument.Parse(reject.ValuesJson);
-            values = doc.RootElement.Clone();
-        }
-
-        return new Reject(reject.Id, reject.Line, reject.Rules, reject.Message, values, reject.RawText, reject.CreatedAt);
+        // A JSON null rather than a nullable element: the document then still gives values a type.
+        using var values = JsonDocument.Parse(reject.ValuesJson ?? "null");
+        return new Reject(reject.Id, reject.Line, reject.Rules, reject.Message, values.RootElement.Clone(), reject.RawText, reject.CreatedAt);
     }
 }

@@ -15,6 +15,6 @@ public sealed record Reject(
     long? Line,
     IReadOnlyList<string> Rules,
     string Message,
-    JsonElement? Values,
+    JsonElement Values,
     string? RawText,
     DateTimeOffset CreatedAt);
