@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Api.Clients;
 using Ductus.Core;
 using Ductus.Core.Catalog;
@@ -13,6 +14,7 @@ builder.AddNpgsqlDataSource(Resources.Database, settings =>
     settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
 builder.AddRedisClient(Resources.Redis);
 builder.AddDuctusSecurity();
+builder.AddDuctusCatalog();
 
 // "analytics" resolves through Aspire service discovery to a replica of the analytics worker.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.

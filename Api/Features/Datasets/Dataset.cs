@@ -1,0 +1,57 @@
+using Ductus.Core.Catalog;
+
+namespace Ductus.Api.Features.Datasets;
+
+/// <summary>A dataset as the catalog describes it, with how fresh it is against its schedule.</summary>
+/// <param name="CurrentVersion">The snapshot readers see; null before the first load.</param>
+/// <param name="Bytes">Size of the current snapshot's files.</param>
+/// <param name="Pipeline">The pipeline that loads it, when known.</param>
+public sealed record Dataset(
+    string Name,
+    string? Description,
+    IReadOnlyList<Column> Columns,
+    long RowCount,
+    long Bytes,
+    long? CurrentVersion,
+    DateTimeOffset? LastLoadedAt,
+    string? Schedule,
+    Freshness Freshness,
+    string? Pipeline,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static Dataset From(DatasetRecord dataset, DateTimeOffset now, TimeSpan tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var freshness = Core.Catalog.Freshness.Evaluate(dataset, now, tolerance);
+        return new Dataset(
+            dataset.Name,
+            dataset.Description,
+            [.. dataset.Columns.Select(c => new Column(c.Name, c.Type, c.Description, c.Required))],
+            dataset.RowCount,
+            dataset.Bytes,
+            dataset.CurrentVersion,
+            dataset.LastLoadedAt,
+            dataset.ExpectedSchedule,
+            new Freshness(StatusName(freshness.Status), freshness.DueBy),
+            dataset.Pipeline,
+            dataset.CreatedAt,
+            dataset.UpdatedAt);
+    }
+
+    private static string StatusName(FreshnessStatus status) => status switch
+    {
+        FreshnessStatus.Unscheduled => "unscheduled",
+        FreshnessStatus.NeverLoaded => "never_loaded",
+        FreshnessStatus.Fresh => "fresh",
+        FreshnessStatus.Stale => "stale",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+}
+
+/// <param name="Type">The lake's (DuckDB) type, e.g. <c>BIGINT</c>, <c>VARCHAR</c>, <c>DECIMAL(10,2)</c>.</param>
+public sealed record Column(string Name, string Type, string? Description, bool Required);
+
+/// <param name="Status"><c>fresh</c>, <c>stale</c> (a scheduled load is overdue), <c>never_loaded</c> or <c>unscheduled</c>.</param>
+/// <param name="DueBy">When the next load is (or was) due, tolerance included; null when unscheduled.</param>
+public sealed record Freshness(string Status, DateTimeOffset? DueBy);

@@ -1,0 +1,26 @@
+using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
+using FastEndpoints;
+
+namespace Ductus.Api.Features.Pipelines.List;
+
+public sealed class Endpoint(CatalogStore catalog) : EndpointWithoutRequest<Response>
+{
+    public override void Configure()
+    {
+        Get("/api/pipelines");
+        Policies(PolicyNames.Analyst);
+        Description(d => d.WithTags("Pipelines").Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
+        Summary(s =>
+        {
+            s.Summary = "List the pipelines of the caller's workspace";
+            s.Description = "Each pipeline at its current version, by name.";
+        });
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        var pipelines = await catalog.ListPipelinesAsync(User.WorkspaceId(), ct);
+        await Send.OkAsync(new Response([.. pipelines.Select(Pipeline.From)]), ct);
+    }
+}

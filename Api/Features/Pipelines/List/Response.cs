@@ -1,0 +1,3 @@
+namespace Ductus.Api.Features.Pipelines.List;
+
+public sealed record Response(IReadOnlyList<Pipeline> Items);

@@ -1,0 +1,47 @@
+using System.Text;
+using Ductus.Core.Specs;
+using Microsoft.Net.Http.Headers;
+
+namespace Ductus.Api.Features.Pipelines;
+
+/// <summary>A spec read from a request body: the model, its text and format, or every error in it.</summary>
+public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IReadOnlyList<SpecError> Errors)
+{
+    public static readonly string[] YamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"];
+
+    public bool IsValid => Spec is not null && Errors.Count == 0;
+
+    /// <summary>
+    /// Null when the content type is neither JSON nor YAML. The body is read by hand because
+    /// FastEndpoints binds JSON only, and both formats must go through the same spec parser so
+    /// they report the same errors with the same paths.
+    /// </summary>
+    public static async Task<SpecBody?> ReadAsync(HttpRequest request, SourceRoots roots, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(roots);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType.Value is not { } media)
+        {
+            return null;
+        }
+
+        var isJson = media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
+        var isYaml = YamlTypes.Contains(media, StringComparer.OrdinalIgnoreCase);
+        if (!isJson && !isYaml)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(ct);
+        var parsed = isJson ? SpecParser.ParseJson(text) : SpecParser.ParseYaml(text);
+        var errors = parsed.Errors.ToList();
+        if (parsed.Spec is { } spec)
+        {
+            errors.AddRange(SpecValidator.Validate(spec, roots));
+        }
+
+        return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors);
+    }
+}

@@ -1,0 +1,49 @@
+using Ductus.Core.Catalog;
+
+namespace Ductus.Api.Features.Runs;
+
+/// <summary>A run as the Api shows it.</summary>
+/// <param name="Status"><c>queued</c>, <c>running</c>, <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</param>
+/// <param name="Trigger"><c>manual</c>, <c>schedule</c>, <c>replay</c> or <c>api</c>.</param>
+/// <param name="SnapshotVersion">The dataset version the run committed; null until it succeeds.</param>
+/// <param name="ErrorStep">The step that failed: extract, transform, contract, load or commit.</param>
+/// <param name="Attempt">How many times the run was started; above 1 after a retry.</param>
+/// <param name="ReplayOf">For a replay: the run whose rejected rows it re-submits.</param>
+/// <param name="Steps">Milliseconds spent per step.</param>
+public sealed record Run(
+    Guid Id,
+    string Pipeline,
+    int? PipelineVersion,
+    string Dataset,
+    string Status,
+    string Trigger,
+    long RowsRead,
+    long RowsLoaded,
+    long RowsRejected,
+    long Bytes,
+    long? SnapshotVersion,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    string? ErrorStep,
+    int Attempt,
+    Guid? ReplayOf,
+    IReadOnlyDictionary<string, long> Steps)
+{
+    public static Run From(RunRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new Run(run.Id, run.Pipeline, run.PipelineVersion, run.Dataset, Name(run.Status), Name(run.Trigger),
+            run.RowsRead, run.RowsLoaded, run.RowsRejected, run.Bytes, run.SnapshotVersion,
+            run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, run.ErrorStep, run.Attempt, run.ReplayOf,
+            run.StepDurations.ToDictionary(s => s.Key, s => (long)Math.Round(s.Value.TotalMilliseconds)));
+    }
+
+    // The enums' names lowercased are the catalog's own spellings of them.
+    public static string Name(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    public static string Name(RunTrigger trigger) => trigger.ToString().ToLowerInvariant();
+
+    public static string Location(Guid id) => $"/api/runs/{id}";
+}

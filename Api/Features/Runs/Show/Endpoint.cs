@@ -1,0 +1,36 @@
+using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
+using FastEndpoints;
+
+namespace Ductus.Api.Features.Runs.Show;
+
+public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
+{
+    public override void Configure()
+    {
+        Get("/api/runs/{id}");
+        Policies(PolicyNames.Analyst);
+        Description(d => d.WithTags("Runs")
+            .Produces(StatusCodes.Status401Unauthorized)
+            .Produces(StatusCodes.Status403Forbidden)
+            .ProducesProblemDetails(StatusCodes.Status404NotFound));
+        Summary(s =>
+        {
+            s.Summary = "Get a run";
+            s.Description = "Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error.";
+        });
+    }
+
+    public override async Task HandleAsync(RunIdRequest req, CancellationToken ct)
+    {
+        if (await catalog.GetRunAsync(User.WorkspaceId(), req.Id, ct) is not { } run)
+        {
+            // Runs of other workspaces answer the same as runs that do not exist.
+            AddError(r => r.Id, "No run with this id in your workspace.");
+            await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
+            return;
+        }
+
+        await Send.OkAsync(Run.From(run), ct);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Ductus.Core.Catalog;
+using Ductus.Core.Runs;
+using Ductus.Core.Specs;
+using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Unit.Engine;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Ductus.Tests.Integration.Api;
+
+/// <summary>
+/// Runs, rejects and datasets made directly in the stack's catalog (default workspace), as the
+/// Pipelines service would make them, so the read endpoints have real data to show.
+/// </summary>
+internal static class CatalogData
+{
+    public static readonly Guid DefaultWorkspace = Guid.Parse("00000000-0000-0000-0000-000000000001");
+
+    // 8 rows: 4 load, 4 break a contract rule (the engine tests' flights.csv).
+    private const string FlightsSpec = """
+        name: {NAME}
+        description: flights for the API tests
+        source:
+          kind: csv
+          path: flights.csv
+        transform: |
+          SELECT date AS departed_at, delay, distance, origin, destination FROM source
+        contract:
+          policy: quarantine
+          columns:
+            departed_at: { type: timestamp, required: true }
+            delay:       { type: integer, min: -1440, max: 2880 }
+            distance:    { type: integer, min: 1, description: miles }
+            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+          rules:
+            - name: different_airports
+              sql: origin <> destination
+        target:
+          dataset: {DATASET}
+          mode: append
+        schedule: "0 0 * * * ?"
+        """;
+
+    private static readonly ConcurrentDictionary<StackFixture, Lazy<Task<RunRecord>>> FlightsRuns = new();
+
+    public static CatalogStore Catalog(NpgsqlDataSource app) => new(app, TimeProvider.System);
+
+    /// <summary>The stack's database as the services see it: the app role, held to row-level security.</summary>
+    public static NpgsqlDataSource App(StackFixture stack) => NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
+
+    /// <summary>
+    /// One succeeded run of a flights pipeline with rejects and a committed dataset, made once per
+    /// stack; tests only read it (or queue new runs from it).
+    /// </summary>
+    public static Task<RunRecord> FlightsRunAsync(StackFixture stack) =>
+        FlightsRuns.GetOrAdd(stack, s => new Lazy<Task<RunRecord>>(() => RunFlightsAsync(s))).Value;
+
+    private static async Task<RunRecord> RunFlightsAsync(StackFixture stack)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var yaml = FlightsSpec.Replace("{NAME}", "flights-" + suffix, StringComparison.Ordinal)
+            .Replace("{DATASET}", "flights_" + suffix, StringComparison.Ordinal);
+        var spec = EngineScratch.Parse(yaml);
+        await using var app = App(stack);
+        var catalog = Catalog(app);
+        await catalog.SavePipelineAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
+        using var scratch = new EngineScratch();
+        var runner = new PipelineRunner(catalog, new RejectStore(app), scratch.Engine, Path.Combine(stack.DataDirectory, "lake"), NullLogger<PipelineRunner>.Instance);
+        var run = await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(4, run.RowsRejected);
+        return run;
+    }
+}
