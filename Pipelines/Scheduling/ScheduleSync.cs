@@ -15,7 +15,8 @@ public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore cata
 
     public static TriggerKey CronKeyFor(string workspace, string pipeline) => new($"{pipeline}:cron", workspace);
 
-    public async Task SyncAsync(Guid workspaceId, string workspace, CancellationToken ct)
+    /// <param name="fromFolder">Pipelines loaded from the watched folder: only these are run at once when never loaded.</param>
+    public async Task SyncAsync(Guid workspaceId, string workspace, IReadOnlySet<string> fromFolder, CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
         var pipelines = await catalog.ListPipelinesAsync(workspaceId, ct);
@@ -72,7 +73,7 @@ public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore cata
 
         if (options.Value.RunNeverLoadedAtStart)
         {
-            foreach (var pipeline in pipelines.Where(p => p.Enabled && !string.IsNullOrWhiteSpace(p.Schedule)))
+            foreach (var pipeline in pipelines.Where(p => p.Enabled && !string.IsNullOrWhiteSpace(p.Schedule) && fromFolder.Contains(p.Name)))
             {
                 var dataset = await catalog.GetDatasetAsync(workspaceId, pipeline.Dataset, ct);
                 var runs = await catalog.ListRunsAsync(workspaceId, new RunFilter(pipeline.Name), null, 1, ct);

@@ -80,6 +80,7 @@ public sealed class SpecFolderSync(
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal);
 
+        var loaded = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var text = await File.ReadAllTextAsync(file, ct);
@@ -93,10 +94,11 @@ public sealed class SpecFolderSync(
             }
 
             var spec = parsed.Spec;
+            loaded.Add(spec.Name);
             var version = await catalog.SavePipelineAsync(workspace, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
             logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
         }
 
-        await schedules.SyncAsync(workspace, workspaceName, ct);
+        await schedules.SyncAsync(workspace, workspaceName, loaded, ct);
     }
 }

@@ -11,7 +11,7 @@ public sealed class DatasetEndpointTests(StackFixture stack)
     [Fact]
     public async Task The_catalog_shows_a_loaded_dataset_with_its_schema_freshness_and_snapshots()
     {
-        var run = await CatalogData.FlightsRunAsync(stack);
+        var run = await CatalogData.OwnFlightsRunAsync(stack);
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
 
         using var list = await analyst.GetAsync("/api/datasets");
