@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Ductus.AppHost.Infrastructure;
 using Ductus.Core;
 
@@ -25,6 +26,16 @@ var repository = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
 // Spec files the Pipelines service keeps in step with the catalog, and where local sources may be read from.
 var pipelinesFolder = Path.GetFullPath(builder.Configuration["Ductus:PipelinesFolder"] ?? Path.Combine(repository, "pipelines"));
 var sourceRoot = Path.GetFullPath(builder.Configuration["Ductus:SourceRoot"] ?? Path.Combine(repository, "data"));
+
+// The demo pipelines in pipelines/ read real public data (npm vega-datasets). Fetching it is a
+// step of its own that nothing waits for: the Pipelines service loads the demo specs once their
+// files exist (it rescans every minute), and a machine without npm still runs the stack.
+if (builder.Configuration.GetValue("Ductus:DemoData", true)
+    && !File.Exists(Path.Combine(sourceRoot, "vega", "flights-3m.parquet"))
+    && File.Exists(Path.Combine(repository, "scripts", "fetch-demo-data.sh")))
+{
+    builder.AddExecutable("demo-data", "bash", repository, "scripts/fetch-demo-data.sh").ExcludeFromManifest();
+}
 
 // The bootstrap admin client's secret: generated once, kept in the AppHost's user secrets,
 // shown in the dashboard's parameter view.

@@ -98,7 +98,9 @@ builder.Services.AddQuartz(quartz =>
         store.UseClustering(_ => { });
     });
 });
-builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+// Shutdown does not wait for a run: nothing of it is visible before its commit, and the job
+// requests recovery, so the next node (or this one after a restart) takes the run over.
+builder.Services.AddQuartzHostedService(options => options.WaitForJobsToComplete = false);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

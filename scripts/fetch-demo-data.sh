@@ -7,6 +7,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # Inside data/ so the link below stays within the source root (links out of it are refused).
 store="$root/data/.npm"
 if [ ! -f "$store/node_modules/vega-datasets/data/flights-3m.parquet" ]; then
+  if ! command -v npm >/dev/null; then
+    # The stack runs without the demo; the demo specs load once their data is there.
+    echo "npm is not installed: the demo data (npm vega-datasets@3.2.1) was not fetched; install Node.js and npm, then rerun $0" >&2
+    exit 1
+  fi
   mkdir -p "$store"
   npm install --prefix "$store" --no-save --no-audit --no-fund --silent vega-datasets@3.2.1
 fi

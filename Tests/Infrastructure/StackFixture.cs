@@ -44,6 +44,7 @@ public sealed class StackFixture : IAsyncLifetime
             $"--Ductus:DataDir={DataDirectory}",
             $"--Ductus:PipelinesFolder={PipelinesFolder}",
             $"--Ductus:SourceRoot={SourceRoot}",
+            "--Ductus:DemoData=false",
             $"--Parameters:{Resources.AdminKey}={AdminKey}",
             $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
