@@ -1,3 +1,4 @@
 namespace Ductus.Analytics;
 
-public sealed record EngineVersion(string Engine, string Version);
+/// <param name="TraceId">The trace this request ran in, so callers can check that context propagated.</param>
+public sealed record EngineVersion(string Engine, string Version, string? TraceId = null);

@@ -34,7 +34,7 @@ app.MapDefaultEndpoints();
 // Api reaches it through service discovery.
 var engine = app.MapGroup("/internal/engine").AllowAnonymous();
 engine.MapGet("/version", async (DuckDbEngine duck, CancellationToken ct) =>
-    TypedResults.Ok(new EngineVersion("duckdb", await duck.VersionAsync(ct))));
+    TypedResults.Ok(new EngineVersion("duckdb", await duck.VersionAsync(ct), System.Diagnostics.Activity.Current?.TraceId.ToString())));
 
 app.MapQueryEndpoint();
 

@@ -17,4 +17,4 @@ public sealed class AnalyticsClient(HttpClient http)
     }
 }
 
-public sealed record EngineVersion(string Engine, string Version);
+public sealed record EngineVersion(string Engine, string Version, string? TraceId = null);

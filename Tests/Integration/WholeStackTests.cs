@@ -69,6 +69,10 @@ public sealed class WholeStackTests(StackFixture stack)
         Assert.StartsWith("15.", first.GetProperty("postgres").GetProperty("version").GetString(), StringComparison.Ordinal);
         Assert.Equal(MigrationCatalog.All[^1].Version, first.GetProperty("postgres").GetProperty("schemaVersion").GetInt32());
         Assert.Equal("duckdb", first.GetProperty("analytics").GetProperty("engine").GetString());
+        // One trace from the Api into the analytics worker: the worker saw the Api's trace id.
+        var traceId = first.GetProperty("traceId").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        Assert.Equal(traceId, first.GetProperty("analytics").GetProperty("traceId").GetString());
         Assert.StartsWith("v1.5", first.GetProperty("analytics").GetProperty("version").GetString(), StringComparison.Ordinal);
         // The counter lives in Redis, so the second call must see the first one's increment.
         Assert.Equal(

@@ -48,6 +48,7 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
         await Send.OkAsync(new Response(
             postgres,
             new RedisInfo(ping.TotalMilliseconds, requests),
-            new AnalyticsInfo(duck.Engine, duck.Version)), ct);
+            new AnalyticsInfo(duck.Engine, duck.Version, duck.TraceId),
+            global::System.Diagnostics.Activity.Current?.TraceId.ToString()), ct);
     }
 }

@@ -1,6 +1,6 @@
 namespace Ductus.Api.Features.System.Info;
 
-public sealed record Response(PostgresInfo Postgres, RedisInfo Redis, AnalyticsInfo Analytics);
+public sealed record Response(PostgresInfo Postgres, RedisInfo Redis, AnalyticsInfo Analytics, string? TraceId);
 
 /// <param name="Role">The database role the Api acts as; <c>ductus_app</c>, which row-level security binds.</param>
 public sealed record PostgresInfo(string Version, int SchemaVersion, string Role, double RoundTripMs);
@@ -8,4 +8,5 @@ public sealed record PostgresInfo(string Version, int SchemaVersion, string Role
 /// <param name="Requests">How many times this endpoint has been served, counted in Redis.</param>
 public sealed record RedisInfo(double RoundTripMs, long Requests);
 
-public sealed record AnalyticsInfo(string Engine, string Version);
+/// <param name="TraceId">The trace the worker saw: equal to <see cref="Response.TraceId"/> when the call is one trace.</param>
+public sealed record AnalyticsInfo(string Engine, string Version, string? TraceId);
