@@ -57,8 +57,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             }
 
             await using var output = await engine.ExecuteAsync(spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
-            var durations = output.StepDurations.ToDictionary(d => d.Key, d => d.Value);
-            var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, durations);
+            var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, output.StepDurations);
             DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
             DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
             activity?.SetTag("ductus.rows.read", output.RowsRead);
@@ -80,7 +79,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             else
             {
                 var commit = await catalog.CommitAsync(ws, new CommitRequest(
-                    run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats with { StepDurations = durations })
+                    run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
                 {
                     ExpectedSchedule = spec.Schedule,
                 }, ct);

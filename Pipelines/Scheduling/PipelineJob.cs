@@ -66,13 +66,14 @@ public sealed class PipelineJob(
         var attempts = 1 + Math.Max(0, spec.Retries?.Max ?? 0);
         for (var attempt = 1; ; attempt++)
         {
-            var previous = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName), null, 2, cancellationToken);
             var run = await RunOnceAsync(workspace, workspaceName, spec, trigger, runId, cancellationToken);
             // Only the first attempt reuses a queued/recovered run; a retry is a run of its own.
             runId = null;
             if (run.Status == RunStatus.Succeeded)
             {
-                var last = previous.Items.FirstOrDefault(r => r.Id != run.Id && r.Status is RunStatus.Succeeded or RunStatus.Failed);
+                // Only a success needs the history: was the run before it a failure?
+                var recent = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName), null, 3, cancellationToken);
+                var last = recent.Items.FirstOrDefault(r => r.Id != run.Id && r.Status is RunStatus.Succeeded or RunStatus.Failed);
                 if (last?.Status == RunStatus.Failed)
                 {
                     await alerts.RunRecoveredAsync(run, cancellationToken);

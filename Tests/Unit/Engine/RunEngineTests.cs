@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Ductus.Tests.Infrastructure;
 using Ductus.Core.Engine;
 using Ductus.Core.Lake;
 
@@ -229,7 +230,7 @@ public sealed class RunEngineTests : IDisposable
     [Fact]
     public async Task Http_source_is_downloaded_and_loaded()
     {
-        var port = FreePort();
+        var port = TestHttpServer.FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
@@ -255,7 +256,7 @@ public sealed class RunEngineTests : IDisposable
     [Fact]
     public async Task Http_errors_fail_the_extract_step()
     {
-        var port = FreePort();
+        var port = TestHttpServer.FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
@@ -278,7 +279,7 @@ public sealed class RunEngineTests : IDisposable
     [Fact]
     public async Task A_run_over_its_timeout_fails_with_the_step_it_was_in()
     {
-        var port = FreePort();
+        var port = TestHttpServer.FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
@@ -452,12 +453,5 @@ public sealed class RunEngineTests : IDisposable
         }
 
         return rows;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Ductus.Tests.Infrastructure;
 using Ductus.Core.Net;
 
 namespace Ductus.Tests.Unit.Net;
@@ -72,7 +73,7 @@ public sealed class EgressPolicyTests
         target.Start();
         var targetPort = ((IPEndPoint)target.LocalEndpoint).Port;
         using var redirector = new HttpListener();
-        var redirectPort = FreePort();
+        var redirectPort = TestHttpServer.FreePort();
         redirector.Prefixes.Add($"http://localhost:{redirectPort}/");
         redirector.Start();
         var serve = Task.Run(async () =>
@@ -95,7 +96,7 @@ public sealed class EgressPolicyTests
     public async Task An_allowed_private_address_is_fetched()
     {
         using var server = new HttpListener();
-        var port = FreePort();
+        var port = TestHttpServer.FreePort();
         server.Prefixes.Add($"http://127.0.0.1:{port}/");
         server.Start();
         var serve = Task.Run(async () =>
@@ -108,12 +109,5 @@ public sealed class EgressPolicyTests
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy { AllowPrivateNetworks = true }));
         Assert.Equal("hello", await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/")));
         await serve;
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -5,7 +5,6 @@ using Ductus.Api.Query;
 using Ductus.Core.Catalog;
 using Ductus.Core.Query;
 using FastEndpoints;
-using Npgsql;
 
 namespace Ductus.Api.Features.Query.Run;
 
@@ -14,7 +13,7 @@ namespace Ductus.Api.Features.Query.Run;
 /// parser (to learn which datasets it reads and at which versions, for the cache key) and again
 /// by the analytics worker, which runs it in a sandbox that can see only this workspace.
 /// </summary>
-public sealed class Endpoint(NpgsqlDataSource db, AnalyticsClient analytics, QueryCache cache) : Endpoint<Request>
+public sealed class Endpoint(CatalogStore catalog, AnalyticsClient analytics, QueryCache cache) : Endpoint<Request>
 {
     public const string CacheHeader = "X-Ductus-Cache";
 
@@ -41,7 +40,6 @@ public sealed class Endpoint(NpgsqlDataSource db, AnalyticsClient analytics, Que
     {
         var workspace = User.WorkspaceId();
         var workspaceName = User.FindFirst(DuctusClaims.WorkspaceName)?.Value ?? "default";
-        var catalog = new CatalogStore(db, TimeProvider.System);
         var datasets = (await catalog.ListDatasetsAsync(workspace, ct)).ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
 
         var guard = await SqlGuard.CheckAsync(req.Sql, datasets.Keys, ct);
