@@ -13,14 +13,12 @@ internal sealed record RelationColumn(string Name, string Type, string? TargetTy
 internal sealed record CompiledRule(string Name, string BrokenWhen, string Message);
 
 /// <summary>
-/// Compiles a contract to SQL that DuckDB evaluates over the whole relation in one pass: each
-/// row gets NULL when it passes or the list of rule names it broke. Messages are built only
-/// when rejects are read, so passing rows never pay for string formatting.
+/// Compiles a contract to SQL that DuckDB evaluates over the whole relation in one pass: one
+/// boolean per row decides; the names of the broken rules and their messages are built only for
+/// rejected rows, so passing rows never pay for lists or string formatting.
 /// </summary>
 internal static class ContractSql
 {
-    public const string BrokenColumn = "_ductus_broken";
-
     public static IReadOnlyList<CompiledRule> Compile(ContractSpec? contract, IReadOnlyList<RelationColumn> columns)
     {
         var rules = new List<CompiledRule>();
@@ -52,14 +50,19 @@ internal static class ContractSql
             var temporal = SpecTypes.IsTemporal(effectiveType);
             var boundType = temporal ? effectiveType : "DOUBLE";
             var bounded = temporal || SpecTypes.IsNumeric(effectiveType) ? value : $"TRY_CAST({value} AS DOUBLE)";
+            // An integer column against a whole-number bound compares as integers: no per-row conversion to DOUBLE.
+            string Bound(string literal) =>
+                !temporal && IsInteger(effectiveType) && long.TryParse(literal, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+                    ? $"CAST({Sql.Literal(literal)} AS BIGINT)"
+                    : $"CAST({Sql.Literal(literal)} AS {boundType})";
             if (c.Min is { } min)
             {
-                rules.Add(new CompiledRule($"{column.Name}.min", $"{bounded} < CAST({Sql.Literal(min)} AS {boundType})", $"{label} || {shown} || {Sql.Literal($" is below min {min}")}"));
+                rules.Add(new CompiledRule($"{column.Name}.min", $"{bounded} < {Bound(min)}", $"{label} || {shown} || {Sql.Literal($" is below min {min}")}"));
             }
 
             if (c.Max is { } max)
             {
-                rules.Add(new CompiledRule($"{column.Name}.max", $"{bounded} > CAST({Sql.Literal(max)} AS {boundType})", $"{label} || {shown} || {Sql.Literal($" is above max {max}")}"));
+                rules.Add(new CompiledRule($"{column.Name}.max", $"{bounded} > {Bound(max)}", $"{label} || {shown} || {Sql.Literal($" is above max {max}")}"));
             }
 
             if (c.Pattern is { } pattern)
@@ -101,42 +104,32 @@ internal static class ContractSql
         return rules;
     }
 
-    /// <summary>The expression that adds <see cref="BrokenColumn"/>: NULL for a passing row.</summary>
-    public static string BrokenExpression(IReadOnlyList<CompiledRule> rules)
-    {
-        if (rules.Count == 0)
-        {
-            return $"CAST(NULL AS VARCHAR[]) AS {BrokenColumn}";
-        }
+    /// <summary>True when a row breaks no rule; a rule whose condition is NULL counts as kept.</summary>
+    public static string PassedExpression(IReadOnlyList<CompiledRule> rules) =>
+        rules.Count == 0 ? "true" : "NOT (" + string.Join("\n        OR ", rules.Select(Broken)) + ")";
 
-        // The OR decides for most rows without building a list; CASE only evaluates the list for rows that broke something.
-        var any = string.Join("\n        OR ", rules.Select(r => $"COALESCE({r.BrokenWhen}, false)"));
-        var list = string.Join(",\n            ", rules.Select(r => $"CASE WHEN COALESCE({r.BrokenWhen}, false) THEN {Sql.Literal(r.Name)} END"));
-        return $"""
-            CASE WHEN {any}
-            THEN list_filter([
-                {list}
-            ], x -> x IS NOT NULL) END AS {BrokenColumn}
-            """;
-    }
+    /// <summary>The names of the rules a row broke; evaluated only for rejected rows, so passing rows never build a list.</summary>
+    public static string BrokenListExpression(IReadOnlyList<CompiledRule> rules) =>
+        rules.Count == 0
+            ? "CAST([] AS VARCHAR[])"
+            : "list_filter([" + string.Join(", ", rules.Select(r => $"CASE WHEN {Broken(r)} THEN {Sql.Literal(r.Name)} END")) + "], x -> x IS NOT NULL)";
 
-    /// <summary>The message of every broken rule, joined with "; ", for a row of the checked table.</summary>
-    public static string MessageExpression(IReadOnlyList<CompiledRule> rules)
-    {
-        if (rules.Count == 0)
-        {
-            return "''";
-        }
-
-        var parts = rules.Select(r => $"CASE WHEN list_contains({BrokenColumn}, {Sql.Literal(r.Name)}) THEN {r.Message} END");
-        return $"concat_ws('; ', {string.Join(", ", parts)})";
-    }
+    /// <summary>The message of every broken rule, joined with "; "; evaluated only for rejected rows.</summary>
+    public static string MessageExpression(IReadOnlyList<CompiledRule> rules) =>
+        rules.Count == 0
+            ? "''"
+            : "concat_ws('; ', " + string.Join(", ", rules.Select(r => $"CASE WHEN {Broken(r)} THEN {r.Message} END")) + ")";
 
     /// <summary>The row's values as a JSON object, column by column, as the transform produced them.</summary>
     public static string ValuesJsonExpression(IReadOnlyList<RelationColumn> columns) =>
         columns.Count == 0
             ? "'{}'"
             : "CAST(to_json({" + string.Join(", ", columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Ident(c.Name)}")) + "}) AS VARCHAR)";
+
+    private static bool IsInteger(string duckType) =>
+        duckType is "BIGINT" or "INTEGER" or "SMALLINT" or "TINYINT" or "UBIGINT" or "UINTEGER" or "USMALLINT" or "UTINYINT";
+
+    private static string Broken(CompiledRule rule) => $"COALESCE({rule.BrokenWhen}, false)";
 
     private static string Shown(string raw, string type) =>
         type is "VARCHAR"

@@ -9,15 +9,18 @@ namespace Ductus.Core.Engine;
 
 /// <summary>
 /// Runs one pipeline spec in its own in-memory DuckDB: extract → transform → contract → load.
-/// Reading, transforming and checking happen in one streaming pass that materialises only the
-/// checked relation; good rows are then copied straight to Parquet and rejects stay in DuckDB
-/// for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog: the caller
-/// commits the returned files.
+/// Reading, transforming, checking and writing Parquet happen in one streaming pass that
+/// materialises nothing (see <c>ContractAsync</c>); rejected rows wait in the run's scratch
+/// folder for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog: the
+/// caller commits the returned files.
 /// </summary>
 public sealed class RunEngine
 {
     private const string RejectErrors = "ductus_reject_errors";
     private const string RejectScans = "ductus_reject_scans";
+
+    /// <summary>Partition column of the contract pass; never written into a file.</summary>
+    private const string PassedColumn = "_ductus_passed";
 
     private readonly SourceRoots roots;
     private readonly HttpClient http;
@@ -110,6 +113,8 @@ public sealed class RunEngine
         private IReadOnlyList<RelationColumn> columns = [];
         private IReadOnlyList<CompiledRule> rules = [];
         private bool csvRejects;
+        private IReadOnlyList<string> passedFiles = [];
+        private IReadOnlyList<(string Name, string Type)> loadedColumns = [];
 
         public string Step { get; private set; } = RunSteps.Validate;
 
@@ -178,6 +183,7 @@ public sealed class RunEngine
                 SET temp_directory = {Sql.Literal(spill)};
                 SET TimeZone = 'UTC';
                 SET enable_progress_bar = false;
+                SET preserve_insertion_order = false; -- lets the pass write in parallel without buffering for order
                 """);
 
             // The transform and row rules are user SQL: they may read the source roots and nothing
@@ -348,23 +354,49 @@ public sealed class RunEngine
             rules = ContractSql.Compile(contract, columns);
         }
 
+        /// <summary>
+        /// The contract and the write in one streaming pass: every row is checked and written to
+        /// Parquet, partitioned into passing and rejected, so nothing is materialised in memory
+        /// (unless a unique rule needs a window over all rows). Passing rows are written exactly as
+        /// the lake stores them; a rejected row keeps, in the run-id column of its staging file, a
+        /// JSON object with the rules it broke, their messages and its original values. Only the
+        /// staging files of passing rows move into the lake, in <see cref="LoadAsync"/>.
+        /// </summary>
         private async Task ContractAsync()
         {
-            await ExecAsync($"""
-                CREATE TABLE checked AS
-                SELECT *,
-                {ContractSql.BrokenExpression(rules)}
-                FROM transformed
-                """);
-
-            long good = 0, bad = 0;
-            await using (var command = Command($"SELECT count(*) FILTER (WHERE {ContractSql.BrokenColumn} IS NULL), count(*) FILTER (WHERE {ContractSql.BrokenColumn} IS NOT NULL) FROM checked"))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            var loadedAt = engine.time.GetUtcNow().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00";
+            var select = new StringBuilder("SELECT ");
+            foreach (var column in columns)
             {
-                await reader.ReadAsync(ct);
-                good = reader.GetInt64(0);
-                bad = reader.GetInt64(1);
+                // TRY_CAST: a value that does not cast is already a broken type rule, so only rejected rows see its NULL.
+                select.Append(column.NeedsCast ? $"TRY_CAST({Sql.Ident(column.Name)} AS {column.TargetType}) AS {Sql.Ident(column.Name)}" : Sql.Ident(column.Name)).Append(", ");
             }
+
+            var reject = $"CAST(to_json({{'rules': {ContractSql.BrokenListExpression(rules)}, 'message': {ContractSql.MessageExpression(rules)}, 'values': json({ContractSql.ValuesJsonExpression(columns)})}}) AS VARCHAR)";
+            select.Append(CultureInfo.InvariantCulture, $"CASE WHEN {PassedColumn} THEN CAST({Sql.Literal(context.RunId.ToString())} AS VARCHAR) ELSE {reject} END AS _ductus_run_id, ");
+            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(loadedAt)} AS TIMESTAMPTZ) AS _ductus_loaded_at, ");
+            select.Append(CultureInfo.InvariantCulture, $"{PassedColumn} ");
+            select.Append(CultureInfo.InvariantCulture, $"FROM (SELECT *, {ContractSql.PassedExpression(rules)} AS {PassedColumn} FROM transformed)");
+
+            var described = await DescribeAsync(select.ToString());
+            output.Columns = [.. described.Where(d => d.Name != PassedColumn).Select(d =>
+            {
+                var contract = columns.FirstOrDefault(c => c.Name == d.Name)?.Contract;
+                var description = d.Name switch
+                {
+                    "_ductus_run_id" => "Run that loaded the row",
+                    "_ductus_loaded_at" => "When the row was loaded",
+                    _ => contract?.Description,
+                };
+                return new DatasetColumn(d.Name, d.Type, description, contract?.Required ?? d.Name.StartsWith("_ductus_", StringComparison.Ordinal));
+            })];
+            loadedColumns = [.. described.Where(d => d.Name != PassedColumn)];
+
+            await ExecAsync($"COPY ({select}) TO {Sql.Literal(Staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PassedColumn}))");
+            passedFiles = StagedFiles(passed: true);
+            var rejectedFiles = StagedFiles(passed: false);
+            var good = await RowCountAsync(passedFiles);
+            var bad = await RowCountAsync(rejectedFiles);
 
             var parseRejects = 0L;
             if (csvRejects && await TableExistsAsync(RejectErrors))
@@ -378,13 +410,13 @@ public sealed class RunEngine
                 output.ParseRejectsSql = $"SELECT line, message, raw FROM ({groups}) ORDER BY file_path, line";
             }
 
-            output.ContractRejectsSql = $"""
-                SELECT CAST(to_json({ContractSql.BrokenColumn}) AS VARCHAR),
-                       {ContractSql.MessageExpression(rules)},
-                       {ContractSql.ValuesJsonExpression(columns)}
-                FROM checked
-                WHERE {ContractSql.BrokenColumn} IS NOT NULL
-                """;
+            if (rejectedFiles.Count > 0)
+            {
+                output.ContractRejectsSql = $"""
+                    SELECT CAST(json_extract(r, '$.rules') AS VARCHAR), json_extract_string(r, '$.message'), CAST(json_extract(r, '$.values') AS VARCHAR)
+                    FROM (SELECT _ductus_run_id AS r FROM read_parquet({Sql.List(rejectedFiles)}))
+                    """;
+            }
 
             output.RowsRead = good + bad + parseRejects;
             output.RowsRejected = bad + parseRejects;
@@ -429,50 +461,38 @@ public sealed class RunEngine
             output.Fail(RunSteps.Contract, reason);
         }
 
+        /// <summary>Staging folder of the contract pass, in the run's scratch folder (deleted with it).</summary>
+        private string Staging => Path.Combine(scratch, "staging");
+
+        private List<string> StagedFiles(bool passed)
+        {
+            var folder = Path.Combine(Staging, $"{PassedColumn}={(passed ? "true" : "false")}");
+            return Directory.Exists(folder) ? [.. Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal)] : [];
+        }
+
+        private async Task<long> RowCountAsync(IReadOnlyList<string> files) =>
+            files.Count == 0 ? 0 : await ScalarAsync($"SELECT CAST(coalesce(sum(num_rows), 0) AS BIGINT) FROM parquet_file_metadata({Sql.List(files)})");
+
+        /// <summary>Moves the passing rows' files into the dataset's lake folder and records their stats.</summary>
         private async Task LoadAsync()
         {
-            var loadedAt = engine.time.GetUtcNow().ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00";
-            var select = new StringBuilder("SELECT ");
-            foreach (var column in columns)
-            {
-                select.Append(column.NeedsCast ? $"CAST({Sql.Ident(column.Name)} AS {column.TargetType}) AS {Sql.Ident(column.Name)}" : Sql.Ident(column.Name)).Append(", ");
-            }
-
-            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(context.RunId.ToString())} AS VARCHAR) AS _ductus_run_id, ");
-            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(loadedAt)} AS TIMESTAMPTZ) AS _ductus_loaded_at ");
-            select.Append(CultureInfo.InvariantCulture, $"FROM checked WHERE {ContractSql.BrokenColumn} IS NULL");
-
-            var described = await DescribeAsync(select.ToString());
-            output.Columns = [.. described.Select(d =>
-            {
-                var contract = columns.FirstOrDefault(c => c.Name == d.Name)?.Contract;
-                var description = d.Name switch
-                {
-                    "_ductus_run_id" => "Run that loaded the row",
-                    "_ductus_loaded_at" => "When the row was loaded",
-                    _ => contract?.Description,
-                };
-                return new DatasetColumn(d.Name, d.Type, description, contract?.Required ?? d.Name.StartsWith("_ductus_", StringComparison.Ordinal));
-            })];
-
-            if (output.RowsLoaded == 0)
-            {
-                return;
-            }
-
             var dataset = spec.Target.Dataset;
-            var folder = DatasetFolder;
-            var fileName = $"{context.RunId}-0.parquet";
-            var path = Path.Combine(folder, fileName);
-            written.Add(path);
-            await ExecAsync($"COPY ({select}) TO {Sql.Literal(path)} (FORMAT parquet, COMPRESSION zstd)");
+            var files = new List<LakeFile>();
+            foreach (var (staged, index) in passedFiles.Select((f, i) => (f, i)))
+            {
+                var fileName = $"{context.RunId}-{index}.parquet";
+                var path = Path.Combine(DatasetFolder, fileName);
+                written.Add(path);
+                // A rename when scratch and lake share a file system, a copy otherwise.
+                File.Move(staged, path);
+                var rows = await RowCountAsync([path]);
+                var stats = await StatsAsync(path, loadedColumns);
+                files.Add(new LakeFile($"{context.Workspace}/{dataset}/{fileName}", rows, new FileInfo(path).Length, stats));
+            }
 
-            var bytes = new FileInfo(path).Length;
-            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
-            var stats = await StatsAsync(path, described);
-            output.Files = [new LakeFile($"{context.Workspace}/{dataset}/{fileName}", rows, bytes, stats)];
-            output.BytesWritten = bytes;
-            context.Progress?.Report(new RunProgress(RunSteps.Load, rows));
+            output.Files = files;
+            output.BytesWritten = files.Sum(f => f.Bytes);
+            context.Progress?.Report(new RunProgress(RunSteps.Load, files.Sum(f => f.Rows)));
         }
 
         /// <summary>Min, max and null count per column from the Parquet footer, not by reading the data again.</summary>

@@ -60,8 +60,8 @@ public sealed class RunOutput : IAsyncDisposable
         stepDurations[step] = stepDurations.GetValueOrDefault(step) + duration;
 
     /// <summary>
-    /// Rejected rows: parser rejects first (by file and line), then contract rejects, in source
-    /// order unless a unique rule made DuckDB regroup the rows.
+    /// Rejected rows: parser rejects first (by file and line), then contract rejects in the order
+    /// the parallel contract pass wrote them (not necessarily source order).
     /// </summary>
     public async IAsyncEnumerable<RejectedRow> ReadRejectsAsync([EnumeratorCancellation] CancellationToken ct)
     {
