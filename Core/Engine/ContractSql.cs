@@ -67,7 +67,7 @@ internal static class ContractSql
 
             if (c.Pattern is { } pattern)
             {
-                rules.Add(new CompiledRule($"{column.Name}.pattern", $"NOT regexp_matches(CAST({value} AS VARCHAR), {Sql.Literal(pattern)})", $"{label} || {shown} || {Sql.Literal($" does not match pattern {pattern}")}"));
+                rules.Add(new CompiledRule($"{column.Name}.pattern", $"NOT {PatternTest($"CAST({value} AS VARCHAR)", pattern)}", $"{label} || {shown} || {Sql.Literal($" does not match pattern {pattern}")}"));
             }
 
             if (c.AcceptedValues is { Count: > 0 } accepted)
@@ -125,6 +125,20 @@ internal static class ContractSql
         columns.Count == 0
             ? "'{}'"
             : "CAST(to_json({" + string.Join(", ", columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Ident(c.Name)}")) + "}) AS VARCHAR)";
+
+    /// <summary>
+    /// A pattern anchored at both ends is tested as a full match of its inside: the same meaning,
+    /// and DuckDB's <c>regexp_full_match</c> is several times faster than a search with anchors.
+    /// Alternation is left alone because <c>^a|b$</c> anchors each branch, not the whole.
+    /// </summary>
+    internal static string PatternTest(string text, string pattern)
+    {
+        var anchored = pattern.Length >= 2 && pattern[0] == '^' && pattern[^1] == '$' && !pattern.Contains('|', StringComparison.Ordinal)
+            && (pattern.Length - 1 - pattern.AsSpan(0, pattern.Length - 1).TrimEnd('\\').Length) % 2 == 0;
+        return anchored
+            ? $"regexp_full_match({text}, {Sql.Literal(pattern[1..^1])})"
+            : $"regexp_matches({text}, {Sql.Literal(pattern)})";
+    }
 
     private static bool IsInteger(string duckType) =>
         duckType is "BIGINT" or "INTEGER" or "SMALLINT" or "TINYINT" or "UBIGINT" or "UINTEGER" or "USMALLINT" or "UTINYINT";
