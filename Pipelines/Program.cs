@@ -73,6 +73,10 @@ builder.Services.AddHttpClient<RunAlerts>()
         sp.GetRequiredService<IOptions<AlertOptions>>().Value,
         sp.GetRequiredService<TimeProvider>(),
         sp.GetRequiredService<ILogger<RunAlerts>>()));
+builder.Services.AddOptions<RetentionOptions>()
+    .Bind(builder.Configuration.GetSection(RetentionOptions.Section))
+    .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
 builder.Services.AddSingleton<ScheduleSync>();
 builder.Services.AddHostedService<SpecFolderSync>();
 builder.Services.AddHostedService<QueuedRunDispatcher>();
@@ -84,6 +88,9 @@ var quartzConnection = builder.Configuration.GetConnectionString(Resources.Datab
 
 // One clustered scheduler over the job store the migrator created: any Pipelines replica can
 // fire a pipeline, and a run on a replica that dies is recovered by another.
+// Quartz is configured before the container exists, so its timings are read here; the
+// validator still checks them at start.
+var timings = builder.Configuration.GetSection(PipelinesOptions.Section).Get<PipelinesOptions>() ?? new PipelinesOptions();
 builder.Services.AddQuartz(quartz =>
 {
     quartz.ConfigureScheduler(scheduler =>
@@ -94,9 +101,27 @@ builder.Services.AddQuartz(quartz =>
     quartz.UsePersistentStore(store =>
     {
         store.UsePostgres(quartzConnection);
-        store.ConfigureStore(options => options.TablePrefix = MigrationCatalog.QuartzTablePrefix);
-        store.UseClustering(_ => { });
+        store.ConfigureStore(options =>
+        {
+            options.TablePrefix = MigrationCatalog.QuartzTablePrefix;
+            options.MisfireThreshold = timings.MisfireThreshold;
+        });
+        store.UseClustering(cluster =>
+        {
+            cluster.CheckinInterval = timings.ClusterCheckinInterval;
+            cluster.CheckinMisfireThreshold = timings.ClusterCheckinMisfireThreshold;
+        });
     });
+
+    var retention = builder.Configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions();
+    if (retention.Enabled)
+    {
+        // Stored in the shared job store: one node of the cluster runs it per interval.
+        quartz.ScheduleJob<RetentionJob>(
+            trigger => trigger.WithIdentity("retention", RetentionJob.Key.Group).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(retention.Interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+            job => job.WithIdentity(RetentionJob.Key));
+    }
 });
 // Shutdown does not wait for a run: nothing of it is visible before its commit, and the job
 // requests recovery, so the next node (or this one after a restart) takes the run over.

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Ductus.Core.Lake;
 using Ductus.Core.Specs;
+using Ductus.Core.Telemetry;
 using DuckDB.NET.Data;
 
 namespace Ductus.Core.Engine;
@@ -163,14 +164,22 @@ public sealed class RunEngine
         {
             Step = step;
             context.Progress?.Report(new RunProgress(step));
+            // A child of the run's span: one trace per run, one span per step.
+            using var span = DuctusTelemetry.ActivitySource.StartActivity(step);
             var started = engine.time.GetTimestamp();
             try
             {
                 await body();
             }
+            catch (Exception e)
+            {
+                span?.SetStatus(ActivityStatusCode.Error, e.Message);
+                throw;
+            }
             finally
             {
                 output.AddDuration(step, engine.time.GetElapsedTime(started));
+                DuctusTelemetry.TagStep(span, step, output);
             }
         }
 

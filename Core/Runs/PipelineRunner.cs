@@ -29,6 +29,12 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
 {
     public const string CommitStep = "commit";
 
+    /// <summary>
+    /// Recorded on the run as the node executing it. The process id tells apart replicas that
+    /// share a host name (several on one machine); in containers the host name alone differs.
+    /// </summary>
+    public static string ThisNode { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -38,7 +44,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
         var run = request.RunId is { } existing
             ? await catalog.GetRunAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
             : await catalog.CreateRunAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
-        run = await catalog.MarkRunningAsync(ws, run.Id, Environment.MachineName, CancellationToken.None);
+        run = await catalog.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
 
         using var activity = DuctusTelemetry.ActivitySource.StartActivity("pipeline.run");
         activity?.SetTag("ductus.pipeline", spec.Name);
@@ -78,11 +84,19 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             }
             else
             {
-                var commit = await catalog.CommitAsync(ws, new CommitRequest(
-                    run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
+                CommitResult commit;
+                using (var commitSpan = DuctusTelemetry.ActivitySource.StartActivity(CommitStep))
                 {
-                    ExpectedSchedule = spec.Schedule,
-                }, ct);
+                    commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
+                    commitSpan?.SetTag("ductus.files", output.Files.Count);
+                    commit = await catalog.CommitAsync(ws, new CommitRequest(
+                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
+                    {
+                        ExpectedSchedule = spec.Schedule,
+                    }, ct);
+                    commitSpan?.SetTag("ductus.snapshot_version", commit.Version);
+                }
+
                 DuctusTelemetry.RowsLoaded.Add(output.RowsLoaded, tags);
                 activity?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                 activity?.SetTag("ductus.snapshot_version", commit.Version);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ductus.Core.Engine;
 
 namespace Ductus.Core.Telemetry;
 
@@ -33,4 +34,33 @@ public static class DuctusTelemetry
     public static readonly Counter<long> Alerts = Meter.CreateCounter<long>("ductus.alerts", "{alert}", "Run alerts raised (failed after retries, recovered)");
 
     public static readonly Counter<long> RunsFailed = Meter.CreateCounter<long>("ductus.runs.failed", "{run}", "Runs that ended failed");
+
+    /// <summary>
+    /// Row counts on a step's span. Extract and transform are lazy views in DuckDB, so rows are
+    /// first counted by the contract step; those two spans carry durations only.
+    /// </summary>
+    internal static void TagStep(Activity? span, string step, RunOutput output)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        switch (step)
+        {
+            case RunSteps.Contract:
+                span.SetTag("ductus.rows.read", output.RowsRead);
+                span.SetTag("ductus.rows.rejected", output.RowsRejected);
+                break;
+            case RunSteps.Load:
+                span.SetTag("ductus.rows.loaded", output.RowsLoaded);
+                span.SetTag("ductus.bytes", output.BytesWritten);
+                break;
+        }
+
+        if (output.FailedStep == step)
+        {
+            span.SetStatus(ActivityStatusCode.Error, output.FailureReason);
+        }
+    }
 }

@@ -121,8 +121,18 @@ public sealed class PipelineJob(
         }
         else
         {
+            var queued = await catalog.GetRunAsync(workspace, existing.Value, shutdown)
+                ?? throw new JobExecutionException($"Run {existing} does not exist.");
+            if (queued.Status is not (RunStatus.Queued or RunStatus.Running))
+            {
+                // Recovered after its node committed (or the run was cancelled) just before dying:
+                // running it again would fail at the commit anyway.
+                logger.LogInformation("Run {RunId} of {Pipeline} is already {Status}; not running it again", queued.Id, spec.Name, queued.Status);
+                return queued;
+            }
+
             // A replay queued through the API carries the run whose rejects it re-submits.
-            replayOf = (await catalog.GetRunAsync(workspace, existing.Value, shutdown))?.ReplayOf;
+            replayOf = queued.ReplayOf;
         }
 
         using var watch = WatchForCancelAsync(workspace, existing.Value, cancel);

@@ -21,6 +21,23 @@ public sealed class PipelinesOptions
 
     /// <summary>Run a scheduled pipeline at once when its dataset has never been loaded, instead of waiting for the first cron time.</summary>
     public bool RunNeverLoadedAtStart { get; set; } = true;
+
+    /// <summary>How often a node records in the job store that it is alive (Quartz's default, 7.5 s).</summary>
+    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromMilliseconds(7500);
+
+    /// <summary>
+    /// How long past a missed check-in the other nodes wait before declaring a node dead and
+    /// re-running its runs (Quartz's default, 7.5 s). A dead node's run is taken over after about
+    /// interval + threshold; raise both past the worst pause (GC, VM migration, database failover).
+    /// </summary>
+    public TimeSpan ClusterCheckinMisfireThreshold { get; set; } = TimeSpan.FromMilliseconds(7500);
+
+    /// <summary>
+    /// How late a cron time may be fired before it counts as missed. Missed times fire once, now
+    /// (not once per missed time), so this is kept well below Quartz's 60 s: with 60 s, a scheduler
+    /// back after 30 s of downtime would fire every one of a 5-second cron's missed times in a row.
+    /// </summary>
+    public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOptions>
@@ -37,6 +54,19 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.CancelCheckInterval <= TimeSpan.Zero)
         {
             errors.Add($"{PipelinesOptions.Section}:CancelCheckInterval must be positive, not {options.CancelCheckInterval}.");
+        }
+
+        foreach (var (setting, value) in new[]
+        {
+            (nameof(options.ClusterCheckinInterval), options.ClusterCheckinInterval),
+            (nameof(options.ClusterCheckinMisfireThreshold), options.ClusterCheckinMisfireThreshold),
+            (nameof(options.MisfireThreshold), options.MisfireThreshold),
+        })
+        {
+            if (value < TimeSpan.FromMilliseconds(100))
+            {
+                errors.Add($"{PipelinesOptions.Section}:{setting} must be at least 100 ms, not {value}.");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.Workspace))

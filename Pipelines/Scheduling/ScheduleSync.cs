@@ -46,7 +46,15 @@ public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore cata
                     .Build();
                 if (existing is null)
                 {
-                    await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+                    try
+                    {
+                        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+                    }
+                    catch (ObjectAlreadyExistsException)
+                    {
+                        // Another replica synced the same folder first; the rest of this pass still runs.
+                        continue;
+                    }
                 }
                 else
                 {

@@ -13,7 +13,8 @@ public sealed class TestHttpServer : IAsyncDisposable
     private readonly Task _loop;
     private readonly CancellationTokenSource _stop = new();
 
-    public TestHttpServer(Func<HttpListenerContext, Task> handler)
+    /// <param name="concurrent">Serve requests in parallel (else one at a time, in order).</param>
+    public TestHttpServer(Func<HttpListenerContext, Task> handler, bool concurrent = false)
     {
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
@@ -32,7 +33,28 @@ public sealed class TestHttpServer : IAsyncDisposable
                     return;
                 }
 
-                Requests.Add(context.Request.Url!.PathAndQuery);
+                lock (Requests)
+                {
+                    Requests.Add(context.Request.Url!.PathAndQuery);
+                }
+
+                if (concurrent)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await handler(context);
+                            context.Response.Close();
+                        }
+                        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+                        {
+                            // The client went away (e.g. a killed process); nothing to answer.
+                        }
+                    });
+                    continue;
+                }
+
                 try
                 {
                     await handler(context);
@@ -49,7 +71,7 @@ public sealed class TestHttpServer : IAsyncDisposable
 
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
 
-    /// <summary>Path and query of every request, in order.</summary>
+    /// <summary>Path and query of every request, in order (lock it while reading in concurrent mode).</summary>
     public List<string> Requests { get; } = [];
 
     public static async Task WriteAsync(HttpListenerContext context, string body, int status = 200, string contentType = "application/json")

@@ -1,10 +1,15 @@
+using System.Diagnostics;
 using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
 using Ductus.Core.Runs;
+using Ductus.Core.Telemetry;
 using Ductus.Pipelines;
+using Ductus.Pipelines.Scheduling;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Ductus.Tests.Integration.Runs;
@@ -158,5 +163,89 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.Contains("rows read 8, loaded 4, rejected 4 (50.00 %)", summary, StringComparison.Ordinal);
         Assert.Contains("extract ", summary, StringComparison.Ordinal);
         Assert.Contains($"rejected rows: GET /api/runs/{run.Id}/rejects", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_is_one_trace_with_a_span_per_step_carrying_row_counts()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == DuctusTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (spans)
+                {
+                    spans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
+
+        List<Activity> mine;
+        lock (spans)
+        {
+            // Other tests may run pipelines at the same time: keep this run's trace only.
+            var root = spans.Single(a => a.OperationName == "pipeline.run" && Equals(a.GetTagItem("ductus.run_id"), run.Id.ToString()));
+            mine = [.. spans.Where(a => a.TraceId == root.TraceId)];
+        }
+
+        var runSpan = mine.Single(a => a.OperationName == "pipeline.run");
+        Assert.Null(runSpan.Parent);
+        var steps = mine.Where(a => a != runSpan).OrderBy(a => a.StartTimeUtc).ToList();
+        Assert.Equal(["extract", "transform", "contract", "load", "commit"], steps.Select(a => a.OperationName));
+        Assert.All(steps, a => Assert.Equal(runSpan.SpanId, a.ParentSpanId));
+        var contract = steps.Single(a => a.OperationName == "contract");
+        Assert.Equal((8L, 4L), ((long)contract.GetTagItem("ductus.rows.read")!, (long)contract.GetTagItem("ductus.rows.rejected")!));
+        Assert.Equal(4L, steps.Single(a => a.OperationName == "load").GetTagItem("ductus.rows.loaded"));
+        var commit = steps.Single(a => a.OperationName == "commit");
+        Assert.Equal(4L, commit.GetTagItem("ductus.rows.loaded"));
+        Assert.Equal(1L, commit.GetTagItem("ductus.snapshot_version"));
+        Assert.Equal(8L, runSpan.GetTagItem("ductus.rows.read"));
+    }
+
+    [Fact]
+    public async Task Retention_expires_old_snapshots_and_rejects_and_collects_unreferenced_files_after_the_grace_period()
+    {
+        var spec = Parse("quarantine") with { Target = Parse("quarantine").Target with { Mode = WriteMode.Replace } };
+        var first = await Runner().RunAsync(new RunRequest(_ws, "ws1", spec, RunTrigger.Manual), CancellationToken.None);
+        var second = await Runner().RunAsync(new RunRequest(_ws, "ws1", spec, RunTrigger.Manual), CancellationToken.None);
+        var folder = Path.Combine(_scratch.Lake, "ws1", "flights");
+        var firstFile = Path.Combine(folder, $"{first.Id}-0.parquet");
+        var secondFile = Path.Combine(folder, $"{second.Id}-0.parquet");
+        // What a run that died before its commit leaves behind.
+        var orphan = Path.Combine(folder, $"{Guid.NewGuid()}-0.parquet");
+        File.Copy(secondFile, orphan);
+
+        RetentionJob Job(TimeProvider time) => new(
+            _app, _catalog, _rejects,
+            Options.Create(new RetentionOptions { KeepSnapshots = 1, RejectsMaxAge = TimeSpan.FromDays(30), FileGrace = TimeSpan.FromDays(1) }),
+            Options.Create(new LakeOptions { Root = _scratch.Lake }),
+            time,
+            NullLogger<RetentionJob>.Instance);
+
+        // Now: the old snapshot goes, but its file and the orphan are younger than the grace period.
+        var now = await Job(TimeProvider.System).RunOnceAsync(CancellationToken.None);
+        Assert.Equal((1, 0L, 0, 2), (now.SnapshotsExpired, now.RejectsDeleted, now.Files.FilesDeleted, now.Files.FilesKept));
+        Assert.True(File.Exists(firstFile) && File.Exists(orphan));
+        Assert.Equal(8, await _rejects.CountAsync(_ws, first.Id) + await _rejects.CountAsync(_ws, second.Id));
+
+        // Forty days on: rejects past 30 days and files past the grace period go; the current snapshot stays whole.
+        var later = await Job(new ShiftedTime(TimeSpan.FromDays(40))).RunOnceAsync(CancellationToken.None);
+        Assert.Equal((0, 8L, 2, 1), (later.SnapshotsExpired, later.RejectsDeleted, later.Files.FilesDeleted, later.Files.FilesReferenced));
+        Assert.False(File.Exists(firstFile));
+        Assert.False(File.Exists(orphan));
+        Assert.True(File.Exists(secondFile));
+        var current = await _catalog.GetSnapshotAsync(_ws, "flights", null);
+        Assert.Equal((2L, 4L), (current!.Snapshot.Version, current.Snapshot.RowCount));
+        Assert.Single(await _catalog.ListSnapshotsAsync(_ws, "flights"));
+    }
+
+    private sealed class ShiftedTime(TimeSpan by) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + by;
     }
 }

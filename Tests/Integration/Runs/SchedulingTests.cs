@@ -32,26 +32,6 @@ public sealed class SchedulingTests(StackFixture stack)
     private static async Task<IReadOnlyList<RunRecord>> RunsAsync(CatalogStore catalog, string pipeline) =>
         (await catalog.ListRunsAsync(DefaultWorkspace, new RunFilter(pipeline), null, 100)).Items;
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await probe();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what} did not happen within {timeout}; last seen: {value}");
-            }
-
-            await Task.Delay(500);
-        }
-    }
-
     [Fact]
     public async Task A_spec_dropped_in_the_folder_runs_on_its_cron_schedule_again_and_again()
     {
@@ -63,7 +43,7 @@ public sealed class SchedulingTests(StackFixture stack)
         var catalog = new CatalogStore(db, TimeProvider.System);
         try
         {
-            var runs = await EventuallyAsync(
+            var runs = await Eventually.Async(
                 () => RunsAsync(catalog, name),
                 r => r.Count(x => x.Status == RunStatus.Succeeded && x.Trigger == RunTrigger.Schedule) >= 2,
                 TimeSpan.FromSeconds(90),
@@ -92,10 +72,10 @@ public sealed class SchedulingTests(StackFixture stack)
 
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = new CatalogStore(db, TimeProvider.System);
-        await EventuallyAsync(() => catalog.GetPipelineAsync(DefaultWorkspace, name), p => p is not null, TimeSpan.FromSeconds(30), "the spec reaching the catalog");
+        await Eventually.Async(() => catalog.GetPipelineAsync(DefaultWorkspace, name), p => p is not null, TimeSpan.FromSeconds(30), "the spec reaching the catalog");
 
         var queued = await catalog.CreateRunAsync(DefaultWorkspace, name, name, RunTrigger.Api);
-        var done = await EventuallyAsync(
+        var done = await Eventually.Async(
             () => catalog.GetRunAsync(DefaultWorkspace, queued.Id),
             r => r!.Status is RunStatus.Succeeded or RunStatus.Failed,
             TimeSpan.FromSeconds(60),
@@ -120,7 +100,7 @@ public sealed class SchedulingTests(StackFixture stack)
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = new CatalogStore(db, TimeProvider.System);
         // The folder is synced in file order within one pass; once the valid one is in, the invalid one was seen.
-        await EventuallyAsync(() => catalog.GetPipelineAsync(DefaultWorkspace, marker), p => p is not null, TimeSpan.FromSeconds(30), "the valid spec reaching the catalog");
+        await Eventually.Async(() => catalog.GetPipelineAsync(DefaultWorkspace, marker), p => p is not null, TimeSpan.FromSeconds(30), "the valid spec reaching the catalog");
         Assert.Null(await catalog.GetPipelineAsync(DefaultWorkspace, name));
     }
 }
