@@ -5,6 +5,7 @@ using Ductus.Core.Catalog;
 using Ductus.Core.Engine;
 using Ductus.Core.Net;
 using Ductus.Core.Runs;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -72,7 +73,11 @@ internal static class PipelinesCli
         }
 
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
-        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
+        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System)
+        {
+            // The CLI has no configuration files: secrets and connections come from the environment (Ductus__Secrets__github).
+            Sources = new SourceSettings(key => Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal))),
+        }, stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
         var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));
         return run.Status == RunStatus.Succeeded ? 0 : 1;

@@ -5,6 +5,7 @@ using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
 using Ductus.Core.Net;
 using Ductus.Core.Runs;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Pipelines;
 using Ductus.Pipelines.Scheduling;
@@ -57,7 +58,11 @@ builder.Services.AddHttpClient(nameof(RunEngine))
 builder.Services.AddSingleton(sp => new RunEngine(
     sp.GetRequiredService<SourceRoots>(),
     sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RunEngine)),
-    sp.GetRequiredService<TimeProvider>()));
+    sp.GetRequiredService<TimeProvider>())
+{
+    // Specs name secrets and connections; their values stay in configuration.
+    Sources = new SourceSettings(key => sp.GetRequiredService<IConfiguration>()[key]),
+});
 builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new PipelineRunner(

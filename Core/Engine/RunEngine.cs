@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Ductus.Core.Lake;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Core.Telemetry;
 using DuckDB.NET.Data;
@@ -42,6 +43,9 @@ public sealed class RunEngine
 
     /// <summary>DuckDB memory limit per run; above it DuckDB spills to the run's scratch folder.</summary>
     public string MemoryLimit { get; init; } = "1GB";
+
+    /// <summary>Secrets and PostgreSQL connections that http and postgres sources name.</summary>
+    public SourceSettings Sources { get; init; } = SourceSettings.None;
 
     public async Task<RunOutput> ExecuteAsync(PipelineSpec spec, RunContext context, CancellationToken ct)
     {
@@ -146,6 +150,41 @@ public sealed class RunEngine
             }
 
             await TimedAsync(RunSteps.Load, LoadAsync);
+            if (!output.Failed)
+            {
+                await TimedAsync(RunSteps.Load, AfterLoadAsync);
+            }
+        }
+
+        /// <summary>Incremental watermark and merge, kept apart from the load itself.</summary>
+        private async Task AfterLoadAsync()
+        {
+            if (spec.Incremental is { } incremental && context.ReplayNdjsonPath is null)
+            {
+                output.Watermark = await new SourceLanding(db, Command, ct).NewWatermarkAsync(incremental, output.Columns, output.Files);
+            }
+
+            if (spec.Target.Mode != WriteMode.Merge || output.Files.Count == 0)
+            {
+                return;
+            }
+
+            var merge = await new MergeWriter(Command, ct).MergeAsync(
+                spec.Target.Key,
+                [.. output.Files.Select(f => Path.Combine(context.LakeRoot, f.RelativePath))],
+                context.MergeBase,
+                context.LakeRoot,
+                n => Path.Combine(DatasetFolder, $"{context.RunId}-merge-{n}.parquet"),
+                async path =>
+                {
+                    written.Add(path);
+                    var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
+                    var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
+                    return new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
+                });
+            output.Files = [.. output.Files, .. merge.Rewritten];
+            output.BytesWritten += merge.Rewritten.Sum(f => f.Bytes);
+            output.RemovedFiles = merge.Removed;
         }
 
         public void DeleteWrittenFiles()
@@ -156,6 +195,8 @@ public sealed class RunEngine
             }
 
             output.Files = [];
+            output.RemovedFiles = [];
+            output.Watermark = null;
             output.BytesWritten = 0;
             output.RowsLoaded = 0;
         }
@@ -221,6 +262,13 @@ public sealed class RunEngine
             }
 
             var source = spec.Source;
+            var landing = new SourceLanding(db, Command, ct);
+            if (source.Kind is SourceKind.Http or SourceKind.Postgres)
+            {
+                await landing.LandAsync(spec, context.Watermark, scratch, engine.http, engine.time, engine.Sources);
+                return;
+            }
+
             var resolution = engine.roots.Resolve(source.Path);
             if (resolution.Error is { } error)
             {
@@ -228,7 +276,7 @@ public sealed class RunEngine
             }
 
             var files = resolution.IsUrl ? [await DownloadAsync(resolution.Url!)] : resolution.Files;
-            await ExecAsync($"CREATE VIEW source AS SELECT * FROM {Reader(source, files)}");
+            await landing.CreateSourceAsync(Reader(source, files), spec.Incremental, context.Watermark);
         }
 
         private string Reader(SourceSpec source, IReadOnlyList<string> files)

@@ -38,6 +38,12 @@ public sealed class RunOutput : IAsyncDisposable
     /// <summary>The loaded schema, including <c>_ductus_run_id</c> and <c>_ductus_loaded_at</c>.</summary>
     public IReadOnlyList<DatasetColumn> Columns { get; internal set; } = [];
 
+    /// <summary>The highest incremental cursor among the loaded rows, to commit with the snapshot; null leaves it as it was.</summary>
+    public string? Watermark { get; internal set; }
+
+    /// <summary>For merge: current files the run rewrote, which the new snapshot drops.</summary>
+    public IReadOnlyList<string> RemovedFiles { get; internal set; } = [];
+
     public IReadOnlyDictionary<string, TimeSpan> StepDurations => stepDurations;
 
     public bool Failed => FailedStep is not null;

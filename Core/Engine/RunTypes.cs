@@ -7,7 +7,14 @@ namespace Ductus.Core.Engine;
 /// An NDJSON file of previously rejected rows (values as they were after the transform). When set,
 /// it replaces the source and the transform is skipped; the contract is applied as usual.
 /// </param>
-public sealed record RunContext(Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null);
+public sealed record RunContext(Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null)
+{
+    /// <summary>The pipeline's last committed incremental cursor; null reads the whole source.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>For merge: the files of the dataset's current snapshot, which the run may rewrite.</summary>
+    public IReadOnlyList<Lake.LakeFile> MergeBase { get; init; } = [];
+}
 
 /// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>
 public sealed record RunProgress(string Step, long? Rows = null);

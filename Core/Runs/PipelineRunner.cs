@@ -62,7 +62,8 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
                 replayFile = await WriteReplaySourceAsync(ws, original, ct);
             }
 
-            await using var output = await engine.ExecuteAsync(spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
+            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
+            await using var output = await engine.ExecuteAsync(spec, context, ct);
             var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, output.StepDurations);
             DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
             DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
@@ -93,6 +94,8 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
                         run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
                     {
                         ExpectedSchedule = spec.Schedule,
+                        Watermark = output.Watermark,
+                        RemovedFiles = output.RemovedFiles,
                     }, ct);
                     commitSpan?.SetTag("ductus.snapshot_version", commit.Version);
                 }

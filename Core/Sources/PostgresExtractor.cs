@@ -11,9 +11,15 @@ namespace Ductus.Core.Sources;
 /// </summary>
 public static class PostgresExtractor
 {
+    private const string CursorSetting = "ductus.cursor";
+
     private sealed record Column(string Name, string PgType, string DuckType, NpgsqlDbType CopyType, bool AsText);
 
-    public static async Task<long> ExtractAsync(NpgsqlDataSource source, string query, DuckDBConnection duck, string table, CancellationToken ct)
+    public static Task<long> ExtractAsync(NpgsqlDataSource source, string query, DuckDBConnection duck, string table, CancellationToken ct) =>
+        ExtractAsync(source, query, null, duck, table, ct);
+
+    /// <param name="after">When set, only rows whose column is greater than the value (an incremental watermark).</param>
+    public static async Task<long> ExtractAsync(NpgsqlDataSource source, string query, CursorFilter? after, DuckDBConnection duck, string table, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(duck);
@@ -21,7 +27,7 @@ public static class PostgresExtractor
         await using var connection = await source.OpenConnectionAsync(ct);
         try
         {
-            return await ExtractAsync(connection, trimmed, duck, table, ct);
+            return await ExtractAsync(connection, trimmed, after, duck, table, ct);
         }
         catch
         {
@@ -32,7 +38,7 @@ public static class PostgresExtractor
         }
     }
 
-    private static async Task<long> ExtractAsync(NpgsqlConnection connection, string trimmed, DuckDBConnection duck, string table, CancellationToken ct)
+    private static async Task<long> ExtractAsync(NpgsqlConnection connection, string trimmed, CursorFilter? after, DuckDBConnection duck, string table, CancellationToken ct)
     {
         // A read-only transaction: a source query can never change the source database.
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
@@ -50,10 +56,11 @@ public static class PostgresExtractor
 
         // Types the appender has no mapping for travel as text; DuckDB still gets a value.
         var select = string.Join(", ", columns.Select((c, i) => c.AsText ? $"q.{QuotePg(c.Name)}::text" : $"q.{QuotePg(c.Name)}"));
+        var where = after is null ? string.Empty : await CursorConditionAsync(connection, tx, columns, after, ct);
         long rows = 0;
         using (var appender = duck.CreateAppender(table))
         {
-            await using var export = await connection.BeginBinaryExportAsync($"COPY (SELECT {select} FROM ({trimmed}) AS q) TO STDOUT (FORMAT BINARY)", ct);
+            await using var export = await connection.BeginBinaryExportAsync($"COPY (SELECT {select} FROM ({trimmed}) AS q{where}) TO STDOUT (FORMAT BINARY)", ct);
             while (await export.StartRowAsync(ct) != -1)
             {
                 var row = appender.CreateRow();
@@ -76,6 +83,23 @@ public static class PostgresExtractor
 
         await tx.CommitAsync(ct);
         return rows;
+    }
+
+    /// <summary>
+    /// COPY takes no bind parameters, so the watermark is bound to a transaction-local setting
+    /// and the query compares against that: the value never becomes SQL text.
+    /// </summary>
+    private static async Task<string> CursorConditionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<Column> columns, CursorFilter after, CancellationToken ct)
+    {
+        var column = columns.FirstOrDefault(c => c.Name == after.Column)
+            ?? throw new InvalidOperationException($"incremental.cursor: the query returns no column '{after.Column}' (it returns: {string.Join(", ", columns.Select(c => c.Name))}).");
+        await using (var set = new NpgsqlCommand($"SELECT set_config('{CursorSetting}', @value, true)", connection, tx))
+        {
+            set.Parameters.AddWithValue("value", after.Value);
+            await set.ExecuteNonQueryAsync(ct);
+        }
+
+        return $" WHERE q.{QuotePg(column.Name)} > CAST(current_setting('{CursorSetting}') AS {column.PgType})";
     }
 
     private static async Task AppendAsync(IDuckDBAppenderRow row, NpgsqlBinaryExporter export, Column column, CancellationToken ct)
@@ -154,3 +178,6 @@ public static class PostgresExtractor
 
     private static string QuotePg(string identifier) => Quote(identifier);
 }
+
+/// <summary>Rows whose <paramref name="Column"/> is greater than <paramref name="Value"/> (as text, cast to the column's type).</summary>
+public sealed record CursorFilter(string Column, string Value);

@@ -28,6 +28,9 @@ public sealed record PipelineSpec
     public RetrySpec? Retries { get; init; }
 
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Read only what is past the last committed watermark; null reads everything every run.</summary>
+    public IncrementalSpec? Incremental { get; init; }
 }
 
 public enum SourceKind
@@ -36,6 +39,12 @@ public enum SourceKind
     Json,
     Ndjson,
     Parquet,
+
+    /// <summary>An HTTP JSON API (<see cref="SourceSpec.Url"/>), read page by page.</summary>
+    Http,
+
+    /// <summary>A query (<see cref="SourceSpec.Query"/>) on a PostgreSQL connection named in configuration.</summary>
+    Postgres,
 }
 
 public sealed record SourceSpec
@@ -63,7 +72,64 @@ public sealed record SourceSpec
 
     /// <summary><c>auto</c> (by extension), <c>none</c>, <c>gzip</c> or <c>zstd</c>; null means auto.</summary>
     public string? Compression { get; init; }
+
+    /// <summary>http: the API's URL (http or https); the egress policy applies to it and to every redirect.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>http: request headers; values may name <c>${secret:NAME}</c> (configuration <c>Ductus:Secrets:NAME</c>).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+
+    /// <summary>http: credentials taken from configuration by key, never written in the spec.</summary>
+    public SourceAuth? Auth { get; init; }
+
+    /// <summary>http: dotted path of the record array in each body (<c>data.items</c>); null when the body is the array.</summary>
+    public string? Records { get; init; }
+
+    public PaginationSpec? Pagination { get; init; }
+
+    /// <summary>postgres: the connection's name in configuration (<c>Ductus:Sources:Postgres:NAME</c> or <c>ConnectionStrings:NAME</c>).</summary>
+    public string? Connection { get; init; }
+
+    /// <summary>postgres: one SELECT, run in a read-only transaction.</summary>
+    public string? Query { get; init; }
 }
+
+/// <summary>Where an HTTP source's credentials come from: configuration keys under <c>Ductus:Secrets:</c>.</summary>
+/// <param name="BearerFrom">Sent as <c>Authorization: Bearer &lt;value&gt;</c>.</param>
+/// <param name="Header">A header to send <paramref name="ValueFrom"/> in (<c>X-Api-Key</c>).</param>
+public sealed record SourceAuth(string? BearerFrom, string? Header, string? ValueFrom);
+
+/// <summary>How an HTTP source pages; unset values keep the defaults of <see cref="Sources.Pagination"/>.</summary>
+public sealed record PaginationSpec
+{
+    /// <summary><c>none</c>, <c>page_number</c>, <c>offset</c>, <c>cursor</c> or <c>link_header</c>; null when the spec did not say (an error).</summary>
+    public string? Style { get; init; }
+
+    public string? PageParam { get; init; }
+
+    public long? FirstPage { get; init; }
+
+    public string? SizeParam { get; init; }
+
+    public long? PageSize { get; init; }
+
+    public string? OffsetParam { get; init; }
+
+    public string? LimitParam { get; init; }
+
+    public string? CursorPath { get; init; }
+
+    public string? CursorParam { get; init; }
+
+    public long? MaxPages { get; init; }
+}
+
+/// <summary>
+/// An incremental cursor: a source column (timestamp, date or integer) whose highest loaded value
+/// is committed with the snapshot; the next run reads only rows above it.
+/// </summary>
+/// <param name="QueryParam">http only: the query parameter that passes the watermark to the API.</param>
+public sealed record IncrementalSpec(string Cursor, string? QueryParam = null);
 
 public sealed record SourceColumn(string Name, string Type);
 

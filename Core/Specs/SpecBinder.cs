@@ -12,8 +12,11 @@ internal sealed class SpecBinder(List<SpecError> errors)
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout"],
-        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression"],
+        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental"],
+        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query"],
+        ["auth"] = ["bearer_from", "header", "value_from"],
+        ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
+        ["incremental"] = ["cursor", "query_param"],
         ["contract"] = ["policy", "max_reject_ratio", "columns", "rules", "min_rows", "max_rows", "unique_key"],
         ["column"] = ["type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description"],
         ["rule"] = ["name", "sql", "description"],
@@ -35,6 +38,52 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Schedule = Text(f, "schedule", "schedule"),
             Retries = Map(f, "retries", "retries") is { } r ? Retries(r) : null,
             Timeout = Duration(f, "timeout", "timeout"),
+            Incremental = Map(f, "incremental", "incremental") is { } i ? Incremental(i) : null,
+        };
+    }
+
+    private IncrementalSpec Incremental(MapNode map)
+    {
+        var f = Fields(map, "incremental", Keys["incremental"]);
+        return new IncrementalSpec(Text(f, "cursor", "incremental.cursor") ?? string.Empty, Text(f, "query_param", "incremental.query_param"));
+    }
+
+    private Dictionary<string, string> Headers(MapNode map)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, node) in map.Entries)
+        {
+            if (Scalar(node, $"source.headers.{name}") is { } value && !headers.TryAdd(name, value))
+            {
+                errors.Add(new SpecError($"source.headers.{name}", "appears twice"));
+            }
+        }
+
+        return headers;
+    }
+
+    private SourceAuth Auth(MapNode map)
+    {
+        var f = Fields(map, "source.auth", Keys["auth"]);
+        return new SourceAuth(Text(f, "bearer_from", "source.auth.bearer_from"), Text(f, "header", "source.auth.header"), Text(f, "value_from", "source.auth.value_from"));
+    }
+
+    private PaginationSpec Pagination(MapNode map)
+    {
+        const string path = "source.pagination";
+        var f = Fields(map, path, Keys["pagination"]);
+        return new PaginationSpec
+        {
+            Style = Text(f, "style", $"{path}.style"),
+            PageParam = Text(f, "page_param", $"{path}.page_param"),
+            FirstPage = Integer(f, "first_page", $"{path}.first_page"),
+            SizeParam = Text(f, "size_param", $"{path}.size_param"),
+            PageSize = Integer(f, "page_size", $"{path}.page_size"),
+            OffsetParam = Text(f, "offset_param", $"{path}.offset_param"),
+            LimitParam = Text(f, "limit_param", $"{path}.limit_param"),
+            CursorPath = Text(f, "cursor_path", $"{path}.cursor_path"),
+            CursorParam = Text(f, "cursor_param", $"{path}.cursor_param"),
+            MaxPages = Integer(f, "max_pages", $"{path}.max_pages"),
         };
     }
 
@@ -62,6 +111,13 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Header = Bool(f, "header", "source.header"),
             Columns = columns,
             Compression = Text(f, "compression", "source.compression"),
+            Url = Text(f, "url", "source.url"),
+            Headers = Map(f, "headers", "source.headers") is { } h ? Headers(h) : System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
+            Auth = Map(f, "auth", "source.auth") is { } a ? Auth(a) : null,
+            Records = Text(f, "records", "source.records"),
+            Pagination = Map(f, "pagination", "source.pagination") is { } p ? Pagination(p) : null,
+            Connection = Text(f, "connection", "source.connection"),
+            Query = Text(f, "query", "source.query"),
         };
     }
 

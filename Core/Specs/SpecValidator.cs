@@ -45,6 +45,7 @@ public static partial class SpecValidator
         }
 
         ValidateTarget(spec.Target, Error);
+        SourceSpecRules.ValidateIncremental(spec, Error);
 
         if (spec.Schedule is { } schedule)
         {
@@ -86,14 +87,22 @@ public static partial class SpecValidator
     {
         if (source.Kind is null)
         {
-            error("source.kind", "is required (csv, json, ndjson or parquet)");
+            error("source.kind", "is required (csv, json, ndjson, parquet, http or postgres)");
         }
 
-        var resolution = roots.Resolve(source.Path);
-        if (resolution.Error is { } message)
+        if (source.Kind is SourceKind.Http or SourceKind.Postgres)
+        {
+            if (source.Path.Length > 0)
+            {
+                error("source.path", source.Kind is SourceKind.Http ? "does not apply to http sources (use url)" : "does not apply to postgres sources (use connection and query)");
+            }
+        }
+        else if (roots.Resolve(source.Path).Error is { } message)
         {
             error("source.path", message);
         }
+
+        SourceSpecRules.Validate(source, error);
 
         if (source.Delimiter is { } delimiter && (source.Kind is not SourceKind.Csv || delimiter.Length != 1))
         {
@@ -116,15 +125,15 @@ public static partial class SpecValidator
             {
                 error("source.compression", $"'{compression}' is not one of: auto, none, gzip, zstd");
             }
-            else if (source.Kind is SourceKind.Parquet)
+            else if (source.Kind is SourceKind.Parquet or SourceKind.Http or SourceKind.Postgres)
             {
-                error("source.compression", "does not apply to parquet (its compression is inside the file)");
+                error("source.compression", $"does not apply to {Lower(source.Kind.Value)} sources");
             }
         }
 
-        if (source.Columns.Count > 0 && source.Kind is SourceKind.Parquet)
+        if (source.Columns.Count > 0 && source.Kind is SourceKind.Parquet or SourceKind.Postgres)
         {
-            error("source.columns", "does not apply to parquet (its types are inside the file)");
+            error("source.columns", source.Kind is SourceKind.Parquet ? "does not apply to parquet (its types are inside the file)" : "does not apply to postgres (the query's types are used)");
         }
 
         foreach (var column in source.Columns)
@@ -297,6 +306,8 @@ public static partial class SpecValidator
             error("target.key", "applies to mode merge only");
         }
     }
+
+    private static string Lower(SourceKind kind) => kind.ToString().ToLowerInvariant();
 
     private static string UnknownType(string? type) =>
         $"unknown type '{type}' (expected one of: {string.Join(", ", SpecTypes.Names)})";

@@ -48,6 +48,14 @@ public static class SpecWriter
                 json.WriteString("timeout", Durations.Format(timeout));
             }
 
+            if (spec.Incremental is { } incremental)
+            {
+                json.WriteStartObject("incremental");
+                json.WriteString("cursor", incremental.Cursor);
+                Optional(json, "query_param", incremental.QueryParam);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 
@@ -62,7 +70,11 @@ public static class SpecWriter
             json.WriteString("kind", Lower(kind));
         }
 
-        json.WriteString("path", source.Path);
+        if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres))
+        {
+            json.WriteString("path", source.Path);
+        }
+
         Optional(json, "delimiter", source.Delimiter);
         Optional(json, "quote", source.Quote);
         if (source.Header is { } header)
@@ -82,7 +94,60 @@ public static class SpecWriter
         }
 
         Optional(json, "compression", source.Compression);
+        WriteApiSource(json, source);
         json.WriteEndObject();
+    }
+
+    private static void WriteApiSource(Utf8JsonWriter json, SourceSpec source)
+    {
+        Optional(json, "url", source.Url);
+        if (source.Headers.Count > 0)
+        {
+            json.WriteStartObject("headers");
+            foreach (var (name, value) in source.Headers)
+            {
+                json.WriteString(name, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        if (source.Auth is { } auth)
+        {
+            json.WriteStartObject("auth");
+            Optional(json, "bearer_from", auth.BearerFrom);
+            Optional(json, "header", auth.Header);
+            Optional(json, "value_from", auth.ValueFrom);
+            json.WriteEndObject();
+        }
+
+        Optional(json, "records", source.Records);
+        if (source.Pagination is { } p)
+        {
+            json.WriteStartObject("pagination");
+            Optional(json, "style", p.Style);
+            Optional(json, "page_param", p.PageParam);
+            Number(json, "first_page", p.FirstPage);
+            Optional(json, "size_param", p.SizeParam);
+            Number(json, "page_size", p.PageSize);
+            Optional(json, "offset_param", p.OffsetParam);
+            Optional(json, "limit_param", p.LimitParam);
+            Optional(json, "cursor_path", p.CursorPath);
+            Optional(json, "cursor_param", p.CursorParam);
+            Number(json, "max_pages", p.MaxPages);
+            json.WriteEndObject();
+        }
+
+        Optional(json, "connection", source.Connection);
+        Optional(json, "query", source.Query);
+    }
+
+    private static void Number(Utf8JsonWriter json, string key, long? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(key, number);
+        }
     }
 
     private static void WriteContract(Utf8JsonWriter json, ContractSpec contract)

@@ -16,6 +16,9 @@ public sealed class SpecSchemaTests
     [InlineData("rule", "rule")]
     [InlineData("target", "target")]
     [InlineData("retries", "retries")]
+    [InlineData("auth", "auth")]
+    [InlineData("pagination", "pagination")]
+    [InlineData("incremental", "incremental")]
     public void Schema_properties_match_the_keys_the_parser_accepts(string mapping, string definition)
     {
         var node = definition.Length == 0 ? Schema : Schema.GetProperty("$defs").GetProperty(definition);
