@@ -41,8 +41,26 @@ builder.Services.SwaggerDocument(doc =>
         settings.DocumentName = "v1";
         settings.Title = "Ductus API";
         settings.Version = "v1";
+        // Property names as the Api writes them (camelCase), and non-nullable ones required, so
+        // generated clients (clients/typescript) get the real shapes.
+        settings.MarkNonNullablePropsAsRequired();
+        settings.PostProcess = document =>
+        {
+            // The repository carries no open-source licence; say so rather than leave it out.
+            document.Info.License = new NSwag.OpenApiLicense { Name = "Proprietary" };
+            // Anonymous operations (the token endpoint) state it with one empty requirement, so a
+            // reader and a linter can tell "open on purpose" from "forgot to say".
+            foreach (var operation in document.Paths.Values.SelectMany(p => p.Values))
+            {
+                if (operation.Security is null || operation.Security.Count == 0)
+                {
+                    operation.Security = [new NSwag.OpenApiSecurityRequirement()];
+                }
+            }
+        };
     };
     doc.RemoveEmptyRequestSchema = true;
+    doc.SerializerSettings = json => json.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
 });
 
 var app = builder.Build();
