@@ -67,7 +67,17 @@ var app = builder.Build();
 // The document and its viewer are public (they describe the API, they do not use it), so they
 // are served ahead of authentication.
 app.UseSwaggerGen(
-    doc => doc.Path = "/openapi/{documentName}.json",
+    doc =>
+    {
+        doc.Path = "/openapi/{documentName}.json";
+        // The document is served by the Api it describes: a relative server is right wherever it
+        // is reached (NSwag would write the host of the request, e.g. localhost).
+        doc.PostProcess = (document, _) =>
+        {
+            document.Servers.Clear();
+            document.Servers.Add(new NSwag.OpenApiServer { Url = "/", Description = "the Api serving this document" });
+        };
+    },
     ui =>
     {
         ui.Path = "/docs";

@@ -127,7 +127,8 @@ public sealed class TypeScriptClientTests(StackFixture stack)
         {
             var lint = await NodeAsync(scratch, "@redocly/cli/bin/cli.js", "lint", "--config", Path.Combine(ClientFolder(), "redocly.yaml"), "openapi.json");
             Assert.True(lint.ExitCode == 0, lint.ToString());
-            Assert.False(lint.ToString().Contains("warning", StringComparison.OrdinalIgnoreCase), lint.ToString());
+            // Its count line, not any "warning" (Redocly also warns about the Node.js version).
+            Assert.DoesNotMatch(@"You have \d+ warnings?", lint.ToString());
             Assert.Contains("openapi.json: validated", lint.Output + lint.Error, StringComparison.Ordinal);
         }
         finally
