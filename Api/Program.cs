@@ -41,15 +41,43 @@ builder.Services.SwaggerDocument(doc =>
         settings.DocumentName = "v1";
         settings.Title = "Ductus API";
         settings.Version = "v1";
+        // Property names as the Api writes them (camelCase), and non-nullable ones required, so
+        // generated clients (clients/typescript) get the real shapes.
+        settings.MarkNonNullablePropsAsRequired();
+        settings.PostProcess = document =>
+        {
+            // The repository carries no open-source licence; say so rather than leave it out.
+            document.Info.License = new NSwag.OpenApiLicense { Name = "Proprietary" };
+            // Anonymous operations (the token endpoint) state it with one empty requirement, so a
+            // reader and a linter can tell "open on purpose" from "forgot to say".
+            foreach (var operation in document.Paths.Values.SelectMany(p => p.Values))
+            {
+                if (operation.Security is null || operation.Security.Count == 0)
+                {
+                    operation.Security = [new NSwag.OpenApiSecurityRequirement()];
+                }
+            }
+        };
     };
     doc.RemoveEmptyRequestSchema = true;
+    doc.SerializerSettings = json => json.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
 });
 
 var app = builder.Build();
 // The document and its viewer are public (they describe the API, they do not use it), so they
 // are served ahead of authentication.
 app.UseSwaggerGen(
-    doc => doc.Path = "/openapi/{documentName}.json",
+    doc =>
+    {
+        doc.Path = "/openapi/{documentName}.json";
+        // The document is served by the Api it describes: a relative server is right wherever it
+        // is reached (NSwag would write the host of the request, e.g. localhost).
+        doc.PostProcess = (document, _) =>
+        {
+            document.Servers.Clear();
+            document.Servers.Add(new NSwag.OpenApiServer { Url = "/", Description = "the Api serving this document" });
+        };
+    },
     ui =>
     {
         ui.Path = "/docs";

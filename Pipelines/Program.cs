@@ -8,6 +8,7 @@ using Ductus.Core.Runs;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Pipelines;
+using Ductus.Pipelines.Runs;
 using Ductus.Pipelines.Scheduling;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -65,12 +66,14 @@ builder.Services.AddSingleton(sp => new RunEngine(
 });
 builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton<IRunEventSink, RedisRunEvents>();
 builder.Services.AddSingleton(sp => new PipelineRunner(
     sp.GetRequiredService<CatalogStore>(),
     sp.GetRequiredService<RejectStore>(),
     sp.GetRequiredService<RunEngine>(),
     sp.GetRequiredService<IOptions<LakeOptions>>().Value.Root,
-    sp.GetRequiredService<ILogger<PipelineRunner>>()));
+    sp.GetRequiredService<ILogger<PipelineRunner>>(),
+    sp.GetRequiredService<IRunEventSink>()));
 builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
 builder.Services.AddHttpClient<RunAlerts>()
     .AddTypedClient((http, sp) => new RunAlerts(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
+#        bench/run.sh api [seconds]    (a running stack, `dotnet run --project AppHost`; needs wrk)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -57,8 +58,62 @@ case "$mode" in
     # Ratios are medians of same-round ratios, so they can differ from the ratio of the medians.
     python3 -c "import sys; r1,r2,r3,ratio,vs=map(float,sys.argv[1:]); print(f'pipeline: ductus {r1:,.0f} rows/s, duckdb-copy {r2:,.0f} rows/s, ratio {ratio:.2f}, csvhelper {r3:,.0f} rows/s ({vs:.1f}x)')" "$r1" "$r2" "$r3" "$ratio" "$vs_csvh"
     ;;
+  api)
+    # P95 latency with 50 connections of two catalog reads, beside the bare /alive endpoint in
+    # the same run (same machine, same load tool): the gap is what auth, the rate limit and the
+    # catalog cost. The stack is found through .ductus/stack.json, which the AppHost writes.
+    seconds=${2:-15}
+    command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+    stackfile="$root/.ductus/stack.json"
+    [ -f "$stackfile" ] || { echo "no running stack: start it with dotnet run --project AppHost ($stackfile missing)" >&2; exit 1; }
+    api=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('api') or '')" "$stackfile")
+    key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('adminKey') or '')" "$stackfile")
+    [ -n "$api" ] && [ -n "$key" ] || { echo "$stackfile has no api address or admin key: restart the stack with this version" >&2; exit 1; }
+    curl -fsS "$api/alive" >/dev/null || { echo "the Api at $api does not answer /alive" >&2; exit 1; }
+    json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
+    token_for() {
+      curl -fsS "$api/auth/token" -d grant_type=client_credentials --data-urlencode "client_id=$1" --data-urlencode "client_secret=$2" | json "d['access_token']"
+    }
+    admin=$(token_for admin "$key")
+    # A key of its own with a budget above what 50 connections send, so the rate limiter is
+    # measured (it still counts every request in Redis) but never answers 429.
+    bench_key=$(curl -fsS "$api/api/keys" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+      -d '{"name":"bench api","roles":["analyst"],"rateLimit":1000000}')
+    token=$(token_for "$(echo "$bench_key" | json "d['clientId']")" "$(echo "$bench_key" | json "d['clientSecret']")")
+    run=$(curl -fsS "$api/api/runs?limit=1" -H "Authorization: Bearer $token" | json "d['items'][0]['id'] if d['items'] else ''")
+    if [ -z "$run" ]; then
+      echo "no run in the catalog yet: wait for the demo pipelines (or trigger one) and run again" >&2; exit 1
+    fi
+    datasets=$(curl -fsS "$api/api/datasets" -H "Authorization: Bearer $token" | json "len(d['items'])")
+    echo "api benchmark: $api, wrk 50 connections, ${seconds}s per endpoint, $(nproc) cores; $datasets datasets, run $run" >&2
+    measure() {
+      local name=$1 path=$2; shift 2
+      # A short warm-up (JIT, connection pools) that is not counted.
+      wrk -t2 -c50 -d3s "$@" "$api$path" >/dev/null
+      local result
+      result=$(wrk -t2 -c50 -d"${seconds}s" -s "$root/bench/wrk-p95.lua" "$@" "$api$path" | tail -1)
+      echo "$name $result" >&2
+      echo "$result"
+    }
+    alive=$(measure /alive /alive)
+    list=$(measure /api/datasets /api/datasets -H "Authorization: Bearer $token")
+    one=$(measure "/api/runs/{id}" "/api/runs/$run" -H "Authorization: Bearer $token")
+    curl -fsS -X DELETE "$api/api/keys/$(echo "$bench_key" | json "d['id']")" -H "Authorization: Bearer $admin" >/dev/null || true
+    python3 - "$alive" "$list" "$one" <<'PY'
+import json, sys
+alive, datasets, run = (json.loads(a) for a in sys.argv[1:])
+for r in (alive, datasets, run):
+    if r["non_2xx"] or r["errors"]:
+        print(f"warning: {r['errors']} errors ({r['non_2xx']} non-2xx) in a measurement", file=sys.stderr)
+def line(name, r):
+    return f"{name} p95 {r['p95_ms']:.1f} ms (p50 {r['p50_ms']:.1f}, p99 {r['p99_ms']:.1f}, {r['rps']:,.0f} req/s)"
+print("api: " + "; ".join([line("GET /api/datasets", datasets), line("GET /api/runs/{id}", run), line("baseline GET /alive", alive)]))
+target = max(datasets["p95_ms"], run["p95_ms"])
+print(f"api: target p95 <= 20 ms: {'met' if target <= 20 else 'MISSED'} ({target:.1f} ms)")
+PY
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | bench/run.sh api [seconds]" >&2
     exit 2
     ;;
 esac

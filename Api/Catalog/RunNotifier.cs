@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Ductus.Core.Runs;
 using StackExchange.Redis;
 
 namespace Ductus.Api.Catalog;
 
 /// <summary>
-/// Tells the Pipelines service about queued and cancelled runs over Redis pub/sub. The catalog
+/// Tells the Pipelines service about queued and cancelled runs over Redis pub/sub (and a run's
+/// event stream about its cancel). The catalog
 /// row is the truth and the Pipelines service also polls it, so a lost message only delays a
 /// run: failures are logged, never passed on to the client.
 /// </summary>
@@ -15,7 +17,30 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
 
     public Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(QueuedChannel, workspaceId, runId, pipeline);
 
-    public Task CancelAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(CancelChannel, workspaceId, runId, pipeline);
+    public async Task CancelAsync(Guid workspaceId, Guid runId, string pipeline)
+    {
+        await PublishAsync(CancelChannel, workspaceId, runId, pipeline);
+        // Watchers of the run's event stream learn of it at once rather than at their next poll.
+        await AppendAsync(RunEvent.ForStatus(runId, Ductus.Core.Catalog.RunStatus.Cancelled));
+    }
+
+    /// <summary>Adds an event to the run's Redis stream and nudges its watchers, as the Pipelines service does.</summary>
+    public async Task AppendAsync(RunEvent runEvent)
+    {
+        ArgumentNullException.ThrowIfNull(runEvent);
+        var key = RunEvent.Key(runEvent.RunId);
+        try
+        {
+            var db = redis.GetDatabase();
+            await db.StreamAddAsync(key, RunEvent.Field, runEvent.ToJson(), maxLength: RunEvent.MaxKept, useApproximateMaxLength: true);
+            await db.KeyExpireAsync(key, RunEvent.KeptFor);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(key), RedisValue.EmptyString);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            LogPublishFailed(logger, ex, key, runEvent.RunId);
+        }
+    }
 
     private async Task PublishAsync(string channel, Guid workspaceId, Guid runId, string pipeline)
     {

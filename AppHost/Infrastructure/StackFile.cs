@@ -5,10 +5,10 @@ using Ductus.Core;
 namespace Ductus.AppHost.Infrastructure;
 
 /// <summary>
-/// Writes <c>&lt;DataDir&gt;/stack.json</c> once the database is ready: the connection strings
-/// and lake folder of the running stack, so the command-line tools
-/// (<c>dotnet run --project Pipelines -- run spec.yaml</c>) find it without any flags.
-/// It holds the generated database password, so only the owner may read it.
+/// Writes <c>&lt;DataDir&gt;/stack.json</c> once the database is ready: the connection strings,
+/// lake folder, Api address and bootstrap admin key of the running stack, so the command-line
+/// tools (<c>dotnet run --project Pipelines -- run spec.yaml</c>, <c>bench/run.sh api</c>) find
+/// it without any flags. It holds secrets, so only the owner may read it.
 /// </summary>
 internal static class StackFile
 {
@@ -24,7 +24,13 @@ internal static class StackFile
                     [Resources.Database] = await infra.Database.Resource.ConnectionStringExpression.GetValueAsync(ct),
                     [Resources.Redis] = await infra.Redis.Resource.ConnectionStringExpression.GetValueAsync(ct),
                 },
-                lakeRoot);
+                lakeRoot)
+            {
+                Api = ApiUrl(builder),
+                AdminKey = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == Resources.AdminKey) is { } key
+                    ? await key.GetValueAsync(ct)
+                    : null,
+            };
             var path = Path.Combine(infra.DataDirectory, FileName);
             await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None))
             {
@@ -37,10 +43,27 @@ internal static class StackFile
             }
         });
     }
+
+    private static string? ApiUrl(IDistributedApplicationBuilder builder)
+    {
+        if (builder.Resources.OfType<ProjectResource>().FirstOrDefault(r => r.Name == Resources.Api) is not { } api)
+        {
+            return null;
+        }
+
+        var endpoint = new EndpointReference(api, "http");
+        return endpoint.IsAllocated ? endpoint.Url : null;
+    }
 }
 
 /// <summary>The shape of stack.json; the CLI reads the same record.</summary>
 internal sealed record StackInfo(Dictionary<string, string?> ConnectionStrings, string LakeRoot)
 {
+    /// <summary>The Api's http address as clients outside the AppHost reach it.</summary>
+    public string? Api { get; init; }
+
+    /// <summary>The bootstrap admin client's secret (client_id <c>admin</c>).</summary>
+    public string? AdminKey { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

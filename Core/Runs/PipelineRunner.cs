@@ -23,9 +23,11 @@ public sealed record RunRequest(
 /// <summary>
 /// One pipeline run end to end: run record → engine (extract, transform, contract, load) →
 /// rejects into the reject store → one catalog commit (or a recorded failure). Whatever
-/// happens, the run ends in a final state with the step and the reason.
+/// happens, the run ends in a final state with the step and the reason. Watchers learn of its
+/// status changes and steps through <paramref name="events"/> when one is given.
 /// </summary>
-public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, RunEngine engine, string lakeRoot, ILogger<PipelineRunner> logger)
+public sealed class PipelineRunner(
+    CatalogStore catalog, RejectStore rejects, RunEngine engine, string lakeRoot, ILogger<PipelineRunner> logger, IRunEventSink? events = null)
 {
     public const string CommitStep = "commit";
 
@@ -45,6 +47,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             ? await catalog.GetRunAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
             : await catalog.CreateRunAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
         run = await catalog.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
+        events?.Publish(RunEvent.ForStatus(run.Id, run.Status));
 
         using var activity = DuctusTelemetry.ActivitySource.StartActivity("pipeline.run");
         activity?.SetTag("ductus.pipeline", spec.Name);
@@ -52,7 +55,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
         activity?.SetTag("ductus.run_id", run.Id.ToString());
         var tags = new TagList { { "pipeline", spec.Name }, { "dataset", spec.Target.Dataset } };
         var clock = Stopwatch.StartNew();
-        var progress = new StepTracker();
+        var progress = new StepTracker(run.Id, events);
         string? replayFile = null;
 
         try
@@ -64,6 +67,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
 
             var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
             await using var output = await engine.ExecuteAsync(spec, context, ct);
+            progress.End(output.Failed);
             var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, output.StepDurations);
             DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
             DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
@@ -85,6 +89,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             }
             else
             {
+                progress.Report(new RunProgress(CommitStep));
                 CommitResult commit;
                 using (var commitSpan = DuctusTelemetry.ActivitySource.StartActivity(CommitStep))
                 {
@@ -103,6 +108,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
                 DuctusTelemetry.RowsLoaded.Add(output.RowsLoaded, tags);
                 activity?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                 activity?.SetTag("ductus.snapshot_version", commit.Version);
+                progress.End(failed: false);
                 logger.LogInformation(
                     "Run {RunId} of {Pipeline} committed {Dataset} v{Version}: {Loaded} rows loaded, {Rejected} rejected",
                     run.Id, spec.Name, spec.Target.Dataset, commit.Version, output.RowsLoaded, output.RowsRejected);
@@ -116,6 +122,7 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
+            progress.End(failed: true);
             await catalog.FailRunAsync(ws, run.Id, step, e.Message, RunStats.Empty, CancellationToken.None);
             DuctusTelemetry.RunsFailed.Add(1, tags);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
@@ -130,8 +137,10 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             }
         }
 
-        return await catalog.GetRunAsync(ws, run.Id, CancellationToken.None)
+        var final = await catalog.GetRunAsync(ws, run.Id, CancellationToken.None)
             ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
+        events?.Publish(RunEvent.ForStatus(run.Id, final.Status));
+        return final;
     }
 
     /// <summary>The rejected rows' original values as NDJSON: the engine's replay source.</summary>
@@ -161,11 +170,42 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
         return path;
     }
 
-    /// <summary>Records the step the engine is in, synchronously (Progress&lt;T&gt; would post it later).</summary>
-    private sealed class StepTracker : IProgress<RunProgress>
+    /// <summary>
+    /// Records the step the engine is in, synchronously (Progress&lt;T&gt; would post it later), and
+    /// tells watchers: a new step finishes the one before it, with its time and the rows it counted.
+    /// </summary>
+    private sealed class StepTracker(Guid runId, IRunEventSink? events) : IProgress<RunProgress>
     {
-        public string Step { get; private set; } = RunSteps.Extract;
+        private readonly Stopwatch _clock = new();
+        private string? _current;
+        private long? _rows;
 
-        public void Report(RunProgress value) => Step = value.Step;
+        public string Step => _current ?? RunSteps.Extract;
+
+        public void Report(RunProgress value)
+        {
+            if (value.Step != _current)
+            {
+                Finish("finished");
+                _current = value.Step;
+                _rows = null;
+                _clock.Restart();
+                events?.Publish(new RunEvent(runId, RunEventTypes.Step, value.Step, "started"));
+            }
+
+            _rows = value.Rows ?? _rows;
+        }
+
+        /// <summary>Ends the current step; a later call (or a step never started) tells nothing.</summary>
+        public void End(bool failed) => Finish(failed ? "failed" : "finished");
+
+        private void Finish(string state)
+        {
+            if (_current is not null && _clock.IsRunning)
+            {
+                _clock.Stop();
+                events?.Publish(new RunEvent(runId, RunEventTypes.Step, _current, state, _rows, _clock.ElapsedMilliseconds));
+            }
+        }
     }
 }

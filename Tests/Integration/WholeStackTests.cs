@@ -106,5 +106,9 @@ public sealed class WholeStackTests(StackFixture stack)
         await using var command = source.CreateCommand("SELECT current_database()");
         Assert.Equal(Resources.Database, await command.ExecuteScalarAsync());
         Assert.True(Directory.Exists(json.RootElement.GetProperty("lakeRoot").GetString()));
+        // bench/run.sh api and scripts/openapi-lint.sh reach the Api and get a token with these.
+        Assert.Equal(stack.AdminKey, json.RootElement.GetProperty("adminKey").GetString());
+        using var api = stack.CreateApiClient();
+        Assert.Equal(api.BaseAddress?.Port, new Uri(json.RootElement.GetProperty("api").GetString()!).Port);
     }
 }

@@ -21,6 +21,7 @@ public sealed class CatalogEndpointAuthenticationTests(StackFixture stack)
         ("POST", "/api/runs/00000000-0000-0000-0000-000000000001/cancel"),
         ("POST", "/api/runs/00000000-0000-0000-0000-000000000001/replay"),
         ("GET", "/api/runs/00000000-0000-0000-0000-000000000001/rejects"),
+        ("GET", "/api/runs/00000000-0000-0000-0000-000000000001/events"),
         ("GET", "/api/datasets"),
         ("GET", "/api/datasets/flights"),
         ("GET", "/api/datasets/flights/snapshots"),
