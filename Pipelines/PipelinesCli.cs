@@ -72,7 +72,10 @@ internal static class PipelinesCli
         }
 
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
-        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
+        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance)
+        {
+            Ingest = new Ductus.Core.Ingest.IngestBuffer(db, TimeProvider.System),
+        };
         var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));
         return run.Status == RunStatus.Succeeded ? 0 : 1;

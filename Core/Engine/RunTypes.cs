@@ -7,7 +7,9 @@ namespace Ductus.Core.Engine;
 /// An NDJSON file of previously rejected rows (values as they were after the transform). When set,
 /// it replaces the source and the transform is skipped; the contract is applied as usual.
 /// </param>
-public sealed record RunContext(Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null);
+/// <param name="IngestNdjsonPath">For an <c>ingest</c> source: the buffered records the run drains, one JSON object a line.</param>
+public sealed record RunContext(
+    Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null, string? IngestNdjsonPath = null);
 
 /// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>
 public sealed record RunProgress(string Step, long? Rows = null);

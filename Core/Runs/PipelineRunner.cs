@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Ductus.Core.Catalog;
 using Ductus.Core.Engine;
+using Ductus.Core.Ingest;
 using Ductus.Core.Specs;
 using Ductus.Core.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -29,6 +30,12 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
 {
     public const string CommitStep = "commit";
 
+    /// <summary>The ingest buffer that runs of <c>ingest</c> sources drain; without it such runs fail in extract.</summary>
+    public IngestBuffer? Ingest { get; init; }
+
+    /// <summary>Most ingest batches one run drains, so a long backlog is loaded in bounded runs.</summary>
+    public int MaxIngestBatchesPerRun { get; init; } = 10_000;
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -48,6 +55,8 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
         var clock = Stopwatch.StartNew();
         var progress = new StepTracker();
         string? replayFile = null;
+        string? ingestFile = null;
+        IngestDrain? drain = null;
 
         try
         {
@@ -56,7 +65,15 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
                 replayFile = await WriteReplaySourceAsync(ws, original, ct);
             }
 
-            await using var output = await engine.ExecuteAsync(spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
+            if (spec.Source.Kind == SourceKind.Ingest && request.ReplayOf is null && Ingest is not null)
+            {
+                ingestFile = Path.Combine(Path.GetTempPath(), $"ductus-ingest-{run.Id:N}-{Guid.NewGuid():N}.ndjson");
+                drain = await Ingest.DrainAsync(ws, spec.Target.Dataset, ingestFile, MaxIngestBatchesPerRun, ct);
+                activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
+            }
+
+            await using var output = await engine.ExecuteAsync(
+                spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
             var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, output.StepDurations);
             DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
             DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
@@ -82,7 +99,10 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
                     run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
                 {
                     ExpectedSchedule = spec.Schedule,
-                }, ct);
+                },
+                // The drained records leave the buffer in the snapshot's own transaction: never both, never neither.
+                drain is null ? null : (connection, transaction, token) => Ingest!.ConsumeAsync(drain, run.Id, connection, transaction, token),
+                ct);
                 DuctusTelemetry.RowsLoaded.Add(output.RowsLoaded, tags);
                 activity?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                 activity?.SetTag("ductus.snapshot_version", commit.Version);
@@ -110,6 +130,11 @@ public sealed class PipelineRunner(CatalogStore catalog, RejectStore rejects, Ru
             if (replayFile is not null)
             {
                 File.Delete(replayFile);
+            }
+
+            if (ingestFile is not null)
+            {
+                File.Delete(ingestFile);
             }
         }
 

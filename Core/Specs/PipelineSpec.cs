@@ -36,6 +36,9 @@ public enum SourceKind
     Json,
     Ndjson,
     Parquet,
+
+    /// <summary>Records pushed to <c>POST /api/datasets/{dataset}/records</c>, drained from the ingest buffer.</summary>
+    Ingest,
 }
 
 public sealed record SourceSpec

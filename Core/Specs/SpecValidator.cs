@@ -86,11 +86,18 @@ public static partial class SpecValidator
     {
         if (source.Kind is null)
         {
-            error("source.kind", "is required (csv, json, ndjson or parquet)");
+            error("source.kind", "is required (csv, json, ndjson, parquet or ingest)");
         }
 
-        var resolution = roots.Resolve(source.Path);
-        if (resolution.Error is { } message)
+        if (source.Kind is SourceKind.Ingest)
+        {
+            // The records come from the ingest buffer of the target dataset, not from a path.
+            if (source.Path.Length > 0)
+            {
+                error("source.path", "does not apply to ingest sources (they read the records pushed to the target dataset)");
+            }
+        }
+        else if (roots.Resolve(source.Path).Error is { } message)
         {
             error("source.path", message);
         }
