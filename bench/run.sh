@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
+#            bench/run.sh ingest [seconds]   (default 60; needs a running stack: dotnet run --project AppHost)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -46,8 +47,19 @@ case "$mode" in
     echo "ductus: good $(field "$ductus" good), rejected $(field "$ductus" bad), peak $(field "$ductus" peak_mb) MB; csvhelper: good $(field "$csvh" good), rejected $(field "$csvh" bad), peak $(field "$csvh" peak_mb) MB; duckdb-copy peak $(field "$raw" peak_mb) MB" >&2
     python3 -c "import sys; r1,r2,r3=map(float,sys.argv[1:]); print(f'pipeline: ductus {r1:,.0f} rows/s, duckdb-copy {r2:,.0f} rows/s, ratio {r1/r2:.2f}, csvhelper {r3:,.0f} rows/s ({r1/r3:.1f}x)')" "$r1" "$r2" "$r3"
     ;;
+  ingest)
+    seconds=${2:-60}
+    stack="$root/.ductus/stack.json"
+    [ -f "$stack" ] || { echo "no running stack: start it with dotnet run --project AppHost" >&2; exit 1; }
+    db=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['connectionStrings']['ductus'])" "$stack")
+    api=${DUCTUS_API:-http://localhost:5180}
+    key=${DUCTUS_ADMIN_KEY:-$(dotnet user-secrets list --project "$root/AppHost" | sed -n 's/^Parameters:admin-key = //p')}
+    build
+    echo "ingest benchmark against $api, $(nproc) cores: raw COPY 30 s, then 16 clients x 1,000-record batches for $seconds s" >&2
+    "$bench" ingest "$api" "$key" "$db" "$seconds" 30
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | ingest [seconds]" >&2
     exit 2
     ;;
 esac

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -84,9 +85,14 @@ public static class IngestFormats
             catch (JsonException e)
             {
                 var where = e.LineNumber is { } line ? $"line {line + 1}, byte {e.BytePositionInLine + 1}" : "body";
-                throw new IngestFormatException(where, index == 0 && e.Path is "$" or null
+                // The deserializer reads ahead of what it has yielded, so the record is taken from its path ($[i]...).
+                var record = e.Path is { } path && path.StartsWith("$[", StringComparison.Ordinal)
+                    && int.TryParse(path.AsSpan(2, Math.Max(0, path.IndexOf(']', StringComparison.Ordinal) - 2)), NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+                    ? i + 1
+                    : (int?)null;
+                throw new IngestFormatException(where, record is null
                     ? "the body must be a JSON array of objects (" + FirstSentence(e.Message) + ")"
-                    : $"record {index + 1} is not valid JSON ({FirstSentence(e.Message)})");
+                    : $"record {record} is not valid JSON ({FirstSentence(e.Message)})");
             }
 
             index++;
