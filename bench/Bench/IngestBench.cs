@@ -30,7 +30,7 @@ internal static class IngestBench
         var admin = await TokenAsync(http, "admin", adminKey);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
         // A key of its own with a limit far above the default 600 requests a minute.
-        using var keyResponse = await http.PostAsJsonAsync("/api/keys", new { name = "bench ingest", roles = EngineerRole, rateLimit = 10_000_000 });
+        using var keyResponse = await http.PostAsJsonAsync("/api/keys", new { name = "bench ingest", roles = EngineerRole, rateLimit = 1_000_000 });
         var key = JsonDocument.Parse(await keyResponse.Content.ReadAsStringAsync()).RootElement;
         var token = await TokenAsync(http, key.GetProperty("clientId").GetString()!, key.GetProperty("clientSecret").GetString()!);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
