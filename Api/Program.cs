@@ -1,6 +1,7 @@
 using Ductus.Api.Auth;
 using Ductus.Api.Catalog;
 using Ductus.Api.Clients;
+using Ductus.Api.Ingest;
 using Ductus.Core;
 using Ductus.Core.Catalog;
 using FastEndpoints;
@@ -15,6 +16,7 @@ builder.AddNpgsqlDataSource(Resources.Database, settings =>
 builder.AddRedisClient(Resources.Redis);
 builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();
+builder.AddDuctusIngest();
 
 // "analytics" resolves through Aspire service discovery to a replica of the analytics worker.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.

@@ -77,7 +77,10 @@ internal static class PipelinesCli
         {
             // The CLI has no configuration files: secrets and connections come from the environment (Ductus__Secrets__github).
             Sources = new SourceSettings(key => Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal))),
-        }, stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
+        }, stack.LakeRoot, NullLogger<PipelineRunner>.Instance)
+        {
+            Ingest = new Ductus.Core.Ingest.IngestBuffer(db, TimeProvider.System),
+        };
         var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));
         return run.Status == RunStatus.Succeeded ? 0 : 1;

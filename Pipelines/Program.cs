@@ -1,6 +1,7 @@
 using Ductus.Core;
 using Ductus.Core.Catalog;
 using Ductus.Core.Engine;
+using Ductus.Core.Ingest;
 using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
 using Ductus.Core.Net;
@@ -67,13 +68,17 @@ builder.Services.AddSingleton(sp => new RunEngine(
 builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<IRunEventSink, RedisRunEvents>();
+builder.Services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton(sp => new PipelineRunner(
     sp.GetRequiredService<CatalogStore>(),
     sp.GetRequiredService<RejectStore>(),
     sp.GetRequiredService<RunEngine>(),
     sp.GetRequiredService<IOptions<LakeOptions>>().Value.Root,
     sp.GetRequiredService<ILogger<PipelineRunner>>(),
-    sp.GetRequiredService<IRunEventSink>()));
+    sp.GetRequiredService<IRunEventSink>())
+{
+    Ingest = sp.GetRequiredService<IngestBuffer>(),
+});
 builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
 builder.Services.AddHttpClient<RunAlerts>()
     .AddTypedClient((http, sp) => new RunAlerts(
@@ -88,6 +93,7 @@ builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptio
 builder.Services.AddSingleton<ScheduleSync>();
 builder.Services.AddHostedService<SpecFolderSync>();
 builder.Services.AddHostedService<QueuedRunDispatcher>();
+builder.Services.AddHostedService<IngestDispatcher>();
 
 // Quartz's own tables are not workspace data, so the scheduler uses the login as configured
 // rather than the row-level-security role.

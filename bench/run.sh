@@ -2,6 +2,7 @@
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
 #        bench/run.sh api [seconds]    (a running stack, `dotnet run --project AppHost`; needs wrk)
+#        bench/run.sh ingest [seconds]   (default 60; needs a running stack: dotnet run --project AppHost)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -112,8 +113,19 @@ target = max(datasets["p95_ms"], run["p95_ms"])
 print(f"api: target p95 <= 20 ms: {'met' if target <= 20 else 'MISSED'} ({target:.1f} ms)")
 PY
     ;;
+  ingest)
+    seconds=${2:-60}
+    stack="$root/.ductus/stack.json"
+    [ -f "$stack" ] || { echo "no running stack: start it with dotnet run --project AppHost" >&2; exit 1; }
+    db=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['connectionStrings']['ductus'])" "$stack")
+    api=${DUCTUS_API:-http://localhost:5180}
+    key=${DUCTUS_ADMIN_KEY:-$(dotnet user-secrets list --project "$root/AppHost" | sed -n 's/^Parameters:admin-key = //p')}
+    build
+    echo "ingest benchmark against $api, $(nproc) cores: raw COPY 30 s, then 16 clients x 1,000-record batches for $seconds s" >&2
+    "$bench" ingest "$api" "$key" "$db" "$seconds" 30
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows] | bench/run.sh api [seconds]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds]" >&2
     exit 2
     ;;
 esac

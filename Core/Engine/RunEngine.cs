@@ -240,7 +240,7 @@ public sealed class RunEngine
             // else, and write nowhere but this run's scratch folder and the dataset's lake folder.
             Directory.CreateDirectory(DatasetFolder);
             var directories = engine.roots.Roots.Append(scratch).Append(DatasetFolder).Select(d => d.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
-            var files = context.ReplayNdjsonPath is { } replay ? [Path.GetFullPath(replay)] : Array.Empty<string>();
+            var files = new[] { context.ReplayNdjsonPath, context.IngestNdjsonPath }.OfType<string>().Select(Path.GetFullPath).ToArray();
             await ExecAsync($"""
                 SET allowed_directories = {Sql.List(directories)};
                 SET allowed_paths = {(files.Length == 0 ? "[]" : Sql.List(files))};
@@ -262,6 +262,12 @@ public sealed class RunEngine
             }
 
             var source = spec.Source;
+            if (source.Kind == SourceKind.Ingest)
+            {
+                await ExecAsync($"CREATE VIEW source AS SELECT * FROM {Ingest.IngestSource.Reader(source, context.IngestNdjsonPath)}");
+                return;
+            }
+
             var landing = new SourceLanding(db, Command, ct);
             if (source.Kind is SourceKind.Http or SourceKind.Postgres)
             {

@@ -7,7 +7,9 @@ namespace Ductus.Core.Engine;
 /// An NDJSON file of previously rejected rows (values as they were after the transform). When set,
 /// it replaces the source and the transform is skipped; the contract is applied as usual.
 /// </param>
-public sealed record RunContext(Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null)
+/// <param name="IngestNdjsonPath">For an <c>ingest</c> source: the buffered records the run drains, one JSON object a line.</param>
+public sealed record RunContext(
+    Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null, string? IngestNdjsonPath = null)
 {
     /// <summary>The pipeline's last committed incremental cursor; null reads the whole source.</summary>
     public string? Watermark { get; init; }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Ductus.Core.Catalog;
 using Ductus.Core.Engine;
+using Ductus.Core.Ingest;
 using Ductus.Core.Specs;
 using Ductus.Core.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,12 @@ public sealed class PipelineRunner(
     /// </summary>
     public static string ThisNode { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
+    /// <summary>The ingest buffer that runs of <c>ingest</c> sources drain; without it such runs fail in extract.</summary>
+    public IngestBuffer? Ingest { get; init; }
+
+    /// <summary>Most ingest batches one run drains, so a long backlog is loaded in bounded runs.</summary>
+    public int MaxIngestBatchesPerRun { get; init; } = 10_000;
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -57,6 +64,8 @@ public sealed class PipelineRunner(
         var clock = Stopwatch.StartNew();
         var progress = new StepTracker(run.Id, events);
         string? replayFile = null;
+        string? ingestFile = null;
+        IngestDrain? drain = null;
 
         try
         {
@@ -65,7 +74,14 @@ public sealed class PipelineRunner(
                 replayFile = await WriteReplaySourceAsync(ws, original, ct);
             }
 
-            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress), ct);
+            if (spec.Source.Kind == SourceKind.Ingest && request.ReplayOf is null && Ingest is not null)
+            {
+                ingestFile = Path.Combine(Path.GetTempPath(), $"ductus-ingest-{run.Id:N}-{Guid.NewGuid():N}.ndjson");
+                drain = await Ingest.DrainAsync(ws, spec.Target.Dataset, ingestFile, MaxIngestBatchesPerRun, ct);
+                activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
+            }
+
+            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, output.StepDurations);
@@ -101,7 +117,10 @@ public sealed class PipelineRunner(
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
                         RemovedFiles = output.RemovedFiles,
-                    }, ct);
+                    },
+                    // The drained records leave the buffer in the snapshot's own transaction: never both, never neither.
+                    drain is null ? null : (connection, transaction, token) => Ingest!.ConsumeAsync(drain, run.Id, connection, transaction, token),
+                    ct);
                     commitSpan?.SetTag("ductus.snapshot_version", commit.Version);
                 }
 
@@ -134,6 +153,11 @@ public sealed class PipelineRunner(
             if (replayFile is not null)
             {
                 File.Delete(replayFile);
+            }
+
+            if (ingestFile is not null)
+            {
+                File.Delete(ingestFile);
             }
         }
 

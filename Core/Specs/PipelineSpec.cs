@@ -45,6 +45,9 @@ public enum SourceKind
 
     /// <summary>A query (<see cref="SourceSpec.Query"/>) on a PostgreSQL connection named in configuration.</summary>
     Postgres,
+
+    /// <summary>Records pushed to <c>POST /api/datasets/{dataset}/records</c>, drained from the ingest buffer.</summary>
+    Ingest,
 }
 
 public sealed record SourceSpec

@@ -87,10 +87,18 @@ public static partial class SpecValidator
     {
         if (source.Kind is null)
         {
-            error("source.kind", "is required (csv, json, ndjson, parquet, http or postgres)");
+            error("source.kind", "is required (csv, json, ndjson, parquet, http, postgres or ingest)");
         }
 
-        if (source.Kind is SourceKind.Http or SourceKind.Postgres)
+        if (source.Kind is SourceKind.Ingest)
+        {
+            // The records come from the ingest buffer of the target dataset, not from a path.
+            if (source.Path.Length > 0)
+            {
+                error("source.path", "does not apply to ingest sources (they read the records pushed to the target dataset)");
+            }
+        }
+        else if (source.Kind is SourceKind.Http or SourceKind.Postgres)
         {
             if (source.Path.Length > 0)
             {

@@ -70,7 +70,7 @@ public static class SpecWriter
             json.WriteString("kind", Lower(kind));
         }
 
-        if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres))
+        if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres or SourceKind.Ingest))
         {
             json.WriteString("path", source.Path);
         }

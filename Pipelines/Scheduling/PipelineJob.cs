@@ -1,4 +1,5 @@
 using Ductus.Core.Catalog;
+using Ductus.Core.Ingest;
 using Ductus.Core.Runs;
 using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ namespace Ductus.Pipelines.Scheduling;
 public sealed class PipelineJob(
     CatalogStore catalog,
     PipelineRunner runner,
+    IngestBuffer ingest,
     RunAlerts alerts,
     IOptions<PipelinesOptions> options,
     TimeProvider time,
@@ -61,6 +63,12 @@ public sealed class PipelineJob(
             var running = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName, RunStatus.Running), null, 1, cancellationToken);
             runId = running.Items.Count > 0 ? running.Items[0].Id : null;
             logger.LogWarning("Recovering {Pipeline} after a node failure (run {RunId})", pipelineName, runId);
+        }
+
+        // An ingest pipeline fires on its schedule and on every push; with nothing buffered there is no run to make.
+        if (spec.Source.Kind == SourceKind.Ingest && runId is null && !await ingest.HasBufferedAsync(workspace, spec.Target.Dataset, cancellationToken))
+        {
+            return;
         }
 
         var attempts = 1 + Math.Max(0, spec.Retries?.Max ?? 0);

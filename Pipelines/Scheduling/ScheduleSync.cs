@@ -128,7 +128,7 @@ public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore cata
         }
     }
 
-    private static async Task EnsureJobAsync(IScheduler scheduler, JobKey jobKey, CancellationToken ct)
+    internal static async Task EnsureJobAsync(IScheduler scheduler, JobKey jobKey, CancellationToken ct)
     {
         if (await scheduler.Exists(jobKey, ct))
         {

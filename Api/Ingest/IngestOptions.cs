@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace Ductus.Api.Ingest;
+
+/// <summary>Configuration section <c>Ductus:Ingest</c>: limits of <c>POST /api/datasets/{name}/records</c>.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ductus:Ingest";
+
+    /// <summary>Largest body one push may have, in bytes (<c>Ductus:Api:MaxRequestBodyBytes</c> caps every request as well).</summary>
+    public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Records a dataset may hold acknowledged but not yet drained; above it pushes get 503 with Retry-After.</summary>
+    public long MaxBufferedRecords { get; set; } = 5_000_000;
+
+    /// <summary>What Retry-After tells a client refused by back-pressure.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MaxBodyBytes < 1024)
+        {
+            failures.Add($"{IngestOptions.Section}:MaxBodyBytes must be at least 1024, not {options.MaxBodyBytes}.");
+        }
+
+        if (options.MaxBufferedRecords < 1)
+        {
+            failures.Add($"{IngestOptions.Section}:MaxBufferedRecords must be at least 1, not {options.MaxBufferedRecords}.");
+        }
+
+        if (options.RetryAfter < TimeSpan.FromSeconds(1) || options.RetryAfter > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{IngestOptions.Section}:RetryAfter must be between 00:00:01 and 01:00:00, not {options.RetryAfter}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

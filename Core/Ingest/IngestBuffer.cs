@@ -1,0 +1,310 @@
+using System.Text;
+using Ductus.Core.Catalog;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ductus.Core.Ingest;
+
+/// <summary>A request's records as the buffer holds them.</summary>
+/// <param name="RunId">The run that drained the batch into the lake; null while it waits.</param>
+/// <param name="RowsRejected">Of the batch's records, how many that run's contract rejected (null while buffered).</param>
+public sealed record IngestBatch(
+    Guid Id,
+    string Dataset,
+    int Records,
+    long Bytes,
+    string Format,
+    string? IdempotencyKey,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset? ConsumedAt,
+    Guid? RunId,
+    long? RowsRejected = null);
+
+/// <summary>What a run took from the buffer: whole batches, so a batch is never half drained.</summary>
+public sealed record IngestDrain(Guid WorkspaceId, string Dataset, IReadOnlyList<Guid> BatchIds, long Records);
+
+/// <summary>
+/// The PostgreSQL ingest buffer (migration 0012). A batch is written in one transaction (its row,
+/// then its records by binary COPY), so once <see cref="WriteAsync"/> returns the records are
+/// durable; they leave the buffer only in the transaction that commits the run that drained them
+/// (<see cref="ConsumeAsync"/>, called through <see cref="CatalogStore.CommitAsync(Guid, CommitRequest, Func{NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task}?, CancellationToken)"/>).
+/// </summary>
+public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
+{
+    private const string BatchColumns = "id, dataset, records, bytes, format, idempotency_key, received_at, consumed_at, run_id";
+
+    /// <summary>The pipeline that drains this dataset's buffer (a spec with <c>source: { kind: ingest }</c>), or null.</summary>
+    public async Task<string?> FindIngestPipelineAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT name FROM pipelines
+             WHERE workspace_id = @ws AND dataset = @dataset AND spec -> 'source' ->> 'kind' = 'ingest'
+             ORDER BY name LIMIT 1
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset);
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    /// <summary>Records of the dataset acknowledged but not yet drained into the lake.</summary>
+    public async Task<long> BufferedRecordsAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT coalesce(sum(records), 0)::bigint FROM ingest_batches
+             WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<IngestBatch?> FindByKeyAsync(Guid workspaceId, string dataset, string idempotencyKey, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command($"""
+            SELECT {BatchColumns} FROM ingest_batches
+             WHERE workspace_id = @ws AND dataset = @dataset AND idempotency_key = @key
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("key", idempotencyKey);
+        return await SingleAsync(command, ct);
+    }
+
+    /// <summary>A batch with, once drained, the number of its records the run's contract rejected.</summary>
+    public async Task<IngestBatch?> GetAsync(Guid workspaceId, string dataset, Guid batchId, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        IngestBatch? batch;
+        await using (var command = tx.Command($"""
+            SELECT {BatchColumns} FROM ingest_batches WHERE workspace_id = @ws AND dataset = @dataset AND id = @id
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("id", batchId))
+        {
+            batch = await SingleAsync(command, ct);
+        }
+
+        if (batch?.RunId is not { } run)
+        {
+            return batch;
+        }
+
+        // Rejected rows keep the values the contract saw, which include the batch column.
+        await using var rejected = tx.Command($"""
+            SELECT count(*) FROM rejects
+             WHERE workspace_id = @ws AND run_id = @run AND "values" ->> '{IngestSource.BatchColumn}' = @batch
+            """)
+            .With("ws", workspaceId)
+            .With("run", run)
+            .With("batch", batchId.ToString());
+        return batch with { RowsRejected = (long)(await rejected.ExecuteScalarAsync(ct))! };
+    }
+
+    /// <summary>
+    /// Writes one batch and commits it. With an idempotency key already used for this dataset,
+    /// nothing is written and the existing batch is returned with <c>Created</c> false.
+    /// Records are JSON objects as text; an exception from <paramref name="records"/> (a malformed
+    /// body) rolls the whole batch back.
+    /// </summary>
+    public async Task<(IngestBatch Batch, bool Created)> WriteAsync(
+        Guid workspaceId,
+        string dataset,
+        string format,
+        string? idempotencyKey,
+        IAsyncEnumerable<string> records,
+        Func<long> bytesRead,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(bytesRead);
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+
+        // The unique key makes a concurrent retry wait here for the first request's transaction,
+        // then find its batch instead of writing a second one.
+        await using (var insert = tx.Command("""
+            INSERT INTO ingest_batches (id, workspace_id, dataset, format, idempotency_key, received_at)
+            VALUES (@id, @ws, @dataset, @format, @key, @now)
+            ON CONFLICT (workspace_id, dataset, idempotency_key) DO NOTHING
+            """)
+            .With("id", id)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("format", format)
+            .With("key", idempotencyKey, NpgsqlDbType.Text)
+            .With("now", now))
+        {
+            if (await insert.ExecuteNonQueryAsync(ct) == 0)
+            {
+                await tx.Transaction.RollbackAsync(ct);
+                var existing = await FindByKeyAsync(workspaceId, dataset, idempotencyKey!, ct)
+                    ?? throw new InvalidOperationException($"Batch with Idempotency-Key '{idempotencyKey}' conflicted but cannot be found.");
+                return (existing, false);
+            }
+        }
+
+        // COPY FROM refuses tables with row-level security, so the records are copied into a
+        // session-local staging table and moved with one INSERT ... SELECT, which the policy checks.
+        await using (var stage = tx.Command("""
+            CREATE TEMP TABLE IF NOT EXISTS ductus_ingest_staging (record jsonb NOT NULL) ON COMMIT DELETE ROWS
+            """))
+        {
+            await stage.ExecuteNonQueryAsync(ct);
+        }
+
+        var count = 0;
+        await using (var copy = await tx.Connection.BeginBinaryImportAsync("COPY ductus_ingest_staging (record) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            await foreach (var record in records.WithCancellation(ct))
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(record, NpgsqlDbType.Jsonb, ct);
+                count++;
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        await using (var move = tx.Command("""
+            INSERT INTO ingest_records (workspace_id, batch_id, record) SELECT @ws, @id, record FROM ductus_ingest_staging;
+            UPDATE ingest_batches SET records = @count, bytes = @bytes WHERE workspace_id = @ws AND id = @id;
+            """)
+            .With("ws", workspaceId)
+            .With("id", id)
+            .With("count", count)
+            .With("bytes", bytesRead()))
+        {
+            await move.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return (new IngestBatch(id, dataset, count, bytesRead(), format, idempotencyKey, now, null, null), true);
+    }
+
+    /// <summary>
+    /// Takes every batch of the dataset that is waiting (those committed by now) and writes their
+    /// records to <paramref name="ndjsonPath"/>, one object a line with <see cref="IngestSource.BatchColumn"/>
+    /// added. Nothing is marked: the records stay buffered until <see cref="ConsumeAsync"/> commits.
+    /// </summary>
+    public async Task<IngestDrain> DrainAsync(Guid workspaceId, string dataset, string ndjsonPath, int maxBatches, CancellationToken ct = default)
+    {
+        // Repeatable read: the batch list and the records are read from one snapshot.
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var set = new NpgsqlCommand("SELECT set_config('ductus.workspace_id', @ws, true)", connection, transaction).With("ws", workspaceId.ToString()))
+        {
+            await set.ExecuteNonQueryAsync(ct);
+        }
+
+        var batches = new List<Guid>();
+        await using (var list = new NpgsqlCommand("""
+            SELECT id FROM ingest_batches
+             WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL
+             ORDER BY received_at, id
+             LIMIT @max
+            """, connection, transaction)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("max", maxBatches))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                batches.Add(reader.GetGuid(0));
+            }
+        }
+
+        long records = 0;
+        await using (var file = new StreamWriter(ndjsonPath, false, new UTF8Encoding(false), 1 << 16))
+        await using (var read = new NpgsqlCommand("""
+            SELECT batch_id, record::text FROM ingest_records WHERE workspace_id = @ws AND batch_id = ANY (@batches) ORDER BY id
+            """, connection, transaction)
+            .With("ws", workspaceId)
+            .With("batches", batches.ToArray()))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var batch = reader.GetGuid(0);
+                var json = reader.GetString(1);
+                await file.WriteAsync($"{{\"{IngestSource.BatchColumn}\":\"{batch}\"");
+                // jsonb prints an object as "{}" or "{"k": v, ...}": splice the batch in as the first key.
+                await file.WriteLineAsync(json.Length > 2 ? string.Concat(",", json.AsSpan(1)) : "}");
+                records++;
+            }
+        }
+
+        await transaction.CommitAsync(ct);
+        return new IngestDrain(workspaceId, dataset, batches, records);
+    }
+
+    /// <summary>Whether the dataset has records waiting.</summary>
+    public async Task<bool> HasBufferedAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT EXISTS (SELECT 1 FROM ingest_batches WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL)
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// Marks the drained batches consumed by <paramref name="runId"/> and deletes their records,
+    /// inside the snapshot commit's transaction: the records leave the buffer exactly when the
+    /// lake has them. A batch already consumed by another run aborts the commit, so no record is
+    /// loaded twice.
+    /// </summary>
+    public async Task ConsumeAsync(IngestDrain drain, Guid runId, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(drain);
+        if (drain.BatchIds.Count == 0)
+        {
+            return;
+        }
+
+        var ids = drain.BatchIds.ToArray();
+        await using (var mark = new NpgsqlCommand("""
+            UPDATE ingest_batches SET consumed_at = @now, run_id = @run
+             WHERE workspace_id = @ws AND id = ANY (@ids) AND consumed_at IS NULL
+            """, connection, transaction)
+            .With("now", time.GetUtcNow())
+            .With("run", runId)
+            .With("ws", drain.WorkspaceId)
+            .With("ids", ids))
+        {
+            var marked = await mark.ExecuteNonQueryAsync(ct);
+            if (marked != ids.Length)
+            {
+                throw new RunStateException(
+                    $"Run {runId} drained {ids.Length} ingest batches of '{drain.Dataset}' but {ids.Length - marked} were consumed by another run meanwhile; nothing of this run is committed.");
+            }
+        }
+
+        await using var delete = new NpgsqlCommand("""
+            DELETE FROM ingest_records WHERE workspace_id = @ws AND batch_id = ANY (@ids)
+            """, connection, transaction)
+            .With("ws", drain.WorkspaceId)
+            .With("ids", ids);
+        await delete.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<IngestBatch?> SingleAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        return new IngestBatch(
+            reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetString(4), reader.Nullable<string>(5),
+            reader.GetFieldValue<DateTimeOffset>(6), reader.NullableValue<DateTimeOffset>(7), reader.NullableValue<Guid>(8));
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS ingest_records;
+DROP TABLE IF EXISTS ingest_batches;

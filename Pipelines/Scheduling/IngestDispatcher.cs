@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Ductus.Core.Catalog;
+using Npgsql;
+using Quartz;
+using StackExchange.Redis;
+
+namespace Ductus.Pipelines.Scheduling;
+
+/// <summary>
+/// Starts a drain of an ingest pipeline as soon as the Api acknowledges records for it
+/// (<c>ductus:ingest:buffered</c> over Redis). Drains coalesce: while one run is executing, at
+/// most one more waits (Quartz keeps it blocked, the job disallows concurrent execution), and it
+/// takes everything that arrived meanwhile. The buffer is durable without this: a lost message or
+/// Redis being down only means the records wait for the pipeline's schedule.
+/// </summary>
+public sealed partial class IngestDispatcher(
+    ISchedulerFactory schedulers,
+    NpgsqlDataSource db,
+    IConnectionMultiplexer redis,
+    ILogger<IngestDispatcher> logger) : BackgroundService
+{
+    public static readonly RedisChannel BufferedChannel = RedisChannel.Literal("ductus:ingest:buffered");
+
+    private const string TriggerPrefix = "ingest:";
+
+    private readonly ConcurrentDictionary<Guid, string> workspaceNames = new();
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await redis.GetSubscriber().SubscribeAsync(BufferedChannel, (channel, message) => _ = OnBufferedAsync(message, stoppingToken));
+        }
+        catch (RedisException e)
+        {
+            LogNoSubscription(logger, e, BufferedChannel.ToString());
+        }
+    }
+
+    private async Task OnBufferedAsync(RedisValue message, CancellationToken ct)
+    {
+        try
+        {
+            var notice = JsonSerializer.Deserialize<BufferedNotice>(message.ToString(), JsonSerializerOptions.Web);
+            if (notice is null || string.IsNullOrEmpty(notice.Pipeline))
+            {
+                return;
+            }
+
+            var workspace = await WorkspaceNameAsync(notice.WorkspaceId, ct);
+            if (workspace is not null)
+            {
+                await DispatchAsync(workspace, notice.Pipeline, ct);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDispatchFailed(logger, e);
+        }
+    }
+
+    /// <summary>Queues a drain of the pipeline unless one is already waiting; true when it queued one.</summary>
+    public async Task<bool> DispatchAsync(string workspace, string pipeline, CancellationToken ct)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var jobKey = ScheduleSync.JobKeyFor(workspace, pipeline);
+        await gate.WaitAsync(ct);
+        try
+        {
+            foreach (var trigger in await scheduler.GetTriggersOfJob(jobKey, ct))
+            {
+                // A fired trigger is Complete while its run executes; Normal or Blocked ones have not
+                // started yet, so they will read what was just committed.
+                if (trigger.Key.Name.StartsWith(TriggerPrefix, StringComparison.Ordinal)
+                    && await scheduler.GetTriggerState(trigger.Key, ct) is TriggerState.Normal or TriggerState.Blocked)
+                {
+                    return false;
+                }
+            }
+
+            await ScheduleSync.EnsureJobAsync(scheduler, jobKey, ct);
+            var drain = TriggerBuilder.Create()
+                .WithIdentity(new TriggerKey(TriggerPrefix + Guid.NewGuid().ToString("N"), workspace))
+                .ForJob(jobKey)
+                .StartNow()
+                .UsingJobData(PipelineJob.TriggerKindKey, nameof(RunTrigger.Api))
+                .Build();
+            await scheduler.ScheduleJob(drain, new ScheduleJobOptions(), ct);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Every queued drain trigger of the workspace; for tests and diagnostics.</summary>
+    public async Task<int> PendingAsync(string workspace, CancellationToken ct)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var keys = await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(workspace), ct);
+        return keys.Count(k => k.Name.StartsWith(TriggerPrefix, StringComparison.Ordinal));
+    }
+
+    private async Task<string?> WorkspaceNameAsync(Guid id, CancellationToken ct)
+    {
+        if (workspaceNames.TryGetValue(id, out var cached))
+        {
+            return cached;
+        }
+
+        await using var command = db.CreateCommand("SELECT name FROM workspaces WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        if (await command.ExecuteScalarAsync(ct) is string name)
+        {
+            workspaceNames[id] = name;
+            return name;
+        }
+
+        return null;
+    }
+
+    private sealed record BufferedNotice(Guid WorkspaceId, string Dataset, string Pipeline);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot subscribe to {Channel}; ingest pipelines drain on their schedule only")]
+    private static partial void LogNoSubscription(ILogger logger, Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queuing an ingest drain failed; the pipeline's schedule will drain the records")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception exception);
+}

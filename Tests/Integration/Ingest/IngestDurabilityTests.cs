@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Ductus.Core.Catalog;
+using Ductus.Core.Ingest;
+using Ductus.Core.Migrations;
+using Ductus.Tests.Infrastructure;
+using DuckDB.NET.Data;
+using Npgsql;
+using static Ductus.Tests.Integration.Ingest.IngestTestKit;
+
+namespace Ductus.Tests.Integration.Ingest;
+
+/// <summary>Acknowledged records survive a Pipelines process killed mid-drain and a Redis outage.</summary>
+[Collection(StackDefinition.Name)]
+public sealed class IngestDurabilityTests(StackFixture stack)
+{
+    [Fact]
+    public async Task Sigkill_of_the_pipelines_service_during_a_drain_loses_and_duplicates_nothing()
+    {
+        // A Pipelines process of our own on a database of its own, so killing it leaves the
+        // stack's service alone and no other node can take the drain over.
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        var root = Path.Combine(stack.DataDirectory, "crash-" + Guid.NewGuid().ToString("N")[..8]);
+        var folder = Directory.CreateDirectory(Path.Combine(root, "pipelines")).FullName;
+        var lake = Directory.CreateDirectory(Path.Combine(root, "lake")).FullName;
+        Directory.CreateDirectory(Path.Combine(root, "data"));
+        const string dataset = "pushed";
+        await File.WriteAllTextAsync(Path.Combine(folder, "pushed.yaml"), $$"""
+            name: {{dataset}}
+            source:
+              kind: ingest
+              columns: { id: integer, name: varchar }
+            contract:
+              columns:
+                id: { type: integer, required: true }
+            target:
+              dataset: {{dataset}}
+            schedule: "0/2 * * * * ?"
+            """);
+
+        // Acknowledged = WriteAsync returned: the same call the endpoint answers 202 after.
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+        const int batches = 100, perBatch = 4000;
+        for (var b = 0; b < batches; b++)
+        {
+            await buffer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
+        }
+
+        var log = new StringBuilder();
+        var first = StartPipelines(db.ConnectionString, root, log);
+        try
+        {
+            await EventuallyAsync(db.DataSource, $"SELECT count(*) FROM runs WHERE dataset = '{dataset}' AND status = 'running'", n => n > 0, TimeSpan.FromSeconds(90), log);
+            await Task.Delay(300);
+            first.Kill();
+            await first.WaitForExitAsync();
+            Assert.Equal(0, await ScalarAsync(db.DataSource, $"SELECT count(*) FROM snapshots WHERE dataset = '{dataset}'"));
+            Assert.Equal(batches * perBatch, await ScalarAsync(db.DataSource, "SELECT count(*) FROM ingest_records"));
+        }
+        finally
+        {
+            first.Kill();
+        }
+
+        var second = StartPipelines(db.ConnectionString, root, log);
+        try
+        {
+            await EventuallyAsync(db.DataSource, "SELECT count(*) FROM ingest_batches WHERE consumed_at IS NULL", n => n == 0, TimeSpan.FromSeconds(180), log);
+        }
+        finally
+        {
+            second.Kill();
+            await second.WaitForExitAsync();
+        }
+
+        Assert.Equal(0, await ScalarAsync(db.DataSource, "SELECT count(*) FROM ingest_records"));
+        var files = new List<string>();
+        await using (var command = db.DataSource.CreateCommand($"""
+            SELECT f.path FROM snapshot_files f JOIN datasets d ON d.workspace_id = f.workspace_id AND d.name = f.dataset AND d.current_version = f.version
+             WHERE d.name = '{dataset}'
+            """))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                files.Add(Path.Combine(lake, reader.GetString(0)));
+            }
+        }
+
+        await using var duck = new DuckDBConnection("Data Source=:memory:");
+        await duck.OpenAsync();
+        await using var count = duck.CreateCommand();
+        count.CommandText = $"SELECT count(*), count(DISTINCT id), min(id), max(id) FROM read_parquet([{string.Join(", ", files.Select(f => $"'{f}'"))}])";
+        await using var result = await count.ExecuteReaderAsync();
+        await result.ReadAsync();
+        Assert.Equal(batches * perBatch, result.GetInt64(0));
+        Assert.Equal(batches * perBatch, result.GetInt64(1));
+        Assert.Equal(0, result.GetInt32(2));
+        Assert.Equal((batches * perBatch) - 1, result.GetInt32(3));
+    }
+
+    [Fact]
+    public async Task With_redis_down_pushes_are_still_acknowledged_and_drained_on_schedule()
+    {
+        var dataset = "ing_redis_" + Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllTextAsync(Path.Combine(stack.PipelinesFolder, $"{dataset}.yaml"), SpecYaml(dataset, "0/3 * * * * ?"));
+        using var engineer = await stack.ClientForRoleAsync("engineer");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await engineer.GetAsync(new Uri($"/api/pipelines/{dataset}", UriKind.Relative))).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the spec dropped in the folder was never loaded");
+            await Task.Delay(250);
+        }
+
+        Guid batch;
+        await using (var outage = await RedisOutage.StartAsync(stack))
+        {
+            var (response, json) = await PushAsync(engineer, dataset, "id,name\n1,a\n2,b\n3,c\n", "text/csv");
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {json}");
+            batch = json.GetProperty("batchId").GetGuid();
+
+            // No notice could be sent: the schedule drains it, with Redis still down.
+            var loaded = await LoadedAsync(engineer, dataset, batch, TimeSpan.FromSeconds(60));
+            Assert.Equal(3, loaded.GetProperty("rowsLoaded").GetInt64());
+        }
+
+        var rows = await QueryAsync(engineer, $"SELECT count(*) FROM {dataset}");
+        Assert.Equal(3, rows[0][0].GetInt64());
+        File.Delete(Path.Combine(stack.PipelinesFolder, $"{dataset}.yaml"));
+    }
+
+    private static async IAsyncEnumerable<string> Records(int from, int count)
+    {
+        await Task.Yield();
+        for (var i = from; i < from + count; i++)
+        {
+            yield return $$"""{"id": {{i}}, "name": "record {{i}} with some padding to make the drain take a while"}""";
+        }
+    }
+
+    private Process StartPipelines(string connectionString, string root, StringBuilder log)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Pipelines.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        start.Environment["ConnectionStrings__ductus"] = connectionString;
+        start.Environment["ConnectionStrings__redis"] = stack.RedisConnectionString;
+        start.Environment["Ductus__Lake__Root"] = Path.Combine(root, "lake");
+        start.Environment["Ductus__Pipelines__Folder"] = Path.Combine(root, "pipelines");
+        start.Environment["Ductus__Sources__Roots__0"] = Path.Combine(root, "data");
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
+    {
+        await using var command = db.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task EventuallyAsync(NpgsqlDataSource db, string sql, Func<long, bool> done, TimeSpan timeout, StringBuilder log)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await ScalarAsync(db, sql);
+            if (done(value))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                string tail;
+                lock (log)
+                {
+                    tail = log.ToString();
+                }
+
+                throw new TimeoutException($"'{sql}' still {value} after {timeout}; Pipelines log tail:\n{tail[Math.Max(0, tail.Length - 4000)..]}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}

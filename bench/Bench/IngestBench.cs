@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ductus.Bench;
+
+/// <summary>
+/// The ingest API under load against a running stack: 16 clients push NDJSON batches of 1,000
+/// records for a while; the baseline is raw Npgsql binary COPY of the same records into the same
+/// buffer table, in the same run. Freshness: from a batch's 202 to its rows answering in
+/// <c>POST /api/query</c>.
+/// </summary>
+internal static class IngestBench
+{
+    private const int Clients = 16;
+    private const int BatchSize = 1000;
+    private static readonly string[] EngineerRole = ["engineer"];
+    private static readonly string[] Kinds = ["click", "view", "buy"];
+
+    public static async Task<int> RunAsync(string api, string adminKey, string database, TimeSpan duration, TimeSpan copyDuration)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients * 2 }) { BaseAddress = new Uri(api), Timeout = TimeSpan.FromMinutes(2) };
+        var admin = await TokenAsync(http, "admin", adminKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        // A key of its own with a limit far above the default 600 requests a minute.
+        using var keyResponse = await http.PostAsJsonAsync("/api/keys", new { name = "bench ingest", roles = EngineerRole, rateLimit = 1_000_000 });
+        var key = JsonDocument.Parse(await keyResponse.Content.ReadAsStringAsync()).RootElement;
+        var token = await TokenAsync(http, key.GetProperty("clientId").GetString()!, key.GetProperty("clientSecret").GetString()!);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var dataset = "bench_ingest_" + Guid.NewGuid().ToString("N")[..8];
+        using (var spec = new StringContent($$"""
+            name: {{dataset}}
+            source:
+              kind: ingest
+              columns: { id: bigint, client: integer, kind: varchar, amount: double, at: timestamp }
+            contract:
+              columns:
+                id: { type: bigint, required: true }
+                kind: { accepted_values: [click, view, buy] }
+            target:
+              dataset: {{dataset}}
+            schedule: "0/5 * * * * ?"
+            """, Encoding.UTF8, "application/yaml"))
+        using (var created = await http.PostAsync("/api/pipelines", spec))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        var copyRate = await CopyBaselineAsync(database, copyDuration);
+        Console.Error.WriteLine($"copy baseline: {copyRate:N0} rec/s over {copyDuration.TotalSeconds:0} s");
+
+        var acknowledged = 0L;
+        var refused = 0L;
+        var probes = new ConcurrentDictionary<string, long>();
+        var freshness = new ConcurrentBag<double>();
+        var clock = Stopwatch.StartNew();
+        var end = duration;
+        using var stopProbing = new CancellationTokenSource();
+        var prober = ProbeAsync(http, dataset, probes, freshness, clock, stopProbing.Token);
+        var clients = Enumerable.Range(0, Clients).Select(client => Task.Run(async () =>
+        {
+            var sequence = 0L;
+            while (clock.Elapsed < end)
+            {
+                var body = Batch(client, sequence);
+                using var content = new StringContent(body, Encoding.UTF8, "application/x-ndjson");
+                using var response = await http.PostAsync($"/api/datasets/{dataset}/records", content);
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+                    Interlocked.Add(ref acknowledged, json.GetProperty("records").GetInt32());
+                    if (sequence % 5 == 0)
+                    {
+                        probes[json.GetProperty("batchId").GetString()!] = clock.ElapsedTicks;
+                    }
+
+                    sequence++;
+                }
+                else if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    Interlocked.Increment(ref refused);
+                    await Task.Delay(TimeSpan.FromSeconds(response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 1));
+                }
+                else
+                {
+                    throw new InvalidOperationException($"push answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(clients);
+        var pushSeconds = clock.Elapsed.TotalSeconds;
+        var rate = acknowledged / pushSeconds;
+
+        // Let the last probes become visible (or give up after two minutes).
+        var deadline = clock.Elapsed + TimeSpan.FromMinutes(2);
+        while (!probes.IsEmpty && clock.Elapsed < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        await stopProbing.CancelAsync();
+        await prober;
+        var sorted = freshness.Order().ToArray();
+        var p50 = sorted.Length == 0 ? double.NaN : sorted[(int)(sorted.Length * 0.5)];
+        var p95 = sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.95) - 1)];
+        Console.Error.WriteLine($"pushed {acknowledged:N0} records in {pushSeconds:0.0} s by {Clients} clients ({refused} refused with 503); " +
+            $"freshness of {sorted.Length} probed batches: p50 {p50:0.00} s, p95 {p95:0.00} s, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0.00} s; {probes.Count} never seen");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ingest: {rate:N0} rec/s, copy {copyRate:N0} rec/s, ratio {rate / copyRate:0.00}, freshness p95 {p95:0.00} s"));
+        return 0;
+    }
+
+    private static string Batch(int client, long sequence)
+    {
+        var body = new StringBuilder(BatchSize * 110);
+        for (var i = 0; i < BatchSize; i++)
+        {
+            var id = (((long)client << 40) | (sequence * BatchSize)) + i;
+            body.Append(CultureInfo.InvariantCulture,
+                $"{{\"id\": {id}, \"client\": {client}, \"kind\": \"{Kinds[i % 3]}\", \"amount\": {i * 1.25}, \"at\": \"2026-11-28T04:{i % 60:00}:00\"}}\n");
+        }
+
+        return body.ToString();
+    }
+
+    /// <summary>Polls the query endpoint for the probed batches and records how long after its 202 each became visible.</summary>
+    private static async Task ProbeAsync(HttpClient http, string dataset, ConcurrentDictionary<string, long> probes, ConcurrentBag<double> freshness, Stopwatch clock, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(200, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var waiting = probes.Keys.ToArray();
+            if (waiting.Length == 0)
+            {
+                continue;
+            }
+
+            var sql = $"SELECT DISTINCT ingest_batch_id FROM {dataset} WHERE ingest_batch_id IN ({string.Join(", ", waiting.Select(w => $"'{w}'"))})";
+            using var response = await http.PostAsJsonAsync("/api/query", new { sql }, CancellationToken.None);
+            if (!response.IsSuccessStatusCode)
+            {
+                continue; // Before the first drain commits the dataset does not exist yet.
+            }
+
+            var now = clock.ElapsedTicks;
+            foreach (var row in JsonDocument.Parse(await response.Content.ReadAsStringAsync(CancellationToken.None)).RootElement.GetProperty("rows").EnumerateArray())
+            {
+                if (probes.TryRemove(row[0].GetString()!, out var acked))
+                {
+                    freshness.Add((now - acked) / (double)Stopwatch.Frequency);
+                }
+            }
+        }
+    }
+
+    /// <summary>16 connections each binary-COPYing the same 1,000-record batches into ingest_records.</summary>
+    private static async Task<double> CopyBaselineAsync(string database, TimeSpan duration)
+    {
+        await using var db = NpgsqlDataSource.Create(database);
+        var marker = Guid.NewGuid();
+        var workspace = Guid.Parse("00000000-0000-0000-0000-000000000001");
+        var total = 0L;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(client => Task.Run(async () =>
+        {
+            var sequence = 0L;
+            while (clock.Elapsed < duration)
+            {
+                var records = Batch(client, sequence++).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                await using var connection = await db.OpenConnectionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                await using (var copy = await connection.BeginBinaryImportAsync("COPY ingest_records (workspace_id, batch_id, record) FROM STDIN (FORMAT BINARY)"))
+                {
+                    foreach (var record in records)
+                    {
+                        await copy.StartRowAsync();
+                        await copy.WriteAsync(workspace, NpgsqlDbType.Uuid);
+                        await copy.WriteAsync(marker, NpgsqlDbType.Uuid);
+                        await copy.WriteAsync(record, NpgsqlDbType.Jsonb);
+                    }
+
+                    await copy.CompleteAsync();
+                }
+
+                await tx.CommitAsync();
+                Interlocked.Add(ref total, records.Length);
+            }
+        })));
+        var rate = total / clock.Elapsed.TotalSeconds;
+        await using var cleanup = db.CreateCommand("DELETE FROM ingest_records WHERE batch_id = $1");
+        cleanup.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = marker });
+        await cleanup.ExecuteNonQueryAsync();
+        return rate;
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
+    {
+        using var response = await http.PostAsync("/auth/token", new FormUrlEncodedContent(
+        [
+            new("grant_type", "client_credentials"),
+            new("client_id", clientId),
+            new("client_secret", secret),
+        ]));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"token for {clientId}: {(int)response.StatusCode} {body}");
+        }
+
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+}
