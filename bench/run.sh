@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
+#             bench/run.sh query [rounds]     (default 7; needs a running stack)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -46,8 +47,21 @@ case "$mode" in
     echo "ductus: good $(field "$ductus" good), rejected $(field "$ductus" bad), peak $(field "$ductus" peak_mb) MB; csvhelper: good $(field "$csvh" good), rejected $(field "$csvh" bad), peak $(field "$csvh" peak_mb) MB; duckdb-copy peak $(field "$raw" peak_mb) MB" >&2
     python3 -c "import sys; r1,r2,r3=map(float,sys.argv[1:]); print(f'pipeline: ductus {r1:,.0f} rows/s, duckdb-copy {r2:,.0f} rows/s, ratio {r1/r2:.2f}, csvhelper {r3:,.0f} rows/s ({r1/r3:.1f}x)')" "$r1" "$r2" "$r3"
     ;;
+  query)
+    # Against a running stack (dotnet run --project AppHost): the demo flights dataset (3M rows)
+    # and flights_10m (made here from it, loaded through a pipeline the bench creates).
+    rounds=${2:-7}
+    "$root/scripts/fetch-demo-data.sh" >/dev/null
+    build
+    api=${DUCTUS_API:-http://localhost:5180}
+    stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
+    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
+    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    echo "query benchmark against $api, $rounds rounds, $(nproc) cores" >&2
+    "$bench" query "$api" "$key" "$stack" "$root/data" "$rounds" 50 10
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | query [rounds]" >&2
     exit 2
     ;;
 esac

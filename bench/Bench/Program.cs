@@ -4,8 +4,15 @@ using Ductus.Bench;
 // Each step runs in its own process (run.sh starts them) so peak memory is per step.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir>");
+    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds]");
     return 2;
+}
+
+if (args[0] == "query")
+{
+    // query <api url> <admin key> <stack.json> <data root> [rounds] [clients] [cached seconds]
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    return await QueryBench.RunAsync(args[1], args[2], args[3], args[4], Arg(5, 7), Arg(6, 50), Arg(7, 10));
 }
 
 var clock = Stopwatch.StartNew();
