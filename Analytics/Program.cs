@@ -16,7 +16,7 @@ builder.AddNpgsqlDataSource(Resources.Database, settings =>
         settings.ConnectionString = CatalogRole.Adopt(connectionString);
     }
 });
-builder.AddRedisClient(Resources.Redis);
+builder.AddDuctusRedis(Resources.Redis);
 builder.Services.AddSingleton<DuckDbEngine>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));

@@ -13,7 +13,7 @@ builder.AddServiceDefaults();
 // that forgets its workspace filter.
 builder.AddNpgsqlDataSource(Resources.Database, settings =>
     settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
-builder.AddRedisClient(Resources.Redis);
+builder.AddDuctusRedis(Resources.Redis);
 builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();
 builder.AddDuctusIngest();
@@ -34,6 +34,7 @@ builder.Services.AddSingleton(sp => new Ductus.Api.Query.QueryCache(
     sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),
     sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Ductus.Api.Query.QueryCacheOptions>>().Value,
     sp.GetRequiredService<ILogger<Ductus.Api.Query.QueryCache>>()));
+builder.Services.AddTransient<Ductus.Api.Query.QueryRunner>(); // transient: it holds a typed HttpClient
 
 builder.Services.AddFastEndpoints();
 builder.Services.SwaggerDocument(doc =>

@@ -33,7 +33,7 @@ builder.AddLake();
 // Services act as ductus_app, which cannot bypass row-level security.
 builder.AddNpgsqlDataSource(Resources.Database, settings =>
     settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
-builder.AddRedisClient(Resources.Redis);
+builder.AddDuctusRedis(Resources.Redis);
 
 builder.Services.AddOptions<PipelinesOptions>()
     .Bind(builder.Configuration.GetSection(PipelinesOptions.Section))

@@ -3,6 +3,7 @@
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
 #        bench/run.sh api [seconds]    (a running stack, `dotnet run --project AppHost`; needs wrk)
 #        bench/run.sh ingest [seconds]   (default 60; needs a running stack: dotnet run --project AppHost)
+#        bench/run.sh query [rounds]     (default 7; needs a running stack)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -124,8 +125,21 @@ PY
     echo "ingest benchmark against $api, $(nproc) cores: raw COPY 30 s, then 16 clients x 1,000-record batches for $seconds s" >&2
     "$bench" ingest "$api" "$key" "$db" "$seconds" 30
     ;;
+  query)
+    # Against a running stack (dotnet run --project AppHost): the demo flights dataset (3M rows)
+    # and flights_10m (made here from it, loaded through a pipeline the bench creates).
+    rounds=${2:-7}
+    "$root/scripts/fetch-demo-data.sh" >/dev/null
+    build
+    api=${DUCTUS_API:-http://localhost:5180}
+    stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
+    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
+    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    echo "query benchmark against $api, $rounds rounds, $(nproc) cores" >&2
+    "$bench" query "$api" "$key" "$stack" "$root/data" "$rounds" 50 10
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds]" >&2
     exit 2
     ;;
 esac

@@ -85,7 +85,7 @@ public sealed class RateLimitMiddleware(
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // Failing open: a Redis outage should slow down abuse detection, not take the API down.
-            logger.LogWarning(e, "Rate limit check failed for {Partition}; request let through", partition);
+            logger.LogWarning("Rate limit check failed for {Partition}; request let through: {Message}", partition, e.Message);
             await next(context);
             return;
         }

@@ -30,6 +30,13 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 
     public async Task<RateLimitDecision> HitAsync(string partition, int limit, TimeSpan window)
     {
+        // While disconnected a command would wait for the connect timeout (seconds) before
+        // failing; fail at once so the caller's fail-open path costs nothing.
+        if (!redis.IsConnected)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
+        }
+
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             Script,
             new { key = (RedisKey)(KeyPrefix + partition), window = (long)window.TotalMilliseconds }))!;

@@ -19,6 +19,22 @@ public sealed class QueryCacheOptions
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromHours(1);
 }
 
+/// <summary>What the <c>X-Ductus-Cache</c> header says.</summary>
+public enum CacheState
+{
+    /// <summary>Served from the cache.</summary>
+    Hit,
+
+    /// <summary>Not in the cache: run, then cached if small enough.</summary>
+    Miss,
+
+    /// <summary>Redis is down: run and not cached.</summary>
+    Unavailable,
+
+    /// <summary><c>Ductus:QueryCache:Enabled</c> is false.</summary>
+    Disabled,
+}
+
 /// <summary>
 /// Query results in Redis, keyed by workspace, the normalised statement, its parameters, the
 /// format and limit, and the exact snapshot version of every dataset it reads. A new snapshot
@@ -42,28 +58,35 @@ public sealed class QueryCache(IConnectionMultiplexer redis, QueryCacheOptions o
         return $"ductus:query:{workspace:N}:{hash}";
     }
 
-    public async Task<byte[]?> GetAsync(string key)
+    /// <summary>The cached result, or why there is none (<see cref="CacheState.Miss"/> or <see cref="CacheState.Unavailable"/>).</summary>
+    public async Task<(CacheState State, byte[]? Value)> GetAsync(string key)
     {
         if (!options.Enabled)
         {
-            return null;
+            return (CacheState.Disabled, null);
+        }
+
+        // While disconnected every command would wait for the connect timeout before failing.
+        if (!redis.IsConnected)
+        {
+            return (CacheState.Unavailable, null);
         }
 
         try
         {
             var value = await redis.GetDatabase().StringGetAsync(key);
-            return value.IsNull ? null : (byte[]?)value;
+            return value.IsNull ? (CacheState.Miss, null) : (CacheState.Hit, (byte[]?)value);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning("Query cache unavailable, answering uncached: {Message}", e.Message);
-            return null;
+            return (CacheState.Unavailable, null);
         }
     }
 
     public async Task SetAsync(string key, ReadOnlyMemory<byte> value)
     {
-        if (!options.Enabled || value.Length > options.MaxEntryBytes)
+        if (!options.Enabled || value.Length > options.MaxEntryBytes || !redis.IsConnected)
         {
             return;
         }
@@ -72,7 +95,7 @@ public sealed class QueryCache(IConnectionMultiplexer redis, QueryCacheOptions o
         {
             await redis.GetDatabase().StringSetAsync(key, value, options.TimeToLive);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning("Query cache unavailable, result not cached: {Message}", e.Message);
         }

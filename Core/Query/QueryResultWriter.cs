@@ -23,6 +23,8 @@ public static class QueryResultWriter
 {
     private const int FlushEvery = 1_000;
 
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
     public static string ContentType(QueryResultFormat format) => format switch
     {
         QueryResultFormat.Json => "application/json",
@@ -98,7 +100,8 @@ public static class QueryResultWriter
             json.WriteEndObject();
             await json.FlushAsync(ct);
             json.Reset();
-            output.WriteByte((byte)'\n');
+            // Async: Kestrel refuses synchronous writes to a response body.
+            await output.WriteAsync(NewLine, ct);
             if (cursor.RowCount % FlushEvery == 0)
             {
                 await output.FlushAsync(ct);

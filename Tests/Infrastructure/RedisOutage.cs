@@ -1,40 +1,64 @@
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Ductus.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ductus.Tests.Infrastructure;
 
 /// <summary>
-/// Stops the stack's Redis for the length of a <c>using</c> and starts it again afterwards, through
-/// the same resource commands the Aspire dashboard's stop and start buttons use.
+/// Stops the stack's Redis (the AppHost's own <c>resource-stop</c> command, as the dashboard's
+/// Stop button does) until disposed, then starts it again and waits until the Api is connected
+/// and reports Healthy, so later tests in the shared collection see a working Redis.
+/// <code>await using var outage = await RedisOutage.StartAsync(stack);</code>
 /// </summary>
 public sealed class RedisOutage : IAsyncDisposable
 {
-    private readonly StackFixture stack;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private RedisOutage(StackFixture stack) => this.stack = stack;
+    private readonly StackFixture _stack;
 
+    private RedisOutage(StackFixture stack) => _stack = stack;
+
+    /// <summary>Returns once Redis is stopped and the Api's <c>/health</c> says Degraded.</summary>
     public static async Task<RedisOutage> StartAsync(StackFixture stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        await RunAsync(stack, "resource-stop");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await stack.App.ResourceNotifications.WaitForResourceAsync(
-            Resources.Redis, e => e.Snapshot.State?.Text is "Exited" or "Finished" or "Stopped" || e.Snapshot.ExitCode is not null, cts.Token);
-        return new RedisOutage(stack);
+        using var cts = new CancellationTokenSource(Patience);
+        var result = await stack.App.ResourceCommands.ExecuteCommandAsync(Resources.Redis, KnownResourceCommands.StopCommand, cts.Token);
+        Assert.True(result.Success, $"stopping redis failed: {result.Message}");
+        var outage = new RedisOutage(stack);
+        await outage.WaitForApiHealthAsync("Degraded", cts.Token);
+        return outage;
+    }
+
+    /// <summary>The Api's <c>/health</c> body (Healthy, Degraded or Unhealthy).</summary>
+    public async Task<string> ApiHealthAsync(CancellationToken ct = default)
+    {
+        using var client = _stack.CreateApiClient();
+        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), ct);
+        return await response.Content.ReadAsStringAsync(ct);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await RunAsync(stack, "resource-start");
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(Resources.Redis, cts.Token);
+        using var cts = new CancellationTokenSource(Patience);
+        var result = await _stack.App.ResourceCommands.ExecuteCommandAsync(Resources.Redis, KnownResourceCommands.StartCommand, cts.Token);
+        Assert.True(result.Success, $"starting redis again failed: {result.Message}");
+        await _stack.App.ResourceNotifications.WaitForResourceHealthyAsync(Resources.Redis, cts.Token);
+        await WaitForApiHealthAsync("Healthy", cts.Token);
     }
 
-    private static async Task RunAsync(StackFixture stack, string command)
+    private async Task WaitForApiHealthAsync(string expected, CancellationToken ct)
     {
-        var result = await stack.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Resources.Redis, command);
-        Assert.True(result.Success, $"{command} on {Resources.Redis} failed: {result.Message}");
+        var last = string.Empty;
+        try
+        {
+            while ((last = await ApiHealthAsync(ct)) != expected)
+            {
+                await Task.Delay(250, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the Api's /health never said {expected} (last: '{last}')");
+        }
     }
 }

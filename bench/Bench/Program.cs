@@ -4,16 +4,22 @@ using Ductus.Bench;
 // Each step runs in its own process (run.sh starts them) so peak memory is per step.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds]");
+    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds]");
     return 2;
 }
+
+int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
 
 if (args[0] == "ingest")
 {
     // ingest <api url> <admin key> <database connection string> [seconds] [copy seconds]
-    var seconds = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 60;
-    var copySeconds = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 30;
-    return await IngestBench.RunAsync(args[1], args[2], args[3], TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(copySeconds));
+    return await IngestBench.RunAsync(args[1], args[2], args[3], TimeSpan.FromSeconds(Arg(4, 60)), TimeSpan.FromSeconds(Arg(5, 30)));
+}
+
+if (args[0] == "query")
+{
+    // query <api url> <admin key> <stack.json> <data root> [rounds] [clients] [cached seconds]
+    return await QueryBench.RunAsync(args[1], args[2], args[3], args[4], Arg(5, 7), Arg(6, 50), Arg(7, 10));
 }
 
 var clock = Stopwatch.StartNew();

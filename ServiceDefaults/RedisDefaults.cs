@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Redis holds only derived data (query cache, rate-limit counters, run notices): every service
+/// keeps working without it, so an outage makes <c>/health</c> Degraded, not Unhealthy. Aspire's
+/// own Redis check reports Unhealthy, which would mark a service that still answers as down.
+/// </summary>
+public static class RedisDefaults
+{
+    public const string HealthCheckName = "redis";
+
+    public static TBuilder AddDuctusRedis<TBuilder>(this TBuilder builder, string connectionName)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddRedisClient(connectionName, settings => settings.DisableHealthChecks = true);
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthCheckName, HealthStatus.Degraded);
+        return builder;
+    }
+}
+
+public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        // Not connected means every command would wait for the connect timeout: say so at once.
+        if (!redis.IsConnected)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "Redis is not connected; serving without cache.");
+        }
+
+        try
+        {
+            await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis does not answer: {e.Message}", e);
+        }
+    }
+}

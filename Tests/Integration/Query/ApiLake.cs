@@ -1,0 +1,37 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Engine;
+using Ductus.Core.Runs;
+using Ductus.Core.Specs;
+using Ductus.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Ductus.Tests.Integration.Query;
+
+/// <summary>Datasets of the stack's default workspace, loaded by a real pipeline run from a CSV.</summary>
+internal static class ApiLake
+{
+    public static readonly Guid DefaultWorkspace = Guid.Parse("00000000-0000-0000-0000-000000000001");
+
+    public static string NewDatasetName() => "q_" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Appends the rows of <paramref name="csv"/> (with header) as the dataset's next snapshot.</summary>
+    public static async Task LoadCsvAsync(StackFixture stack, string dataset, string csv, string workspace = "default")
+    {
+        var file = $"{dataset}-{Guid.NewGuid():N}.csv";
+        await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, file), csv);
+        var spec = SpecParser.ParseYaml($$"""
+            name: {{dataset}}
+            source: { kind: csv, path: {{file}}, header: true }
+            target: { dataset: {{dataset}}, mode: append }
+            """).Spec!;
+        await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
+        using var http = new HttpClient();
+        var runner = new PipelineRunner(
+            new CatalogStore(db, TimeProvider.System), new RejectStore(db),
+            new RunEngine(new SourceRoots(stack.SourceRoot), http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
+        var workspaceId = workspace == "default" ? DefaultWorkspace : await new CatalogStore(db, TimeProvider.System).EnsureWorkspaceAsync(workspace);
+        var run = await runner.RunAsync(new RunRequest(workspaceId, workspace, spec, RunTrigger.Manual), CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+    }
+}
