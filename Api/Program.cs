@@ -60,6 +60,26 @@ builder.Services.SwaggerDocument(doc =>
                     operation.Security = [new NSwag.OpenApiSecurityRequirement()];
                 }
             }
+
+            // NSwag writes an optional object property as "nullable + oneOf [the one $ref]" and an
+            // optional free-form value as a bare "nullable"; OpenAPI 3.0 wants a type beside
+            // nullable. Both properties are optional (left out, not null), so the plain $ref and
+            // the untyped schema say the same thing correctly.
+            foreach (var property in document.Components.Schemas.Values.SelectMany(schema => schema.Properties.Values))
+            {
+                if (property.IsNullableRaw != true || property.Type != NJsonSchema.JsonObjectType.None)
+                {
+                    continue;
+                }
+
+                if (property.OneOf.Count == 1 && property.OneOf.First().Reference is { } target)
+                {
+                    property.OneOf.Clear();
+                    property.Reference = target;
+                }
+
+                property.IsNullableRaw = null;
+            }
         };
     };
     doc.RemoveEmptyRequestSchema = true;
