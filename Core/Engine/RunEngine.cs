@@ -21,8 +21,11 @@ public sealed class RunEngine
     private const string RejectErrors = "ductus_reject_errors";
     private const string RejectScans = "ductus_reject_scans";
 
-    /// <summary>Partition column of the contract pass; never written into a file.</summary>
+    /// <summary>Whether a row kept every rule; decides the contract pass, never written into a file.</summary>
     private const string PassedColumn = "_ductus_passed";
+
+    /// <summary>The scalar function that takes a failing row's reject JSON out of the contract pass.</summary>
+    private const string RejectFunction = "ductus_reject_row";
 
     private readonly SourceRoots roots;
     private readonly HttpClient http;
@@ -149,11 +152,15 @@ public sealed class RunEngine
                 return;
             }
 
-            await TimedAsync(RunSteps.Load, LoadAsync);
-            if (!output.Failed)
+            // One load step (one span): writing the files, then the watermark and the merge's rewrites.
+            await TimedAsync(RunSteps.Load, async () =>
             {
-                await TimedAsync(RunSteps.Load, AfterLoadAsync);
-            }
+                await LoadAsync();
+                if (!output.Failed)
+                {
+                    await AfterLoadAsync();
+                }
+            });
         }
 
         /// <summary>Incremental watermark and merge, kept apart from the load itself.</summary>
@@ -418,12 +425,12 @@ public sealed class RunEngine
         }
 
         /// <summary>
-        /// The contract and the write in one streaming pass: every row is checked and written to
-        /// Parquet, partitioned into passing and rejected, so nothing is materialised in memory
-        /// (unless a unique rule needs a window over all rows). Passing rows are written exactly as
-        /// the lake stores them; a rejected row keeps, in the run-id column of its staging file, a
-        /// JSON object with the rules it broke, their messages and its original values. Only the
-        /// staging files of passing rows move into the lake, in <see cref="LoadAsync"/>.
+        /// The contract and the write in one streaming pass, nothing materialised (unless a unique
+        /// rule needs a window over all rows): passing rows go straight to Parquet exactly as the
+        /// lake stores them; a failing row is filtered out by <see cref="RejectFunction"/>, which
+        /// DuckDB calls for failing rows only (the ELSE of a CASE) and which appends the row's
+        /// rules, messages and original values to an NDJSON file in the run's scratch folder.
+        /// One read of the source, one write, and rejects never cost the passing rows anything.
         /// </summary>
         private async Task ContractAsync()
         {
@@ -436,13 +443,18 @@ public sealed class RunEngine
             }
 
             var reject = $"CAST(to_json({{'rules': {ContractSql.BrokenListExpression(rules)}, 'message': {ContractSql.MessageExpression(rules)}, 'values': json({ContractSql.ValuesJsonExpression(columns)})}}) AS VARCHAR)";
-            select.Append(CultureInfo.InvariantCulture, $"CASE WHEN {PassedColumn} THEN CAST({Sql.Literal(context.RunId.ToString())} AS VARCHAR) ELSE {reject} END AS _ductus_run_id, ");
-            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(loadedAt)} AS TIMESTAMPTZ) AS _ductus_loaded_at, ");
-            select.Append(CultureInfo.InvariantCulture, $"{PassedColumn} ");
-            select.Append(CultureInfo.InvariantCulture, $"FROM (SELECT *, {ContractSql.PassedExpression(rules)} AS {PassedColumn} FROM transformed)");
+            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(context.RunId.ToString())} AS VARCHAR) AS _ductus_run_id, ");
+            select.Append(CultureInfo.InvariantCulture, $"CAST({Sql.Literal(loadedAt)} AS TIMESTAMPTZ) AS _ductus_loaded_at ");
+            // The decision sits in the inner SELECT, where a unique rule's window function may be, and the outer WHERE only reads it.
+            select.Append(CultureInfo.InvariantCulture, $"FROM (SELECT *, CASE WHEN {ContractSql.PassedExpression(rules)} THEN true ELSE {RejectFunction}({reject}) END AS {PassedColumn} FROM transformed) ");
 
+            Directory.CreateDirectory(Staging);
+            var passedFile = Path.Combine(Staging, "passed.parquet");
+            var rejectsFile = Path.Combine(Staging, "rejected.ndjson");
+            using var sink = new RejectSink(rejectsFile);
+            sink.Register(db, RejectFunction);
             var described = await DescribeAsync(select.ToString());
-            output.Columns = [.. described.Where(d => d.Name != PassedColumn).Select(d =>
+            output.Columns = [.. described.Select(d =>
             {
                 var contract = columns.FirstOrDefault(c => c.Name == d.Name)?.Contract;
                 var description = d.Name switch
@@ -453,13 +465,27 @@ public sealed class RunEngine
                 };
                 return new DatasetColumn(d.Name, d.Type, description, contract?.Required ?? d.Name.StartsWith("_ductus_", StringComparison.Ordinal));
             })];
-            loadedColumns = [.. described.Where(d => d.Name != PassedColumn)];
+            loadedColumns = described;
 
-            await ExecAsync($"COPY ({select}) TO {Sql.Literal(Staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PassedColumn}))");
-            passedFiles = StagedFiles(passed: true);
-            var rejectedFiles = StagedFiles(passed: false);
-            var good = await RowCountAsync(passedFiles);
-            var bad = await RowCountAsync(rejectedFiles);
+            select.Append(CultureInfo.InvariantCulture, $"WHERE {PassedColumn}");
+            long good;
+            await using (var command = Command($"COPY ({select}) TO {Sql.Literal(passedFile)} (FORMAT parquet, COMPRESSION zstd)"))
+            {
+                good = Convert.ToInt64(await command.ExecuteNonQueryAsync(ct), CultureInfo.InvariantCulture);
+            }
+
+            var bad = sink.Count;
+            // Flushed before the rejects are read back.
+            sink.Dispose();
+
+            passedFiles = good > 0 ? [passedFile] : [];
+            if (bad > 0)
+            {
+                output.ContractRejectsSql = $$"""
+                    SELECT CAST(to_json(rules) AS VARCHAR), message, CAST("values" AS VARCHAR)
+                    FROM read_json({{Sql.Literal(rejectsFile)}}, format = 'newline_delimited', columns = {rules: 'VARCHAR[]', message: 'VARCHAR', "values": 'JSON'})
+                    """;
+            }
 
             var parseRejects = 0L;
             if (csvRejects && await TableExistsAsync(RejectErrors))
@@ -471,14 +497,6 @@ public sealed class RunEngine
                     """;
                 parseRejects = await ScalarAsync($"SELECT count(*) FROM ({groups})");
                 output.ParseRejectsSql = $"SELECT line, message, raw FROM ({groups}) ORDER BY file_path, line";
-            }
-
-            if (rejectedFiles.Count > 0)
-            {
-                output.ContractRejectsSql = $"""
-                    SELECT CAST(json_extract(r, '$.rules') AS VARCHAR), json_extract_string(r, '$.message'), CAST(json_extract(r, '$.values') AS VARCHAR)
-                    FROM (SELECT _ductus_run_id AS r FROM read_parquet({Sql.List(rejectedFiles)}))
-                    """;
             }
 
             output.RowsRead = good + bad + parseRejects;
@@ -526,12 +544,6 @@ public sealed class RunEngine
 
         /// <summary>Staging folder of the contract pass, in the run's scratch folder (deleted with it).</summary>
         private string Staging => Path.Combine(scratch, "staging");
-
-        private List<string> StagedFiles(bool passed)
-        {
-            var folder = Path.Combine(Staging, $"{PassedColumn}={(passed ? "true" : "false")}");
-            return Directory.Exists(folder) ? [.. Directory.EnumerateFiles(folder, "*.parquet").Order(StringComparer.Ordinal)] : [];
-        }
 
         private async Task<long> RowCountAsync(IReadOnlyList<string> files) =>
             files.Count == 0 ? 0 : await ScalarAsync($"SELECT CAST(coalesce(sum(num_rows), 0) AS BIGINT) FROM parquet_file_metadata({Sql.List(files)})");

@@ -25,6 +25,8 @@ public sealed class CatalogEndpointAuthenticationTests(StackFixture stack)
         ("GET", "/api/datasets"),
         ("GET", "/api/datasets/flights"),
         ("GET", "/api/datasets/flights/snapshots"),
+        ("GET", "/api/datasets/flights/preview"),
+        ("POST", "/api/datasets/flights/aggregate"),
         ("POST", "/api/datasets/flights/records"),
         ("GET", "/api/datasets/flights/batches/00000000-0000-0000-0000-000000000001"),
     ];
