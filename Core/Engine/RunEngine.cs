@@ -121,7 +121,7 @@ public sealed class RunEngine
         private IReadOnlyList<RelationColumn> columns = [];
         private IReadOnlyList<CompiledRule> rules = [];
         private bool csvRejects;
-        private IReadOnlyList<string> passedFiles = [];
+        private string? passedFile;
         private IReadOnlyList<(string Name, string Type)> loadedColumns = [];
 
         public string Step { get; private set; } = RunSteps.Validate;
@@ -478,7 +478,7 @@ public sealed class RunEngine
             // Flushed before the rejects are read back.
             sink.Dispose();
 
-            passedFiles = good > 0 ? [passedFile] : [];
+            this.passedFile = good > 0 ? passedFile : null;
             if (bad > 0)
             {
                 output.ContractRejectsSql = $$"""
@@ -545,29 +545,25 @@ public sealed class RunEngine
         /// <summary>Staging folder of the contract pass, in the run's scratch folder (deleted with it).</summary>
         private string Staging => Path.Combine(scratch, "staging");
 
-        private async Task<long> RowCountAsync(IReadOnlyList<string> files) =>
-            files.Count == 0 ? 0 : await ScalarAsync($"SELECT CAST(coalesce(sum(num_rows), 0) AS BIGINT) FROM parquet_file_metadata({Sql.List(files)})");
-
-        /// <summary>Moves the passing rows' files into the dataset's lake folder and records their stats.</summary>
+        /// <summary>Moves the passing rows' file into the dataset's lake folder and records its stats.</summary>
         private async Task LoadAsync()
         {
-            var dataset = spec.Target.Dataset;
-            var files = new List<LakeFile>();
-            foreach (var (staged, index) in passedFiles.Select((f, i) => (f, i)))
+            if (passedFile is null)
             {
-                var fileName = $"{context.RunId}-{index}.parquet";
-                var path = Path.Combine(DatasetFolder, fileName);
-                written.Add(path);
-                // A rename when scratch and lake share a file system, a copy otherwise.
-                File.Move(staged, path);
-                var rows = await RowCountAsync([path]);
-                var stats = await StatsAsync(path, loadedColumns);
-                files.Add(new LakeFile($"{context.Workspace}/{dataset}/{fileName}", rows, new FileInfo(path).Length, stats));
+                output.Files = [];
+                return;
             }
 
-            output.Files = files;
-            output.BytesWritten = files.Sum(f => f.Bytes);
-            context.Progress?.Report(new RunProgress(RunSteps.Load, files.Sum(f => f.Rows)));
+            var fileName = $"{context.RunId}-0.parquet";
+            var path = Path.Combine(DatasetFolder, fileName);
+            written.Add(path);
+            // A rename when scratch and lake share a file system, a copy otherwise.
+            File.Move(passedFile, path);
+            var stats = await StatsAsync(path, loadedColumns);
+            var file = new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{fileName}", output.RowsLoaded, new FileInfo(path).Length, stats);
+            output.Files = [file];
+            output.BytesWritten = file.Bytes;
+            context.Progress?.Report(new RunProgress(RunSteps.Load, file.Rows));
         }
 
         /// <summary>Min, max and null count per column from the Parquet footer, not by reading the data again.</summary>
