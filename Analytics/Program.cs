@@ -19,7 +19,7 @@ builder.AddNpgsqlDataSource(Resources.Database, settings =>
 builder.AddDuctusRedis(Resources.Redis);
 builder.Services.AddSingleton<DuckDbEngine>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ICatalogVersions>()));
 builder.Services.AddOptions<QueryOptions>()
     .Bind(builder.Configuration.GetSection(QueryOptions.Section))
     .ValidateOnStart();

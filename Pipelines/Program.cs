@@ -65,7 +65,7 @@ builder.Services.AddSingleton(sp => new RunEngine(
     // Specs name secrets and connections; their values stay in configuration.
     Sources = new SourceSettings(key => sp.GetRequiredService<IConfiguration>()[key]),
 });
-builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ICatalogVersions>()));
 builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<IRunEventSink, RedisRunEvents>();
 builder.Services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));

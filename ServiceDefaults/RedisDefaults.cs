@@ -18,6 +18,7 @@ public static class RedisDefaults
     {
         builder.AddRedisClient(connectionName, settings => settings.DisableHealthChecks = true);
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthCheckName, HealthStatus.Degraded);
+        builder.Services.AddSingleton<Ductus.Core.Catalog.ICatalogVersions, RedisCatalogVersions>();
         return builder;
     }
 }

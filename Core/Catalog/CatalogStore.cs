@@ -12,8 +12,24 @@ namespace Ductus.Core.Catalog;
 /// policies, so isolation holds whether the connection's role bypasses RLS or not (services
 /// should connect as, or <c>SET ROLE</c> to, <c>ductus_app</c>, which does not).
 /// </summary>
-public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalogVersions? versions = null)
 {
+    /// <summary>
+    /// How long a cached read may be served under an unchanged token. Tokens change with every
+    /// commit, so this only bounds the harm of a change whose new token never reached Redis.
+    /// </summary>
+    private static readonly TimeSpan MaxCacheAge = TimeSpan.FromSeconds(30);
+
+    private const int MaxCachedRuns = 10_000;
+
+    // Reads of the catalog's hottest paths (the dataset list behind every query and the catalog
+    // endpoint, a run polled by its watchers) served from memory while the area's token is
+    // unchanged: one Redis GET instead of a PostgreSQL statement.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Cached<IReadOnlyList<DatasetRecord>>> _datasets = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, Guid), Cached<RunRecord>> _runs = new();
+
+    private sealed record Cached<T>(string Token, long At, T Value);
+
     /// <summary>
     /// Commits race only against other commits to the same dataset, each a few milliseconds
     /// long, so a handful of retries outlasts any realistic burst of concurrent runs.
@@ -268,6 +284,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
             .With("now", now);
         var run = await SingleRunAsync(command, ct) ?? throw new InvalidOperationException("INSERT ... RETURNING returned no run.");
         await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Runs);
         return run;
     }
 
@@ -292,6 +309,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
         var run = await SingleRunAsync(command, ct)
             ?? throw new RunStateException($"Run {runId} cannot start: it does not exist or has already finished.");
         await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Runs);
         return run;
     }
 
@@ -319,6 +337,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
             .With("id", runId);
         var changed = await command.ExecuteNonQueryAsync(ct) == 1;
         await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Runs);
         return changed;
     }
 
@@ -338,16 +357,37 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
             .With("id", runId);
         var changed = await command.ExecuteNonQueryAsync(ct) == 1;
         await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Runs);
         return changed;
     }
 
     public async Task<RunRecord?> GetRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
     {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command($"SELECT {RunColumns} FROM runs WHERE workspace_id = @ws AND id = @id")
+        var token = versions is null ? null : await versions.CurrentAsync(workspaceId, CatalogArea.Runs);
+        if (token is not null && _runs.TryGetValue((workspaceId, runId), out var hit) && IsFresh(hit, token))
+        {
+            return hit.Value;
+        }
+
+        RunRecord? run;
+        await using (var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query($"SELECT {RunColumns} FROM runs WHERE workspace_id = @ws AND id = @id")
             .With("ws", workspaceId)
-            .With("id", runId);
-        return await SingleRunAsync(command, ct);
+            .With("id", runId), ct))
+        {
+            run = await read.Reader.ReadAsync(ct) ? ReadRun(read.Reader) : null;
+        }
+
+        if (token is not null && run is not null)
+        {
+            if (_runs.Count >= MaxCachedRuns)
+            {
+                _runs.Clear();
+            }
+
+            _runs[(workspaceId, runId)] = new Cached<RunRecord>(token, time.GetTimestamp(), run);
+        }
+
+        return run;
     }
 
     /// <summary>
@@ -706,6 +746,8 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
         }
 
         await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Datasets);
+        await ChangedAsync(workspaceId, CatalogArea.Runs);
         return new CommitResult(version, parent, rowCount, fileCount, attempt);
     }
 
@@ -761,12 +803,62 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
 
     public async Task<DatasetRecord?> GetDatasetAsync(Guid workspaceId, string name, CancellationToken ct = default)
     {
+        if (versions is not null)
+        {
+            // The list is what is cached; a workspace has few datasets.
+            return (await ListDatasetsAsync(workspaceId, ct)).FirstOrDefault(d => d.Name == name);
+        }
+
         var found = await QueryDatasetsAsync(workspaceId, name, ct);
         return found.Count == 0 ? null : found[0];
     }
 
-    public Task<IReadOnlyList<DatasetRecord>> ListDatasetsAsync(Guid workspaceId, CancellationToken ct = default) =>
-        QueryDatasetsAsync(workspaceId, null, ct);
+    public async Task<IReadOnlyList<DatasetRecord>> ListDatasetsAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        var token = versions is null ? null : await versions.CurrentAsync(workspaceId, CatalogArea.Datasets);
+        if (token is not null && _datasets.TryGetValue(workspaceId, out var hit) && IsFresh(hit, token))
+        {
+            return hit.Value;
+        }
+
+        var datasets = await QueryDatasetsAsync(workspaceId, null, ct);
+        if (token is not null)
+        {
+            _datasets[workspaceId] = new Cached<IReadOnlyList<DatasetRecord>>(token, time.GetTimestamp(), datasets);
+        }
+
+        return datasets;
+    }
+
+    private bool IsFresh<T>(Cached<T> entry, string token) =>
+        entry.Token == token && time.GetElapsedTime(entry.At) < MaxCacheAge;
+
+    /// <summary>
+    /// After a commit: forget this process's cached reads of the area at once (its own next read
+    /// must see the change even if Redis is unreachable), then move the shared token.
+    /// </summary>
+    private async Task ChangedAsync(Guid workspaceId, CatalogArea area)
+    {
+        if (area == CatalogArea.Datasets)
+        {
+            _datasets.TryRemove(workspaceId, out _);
+        }
+        else
+        {
+            foreach (var key in _runs.Keys)
+            {
+                if (key.Item1 == workspaceId)
+                {
+                    _runs.TryRemove(key, out _);
+                }
+            }
+        }
+
+        if (versions is not null)
+        {
+            await versions.ChangedAsync(workspaceId, area);
+        }
+    }
 
     /// <summary>
     /// A snapshot with its files: the current one when <paramref name="version"/> is null, else
@@ -835,15 +927,14 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time)
 
     private async Task<IReadOnlyList<DatasetRecord>> QueryDatasetsAsync(Guid workspaceId, string? name, CancellationToken ct)
     {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command($"""
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query($"""
             SELECT {DatasetColumns} FROM datasets
              WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
              ORDER BY name
             """)
             .With("ws", workspaceId)
-            .With("name", name, NpgsqlDbType.Text);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+            .With("name", name, NpgsqlDbType.Text), ct);
+        var reader = read.Reader;
         var datasets = new List<DatasetRecord>();
         while (await reader.ReadAsync(ct))
         {

@@ -1,0 +1,67 @@
+using Ductus.Core.Catalog;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Catalog version tokens in Redis, so a change committed by one process (a run finishing in the
+/// Pipelines service) invalidates the cached reads of every other (each Api replica). A token is
+/// a random value, not a counter: after Redis loses its data a new token cannot collide with one
+/// a process still holds. Every failure answers "unknown", which turns caching off, never on.
+/// </summary>
+public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, ILogger<RedisCatalogVersions> logger) : ICatalogVersions
+{
+    // Unused areas fall out of Redis; the next reader then starts a new token (one cache miss).
+    private static readonly TimeSpan KeptFor = TimeSpan.FromDays(1);
+
+    private static readonly LuaScript GetOrStart = LuaScript.Prepare("""
+        local v = redis.call('GET', @key)
+        if not v then
+            redis.call('SET', @key, @fresh, 'EX', @ttl)
+            v = @fresh
+        end
+        return v
+        """);
+
+    public async Task<string?> CurrentAsync(Guid workspaceId, CatalogArea area)
+    {
+        if (!redis.IsConnected)
+        {
+            return null;
+        }
+
+        try
+        {
+            var result = await redis.GetDatabase().ScriptEvaluateAsync(
+                GetOrStart, new { key = Key(workspaceId, area), fresh = NewToken(), ttl = (long)KeptFor.TotalSeconds });
+            return (string?)result;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    public async Task ChangedAsync(Guid workspaceId, CatalogArea area)
+    {
+        try
+        {
+            await redis.GetDatabase().StringSetAsync(Key(workspaceId, area), NewToken(), KeptFor);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // Other processes may serve their cached reads of this area until the cache's age
+            // limit: say so, the change itself is committed.
+            LogChangeNotShared(logger, e, area, workspaceId);
+        }
+    }
+
+    private static RedisKey Key(Guid workspaceId, CatalogArea area) =>
+        $"ductus:catalog:{workspaceId:N}:{(area == CatalogArea.Datasets ? "datasets" : "runs")}";
+
+    private static string NewToken() => Guid.NewGuid().ToString("N");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not share a change of the catalog's {Area} in workspace {WorkspaceId}; other processes' cached reads may lag up to 30 s")]
+    private static partial void LogChangeNotShared(ILogger logger, Exception exception, CatalogArea area, Guid workspaceId);
+}

@@ -1,0 +1,97 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
+using Ductus.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using static Ductus.Tests.Integration.Catalog.CatalogDatabase;
+
+namespace Ductus.Tests.Integration.Catalog;
+
+/// <summary>
+/// Two stores over one database and one Redis stand for two processes (a Pipelines service that
+/// commits, an Api replica that reads): what the reader has cached must never hide a change the
+/// writer committed.
+/// </summary>
+[Collection(StackDefinition.Name)]
+public sealed class CatalogCacheTests(StackFixture stack)
+{
+    [Fact]
+    public async Task A_change_committed_by_another_process_is_seen_by_the_next_read()
+    {
+        await using var db = await CreateAsync(stack);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        var writer = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
+        var reader = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
+        var ws = await writer.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+
+        Assert.Empty(await reader.ListDatasetsAsync(ws));
+        var run = await writer.CreateRunAsync(ws, "load_flights", "flights", RunTrigger.Manual);
+        Assert.Equal(RunStatus.Queued, (await reader.GetRunAsync(ws, run.Id))!.Status);
+        Assert.Equal(RunStatus.Queued, (await reader.GetRunAsync(ws, run.Id))!.Status);
+
+        await writer.MarkRunningAsync(ws, run.Id, "node-a");
+        Assert.Equal(RunStatus.Running, (await reader.GetRunAsync(ws, run.Id))!.Status);
+
+        await writer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+        var datasets = await reader.ListDatasetsAsync(ws);
+        Assert.Equal(1, Assert.Single(datasets).CurrentVersion);
+        Assert.Equal(RunStatus.Succeeded, (await reader.GetRunAsync(ws, run.Id))!.Status);
+        Assert.Equal(10, (await reader.GetDatasetAsync(ws, "flights"))!.RowCount);
+
+        var second = await writer.CreateRunAsync(ws, "load_flights", "flights", RunTrigger.Manual);
+        await writer.MarkRunningAsync(ws, second.Id, "node-a");
+        await writer.CommitAsync(ws, Request(second.Id, "flights", WriteMode.Append, File("x/flights/b.parquet", 5)));
+        Assert.Equal(2, (await reader.ListDatasetsAsync(ws))[0].CurrentVersion);
+        Assert.Equal(15, (await reader.GetDatasetAsync(ws, "flights"))!.RowCount);
+    }
+
+    [Fact]
+    public async Task Unchanged_reads_are_served_from_the_cache_and_a_change_ends_that()
+    {
+        await using var db = await CreateAsync(stack);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        var store = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
+        var ws = await store.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var run = await db.StartRunAsync(ws, "flights");
+        await store.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+
+        var first = await store.ListDatasetsAsync(ws);
+        // A change made behind the catalog's back (no token moved) proves the next read came from
+        // memory: the same list object, the old description.
+        await using (var sneak = db.Admin.CreateCommand($"UPDATE datasets SET description = 'changed' WHERE workspace_id = '{ws}'"))
+        {
+            await sneak.ExecuteNonQueryAsync();
+        }
+
+        Assert.Same(first, await store.ListDatasetsAsync(ws));
+        Assert.Equal("test data", (await store.GetDatasetAsync(ws, "flights"))!.Description);
+
+        await new RedisCatalogVersions(redis, NullLogger<RedisCatalogVersions>.Instance).ChangedAsync(ws, CatalogArea.Datasets);
+        Assert.Equal("changed", (await store.ListDatasetsAsync(ws))[0].Description);
+    }
+
+    [Fact]
+    public async Task Without_redis_nothing_is_cached()
+    {
+        await using var db = await CreateAsync(stack);
+        // A multiplexer that never connects: the versions are unknown, so every read goes to
+        // the database.
+        await using var nowhere = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200");
+        var store = new CatalogStore(db.App, TimeProvider.System, Versions(nowhere));
+        var ws = await store.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var run = await db.StartRunAsync(ws, "flights");
+        await store.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+
+        var first = await store.ListDatasetsAsync(ws);
+        await using (var sneak = db.Admin.CreateCommand($"UPDATE datasets SET description = 'changed' WHERE workspace_id = '{ws}'"))
+        {
+            await sneak.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("test data", first[0].Description);
+        Assert.Equal("changed", (await store.ListDatasetsAsync(ws))[0].Description);
+    }
+
+    private static RedisCatalogVersions Versions(IConnectionMultiplexer redis) => new(redis, NullLogger<RedisCatalogVersions>.Instance);
+}
