@@ -2,6 +2,11 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Ductus.Core;
+using Ductus.Core.Catalog;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StackExchange.Redis;
 
 namespace Ductus.Tests.Infrastructure;
 
@@ -13,6 +18,8 @@ namespace Ductus.Tests.Infrastructure;
 public sealed class StackFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private Lazy<Task<ConnectionMultiplexer>>? _redis;
 
     public string DataDirectory { get; } = Path.Combine("/var/tmp/ductus-tests", Guid.NewGuid().ToString("N")[..12]);
 
@@ -67,8 +74,22 @@ public sealed class StackFixture : IAsyncLifetime
 
     public HttpClient CreateApiClient() => App.CreateHttpClient(Resources.Api);
 
+    /// <summary>
+    /// A catalog store built the way the stack's services build theirs: its commits move the
+    /// Redis version tokens, so the services' cached catalog reads see what a test writes.
+    /// </summary>
+    public async Task<CatalogStore> CatalogAsync(NpgsqlDataSource db)
+    {
+        _redis ??= new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(RedisConnectionString));
+        return new CatalogStore(db, TimeProvider.System, new RedisCatalogVersions(await _redis.Value, NullLogger<RedisCatalogVersions>.Instance));
+    }
+
     public async Task DisposeAsync()
     {
+        if (_redis is { IsValueCreated: true })
+        {
+            await (await _redis.Value).DisposeAsync();
+        }
         if (App is not null)
         {
             await App.StopAsync();

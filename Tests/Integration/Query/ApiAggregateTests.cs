@@ -39,7 +39,7 @@ public sealed class ApiAggregateTests(StackFixture stack)
     {
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, Flights);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         var (response, json) = await PostAsync(client, dataset, new
         {
@@ -75,7 +75,7 @@ public sealed class ApiAggregateTests(StackFixture stack)
     {
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, Flights);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         var (response, json) = await PostAsync(client, dataset, new
         {
@@ -93,7 +93,7 @@ public sealed class ApiAggregateTests(StackFixture stack)
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, Flights);
         await ApiLake.LoadCsvAsync(stack, dataset, "id,origin,delay,departed_at\n7,LHR,1,2001-01-04 00:00:00\n8,LHR,2,2001-01-04 01:00:00\n9,LHR,3,2001-01-04 02:00:00\n");
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
         var top = new
         {
             groupBy = ByOrigin,
@@ -120,7 +120,7 @@ public sealed class ApiAggregateTests(StackFixture stack)
     {
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, Flights);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         var (response, json) = await PostAsync(client, dataset, new
         {
@@ -147,11 +147,11 @@ public sealed class ApiAggregateTests(StackFixture stack)
     [Fact]
     public async Task Unknown_datasets_are_404_and_only_readers_may_aggregate()
     {
-        using var analyst = await stack.CreateClientWithRolesAsync("analyst");
+        using var analyst = await stack.ClientForRoleAsync("analyst");
         var (missing, _) = await PostAsync(analyst, "no_such_dataset", new { metrics = new[] { new { fn = "count" } } });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
-        using var ingest = await stack.CreateClientWithRolesAsync("ingest");
+        using var ingest = await stack.ClientForRoleAsync("ingest");
         using var forbidden = await ingest.PostAsJsonAsync("/api/datasets/x/aggregate", new { metrics = new[] { new { fn = "count" } } });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         using var previewForbidden = await ingest.GetAsync(new Uri("/api/datasets/x/preview", UriKind.Relative));
@@ -164,7 +164,7 @@ public sealed class ApiAggregateTests(StackFixture stack)
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, "id,name\n1,a\n2,b\n3,c\n");
         await ApiLake.LoadCsvAsync(stack, dataset, "id,name\n4,d\n");
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         using var two = await client.GetAsync(new Uri($"/api/datasets/{dataset}/preview?limit=2", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, two.StatusCode);

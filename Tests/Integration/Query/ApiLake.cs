@@ -27,10 +27,11 @@ internal static class ApiLake
             """).Spec!;
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         using var http = new HttpClient();
+        var catalog = await stack.CatalogAsync(db);
         var runner = new PipelineRunner(
-            new CatalogStore(db, TimeProvider.System), new RejectStore(db),
+            catalog, new RejectStore(db),
             new RunEngine(new SourceRoots(stack.SourceRoot), http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
-        var workspaceId = workspace == "default" ? DefaultWorkspace : await new CatalogStore(db, TimeProvider.System).EnsureWorkspaceAsync(workspace);
+        var workspaceId = workspace == "default" ? DefaultWorkspace : await catalog.EnsureWorkspaceAsync(workspace);
         var run = await runner.RunAsync(new RunRequest(workspaceId, workspace, spec, RunTrigger.Manual), CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, run.Status);
     }

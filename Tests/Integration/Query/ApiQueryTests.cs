@@ -30,7 +30,7 @@ public sealed class ApiQueryTests(StackFixture stack)
     {
         var dataset = "q_" + Guid.NewGuid().ToString("N")[..8];
         await LoadAsync(dataset, 1, 100);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
         var query = new { sql = $"SELECT count(*) AS n, sum(amount) AS total FROM {dataset} WHERE id > $min", parameters = new { min = 50 } };
 
         var (first, firstBody) = await QueryAsync(client, query);
@@ -66,7 +66,7 @@ public sealed class ApiQueryTests(StackFixture stack)
     {
         var dataset = "q_" + Guid.NewGuid().ToString("N")[..8];
         await LoadAsync(dataset, 1, 3);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         var (response, body) = await QueryAsync(client, new { sql = $"SELECT id, amount FROM {dataset} ORDER BY id" }, "text/csv");
 
@@ -119,7 +119,7 @@ public sealed class ApiQueryTests(StackFixture stack)
         var marker = Path.Combine(stack.DataDirectory, $"marker-{Guid.NewGuid():N}");
         var sql = template.Replace("{lake}", stack.LakeRoot, StringComparison.Ordinal).Replace("{marker}", marker, StringComparison.Ordinal)
             .Replace("{dataset}", dataset, StringComparison.Ordinal).Replace("{other}", other, StringComparison.Ordinal);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
 
         var (response, body) = await QueryAsync(client, new { sql });
 
@@ -139,7 +139,7 @@ public sealed class ApiQueryTests(StackFixture stack)
     {
         var dataset = ApiLake.NewDatasetName();
         await LoadAsync(dataset, 1, 3);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
         var query = new { sql = $"SELECT id, amount FROM {dataset} WHERE id >= $min ORDER BY id", parameters = new { min = 2 } };
 
         using var first = new HttpRequestMessage(HttpMethod.Post, "/api/query") { Content = JsonContent.Create(query) };
@@ -185,7 +185,7 @@ public sealed class ApiQueryTests(StackFixture stack)
     {
         var dataset = ApiLake.NewDatasetName();
         await LoadAsync(dataset, 1, 10);
-        using var client = await stack.CreateClientWithRolesAsync("analyst");
+        using var client = await stack.ClientForRoleAsync("analyst");
         var query = new { sql = $"SELECT count(*) AS n FROM {dataset}" };
 
         await using (var outage = await RedisOutage.StartAsync(stack))
@@ -210,7 +210,7 @@ public sealed class ApiQueryTests(StackFixture stack)
     [Fact]
     public async Task Only_roles_that_may_read_can_query()
     {
-        using var ingest = await stack.CreateClientWithRolesAsync("ingest");
+        using var ingest = await stack.ClientForRoleAsync("ingest");
         var (forbidden, _) = await QueryAsync(ingest, new { sql = "SELECT 1" });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
 

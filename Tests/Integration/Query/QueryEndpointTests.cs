@@ -29,7 +29,7 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
-        _store = new CatalogStore(_db, TimeProvider.System);
+        _store = await stack.CatalogAsync(_db);
         _workspaceId = await _store.EnsureWorkspaceAsync(_workspace);
         await LoadAsync("SELECT * FROM (VALUES ('AMS', 10), ('JFK', 25), ('LHR', NULL)) AS t(origin, delay)");
     }
