@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.Hosting;
 public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, ILogger<RedisCatalogVersions> logger) : ICatalogVersions
 {
     // Unused areas fall out of Redis; the next reader then starts a new token (one cache miss).
-    private static readonly TimeSpan KeptFor = TimeSpan.FromDays(1);
+    public static readonly TimeSpan KeptFor = TimeSpan.FromDays(1);
 
     private static readonly LuaScript GetOrStart = LuaScript.Prepare("""
         local v = redis.call('GET', @key)
@@ -24,8 +24,32 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
         return v
         """);
 
+    // The tokens an Api request fetched in the same Redis round trip as its rate-limit count,
+    // before anything else: reading them at the start of the request keeps "token read before
+    // the data" true, and saves a round trip on every catalog read the request makes.
+    private static readonly AsyncLocal<Prefetched?> RequestTokens = new();
+
+    // A request that goes on reading (a run's event stream polls the run for minutes) must see
+    // later changes, so the prefetched tokens stand only for reads made right at its start.
+    private static readonly TimeSpan PrefetchLifetime = TimeSpan.FromMilliseconds(100);
+
+    private sealed record Prefetched(Guid WorkspaceId, string Datasets, string Runs, long At);
+
+    /// <summary>Scripts that fetch tokens themselves call this for the token they start for a missing key.</summary>
+    public static string NewToken() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Tokens read for <paramref name="workspaceId"/> at the start of this request (see <see cref="Key"/>).</summary>
+    public static void UseForThisRequest(Guid workspaceId, string datasets, string runs) =>
+        RequestTokens.Value = new Prefetched(workspaceId, datasets, runs, System.Diagnostics.Stopwatch.GetTimestamp());
+
     public async Task<string?> CurrentAsync(Guid workspaceId, CatalogArea area)
     {
+        if (RequestTokens.Value is { } prefetched && prefetched.WorkspaceId == workspaceId
+            && System.Diagnostics.Stopwatch.GetElapsedTime(prefetched.At) < PrefetchLifetime)
+        {
+            return area == CatalogArea.Datasets ? prefetched.Datasets : prefetched.Runs;
+        }
+
         if (!redis.IsConnected)
         {
             return null;
@@ -57,10 +81,8 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
         }
     }
 
-    private static RedisKey Key(Guid workspaceId, CatalogArea area) =>
+    public static RedisKey Key(Guid workspaceId, CatalogArea area) =>
         $"ductus:catalog:{workspaceId:N}:{(area == CatalogArea.Datasets ? "datasets" : "runs")}";
-
-    private static string NewToken() => Guid.NewGuid().ToString("N");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not share a change of the catalog's {Area} in workspace {WorkspaceId}; other processes' cached reads may lag up to 30 s")]
     private static partial void LogChangeNotShared(ILogger logger, Exception exception, CatalogArea area, Guid workspaceId);

@@ -80,7 +80,9 @@ public sealed class RateLimitMiddleware(
         RateLimitDecision decision;
         try
         {
-            decision = await limiter.HitAsync(partition, limit, settings.Window);
+            decision = user.Identity?.IsAuthenticated == true && user.FindFirst(DuctusClaims.Workspace) is not null
+                ? await limiter.HitAsync(partition, limit, settings.Window, user.WorkspaceId())
+                : await limiter.HitAsync(partition, limit, settings.Window);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
