@@ -16,7 +16,12 @@ public static class RedisDefaults
     public static TBuilder AddDuctusRedis<TBuilder>(this TBuilder builder, string connectionName)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.AddRedisClient(connectionName, settings => settings.DisableHealthChecks = true);
+        builder.AddRedisClient(
+            connectionName,
+            settings => settings.DisableHealthChecks = true,
+            // The client's own dedicated I/O threads compete with the request threads on a small
+            // machine; the shared thread pool serves both with fewer context switches.
+            options => options.SocketManager = SocketManager.ThreadPool);
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthCheckName, HealthStatus.Degraded);
         builder.Services.AddSingleton<Ductus.Core.Catalog.ICatalogVersions, RedisCatalogVersions>();
         return builder;

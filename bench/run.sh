@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
-#        bench/run.sh api [seconds]    (a running stack, `dotnet run --project AppHost`; needs wrk)
+#        bench/run.sh api [seconds] [warm-up seconds]   (a running stack, `dotnet run --project AppHost`; needs wrk)
 #        bench/run.sh ingest [seconds]   (default 60; needs a running stack: dotnet run --project AppHost)
 #        bench/run.sh query [rounds]     (default 7; needs a running stack)
 set -euo pipefail
@@ -65,6 +65,7 @@ case "$mode" in
     # the same run (same machine, same load tool): the gap is what auth, the rate limit and the
     # catalog cost. The stack is found through .ductus/stack.json, which the AppHost writes.
     seconds=${2:-15}
+    warmup=${3:-20}
     command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
     stackfile="$root/.ductus/stack.json"
     [ -f "$stackfile" ] || { echo "no running stack: start it with dotnet run --project AppHost ($stackfile missing)" >&2; exit 1; }
@@ -90,8 +91,10 @@ case "$mode" in
     echo "api benchmark: $api, wrk 50 connections, ${seconds}s per endpoint, $(nproc) cores; $datasets datasets, run $run" >&2
     measure() {
       local name=$1 path=$2; shift 2
-      # A short warm-up (JIT, connection pools) that is not counted.
-      wrk -t2 -c50 -d3s "$@" "$api$path" >/dev/null
+      # A warm-up that is not counted: on 2 busy cores the JIT's tiered recompilation of the hot
+      # path takes tens of seconds after a start (the first seconds run 2-3x slower), and the
+      # connection pools fill.
+      wrk -t2 -c50 -d"${warmup}s" "$@" "$api$path" >/dev/null
       local result
       result=$(wrk -t2 -c50 -d"${seconds}s" -s "$root/bench/wrk-p95.lua" "$@" "$api$path" | tail -1)
       echo "$name $result" >&2
