@@ -20,12 +20,16 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
         var settings = options.Value;
         // The name picks the lake folder and the id the catalog rows: a caller that mixed two
         // workspaces up must not get one workspace's views over the other's folder.
-        if (await catalog.FindWorkspaceAsync(request.Workspace, ct) != request.WorkspaceId)
+        // Two independent catalog reads, run together (each is a round trip on its own connection).
+        var workspaceId = catalog.FindWorkspaceAsync(request.Workspace, ct);
+        var listed = catalog.ListDatasetsAsync(request.WorkspaceId, ct);
+        await Task.WhenAll(workspaceId, listed);
+        if (await workspaceId != request.WorkspaceId)
         {
             throw new QueryNotFoundException($"workspace '{request.Workspace}' does not exist or does not have this id");
         }
 
-        var datasets = await catalog.ListDatasetsAsync(request.WorkspaceId, ct);
+        var datasets = await listed;
         var guard = await SqlGuard.CheckAsync(request.Sql, datasets.Select(d => d.Name).ToList(), ct);
         if (!guard.Allowed)
         {

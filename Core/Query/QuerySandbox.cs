@@ -91,21 +91,25 @@ public sealed class QuerySandbox : IAsyncDisposable
         var deadline = new Deadline(timeout, ct);
         try
         {
-            var columns = await deadline.RunAsync(_connection, "DESCRIBE " + wrapped, parameters, command =>
+            return await deadline.RunAsync(() =>
             {
-                using var reader = command.ExecuteReader();
-                var list = new List<QueryColumn>();
-                while (reader.Read())
+                var columns = _instance.Columns(wrapped, parameters, () =>
                 {
-                    list.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
-                }
+                    using var describe = Deadline.Prepare(_connection, "DESCRIBE " + wrapped, parameters);
+                    using var interrupt = deadline.Token.Register(Deadline.Interrupt, describe);
+                    using var reader = describe.ExecuteReader();
+                    var list = new List<QueryColumn>();
+                    while (reader.Read())
+                    {
+                        list.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
+                    }
 
-                return list;
+                    return list;
+                });
+                var command = Deadline.Prepare(_connection, wrapped, parameters);
+                command.UseStreamingMode = true;
+                return QueryCursor.Start(command, columns, maxRows, deadline);
             });
-
-            var command = Deadline.Prepare(_connection, wrapped, parameters);
-            command.UseStreamingMode = true;
-            return await deadline.RunAsync(() => QueryCursor.Start(command, columns, maxRows, deadline));
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
@@ -209,8 +210,11 @@ internal sealed class SandboxInstance : IAsyncDisposable
             (SELECT count(*) FROM duckdb_variables()))
         """;
 
+    private const int MaxDescribed = 256;
+
     private readonly DuckDBConnection _database;
     private readonly Lock _connect = new();
+    private readonly ConcurrentDictionary<string, IReadOnlyList<QueryColumn>> _described = new(StringComparer.Ordinal);
     private string _fingerprint = string.Empty;
 
     private SandboxInstance(DuckDBConnection database, string scratchFolder)
@@ -290,6 +294,36 @@ internal sealed class SandboxInstance : IAsyncDisposable
 
         connection.Open();
         return connection;
+    }
+
+    /// <summary>
+    /// The result columns of <paramref name="sql"/> (<paramref name="describe"/> when not known yet).
+    /// On a warm instance the same statement comes back again and again, and binding it once more
+    /// only to learn its column types (DESCRIBE) costs milliseconds; the views and settings
+    /// cannot change, so neither can the answer for the same text and parameter types.
+    /// </summary>
+    public IReadOnlyList<QueryColumn> Columns(string sql, IReadOnlyDictionary<string, object?>? parameters, Func<IReadOnlyList<QueryColumn>> describe)
+    {
+        var key = new StringBuilder(sql);
+        foreach (var (name, value) in (parameters ?? new Dictionary<string, object?>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            key.Append('\u001f').Append(name).Append('=').Append(value?.GetType().FullName ?? "null");
+        }
+
+        var text = key.ToString();
+        if (_described.TryGetValue(text, out var known))
+        {
+            return known;
+        }
+
+        var columns = describe();
+        if (_described.Count >= MaxDescribed)
+        {
+            _described.Clear();
+        }
+
+        _described[text] = columns;
+        return columns;
     }
 
     /// <summary>True when the catalog is still the one the instance was created with.</summary>
