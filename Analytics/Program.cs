@@ -24,6 +24,7 @@ builder.Services.AddOptions<QueryOptions>()
     .Bind(builder.Configuration.GetSection(QueryOptions.Section))
     .ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValidator>();
+builder.Services.AddSingleton<SandboxPool>();
 builder.Services.AddSingleton<QueryEngine>();
 builder.Services.AddProblemDetails();
 

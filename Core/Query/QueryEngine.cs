@@ -7,9 +7,10 @@ namespace Ductus.Core.Query;
 /// <summary>
 /// Turns a <see cref="QueryRequest"/> into a ready sandbox: checks the statement against the
 /// workspace's datasets, resolves each referenced dataset's pinned or current snapshot in the
-/// catalog, and opens a sandbox with one view per dataset. Holds no state between queries.
+/// catalog, and opens a sandbox with one view per dataset: a warm one from <paramref name="pool"/>
+/// when given (the analytics worker), else a new instance per query.
 /// </summary>
-public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake, IOptions<QueryOptions> options)
+public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake, IOptions<QueryOptions> options, SandboxPool? pool = null)
 {
     /// <exception cref="QueryRefusedException">The guard refused the statement.</exception>
     /// <exception cref="QueryNotFoundException">The workspace, a dataset or a pinned version does not exist.</exception>
@@ -19,12 +20,16 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
         var settings = options.Value;
         // The name picks the lake folder and the id the catalog rows: a caller that mixed two
         // workspaces up must not get one workspace's views over the other's folder.
-        if (await catalog.FindWorkspaceAsync(request.Workspace, ct) != request.WorkspaceId)
+        // Two independent catalog reads, run together (each is a round trip on its own connection).
+        var workspaceId = catalog.FindWorkspaceAsync(request.Workspace, ct);
+        var listed = catalog.ListDatasetsAsync(request.WorkspaceId, ct);
+        await Task.WhenAll(workspaceId, listed);
+        if (await workspaceId != request.WorkspaceId)
         {
             throw new QueryNotFoundException($"workspace '{request.Workspace}' does not exist or does not have this id");
         }
 
-        var datasets = await catalog.ListDatasetsAsync(request.WorkspaceId, ct);
+        var datasets = await listed;
         var guard = await SqlGuard.CheckAsync(request.Sql, datasets.Select(d => d.Name).ToList(), ct);
         if (!guard.Allowed)
         {
@@ -63,7 +68,9 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
 
         var limit = Math.Clamp(request.Limit ?? settings.MaxRows, 0, settings.MaxRows);
         var timeout = request.Timeout is { } asked && asked > TimeSpan.Zero && asked < settings.Timeout ? asked : settings.Timeout;
-        var sandbox = await QuerySandbox.OpenAsync(workspaceFolder, views, settings, ct);
+        var sandbox = pool is null
+            ? await QuerySandbox.OpenAsync(workspaceFolder, views, settings, ct)
+            : await pool.OpenAsync(workspaceFolder, views, ct);
         return new QuerySession(sandbox, guard.Sql!, request.Parameters, limit, timeout, read);
     }
 }

@@ -20,6 +20,16 @@ public sealed class QueryOptions
     public int Threads { get; set; } = 2;
 
     /// <summary>
+    /// Warm sandbox instances kept for the next query over the same workspace and snapshot files
+    /// (<see cref="SandboxPool"/>), across all workspaces; the least recently used go first.
+    /// Each idle instance holds its DuckDB buffers (up to <see cref="MemoryLimit"/>). 0: none kept.
+    /// </summary>
+    public int PoolSize { get; set; } = 8;
+
+    /// <summary>An instance idle this long is closed.</summary>
+    public TimeSpan PoolIdleTime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Where Parquet results are written before they are streamed out; each query gets its own
     /// sub-folder, deleted afterwards. Empty: a folder under the system temp path.
     /// </summary>
@@ -48,6 +58,16 @@ public sealed class QueryOptionsValidator : IValidateOptions<QueryOptions>
         if (options.Threads < 1)
         {
             failures.Add($"{QueryOptions.Section}:Threads must be at least 1, not {options.Threads}.");
+        }
+
+        if (options.PoolSize < 0)
+        {
+            failures.Add($"{QueryOptions.Section}:PoolSize must be 0 or more, not {options.PoolSize}.");
+        }
+
+        if (options.PoolIdleTime <= TimeSpan.Zero)
+        {
+            failures.Add($"{QueryOptions.Section}:PoolIdleTime must be positive, not '{options.PoolIdleTime}'.");
         }
 
         if (string.IsNullOrWhiteSpace(options.MemoryLimit) || !options.MemoryLimit.All(c => char.IsAsciiLetterOrDigit(c) || c == '.' || c == ' '))

@@ -4,24 +4,35 @@ using DuckDB.NET.Data;
 namespace Ductus.Core.Query;
 
 /// <summary>
-/// An in-memory DuckDB that can see one workspace: a view per dataset over its snapshot's files,
-/// then external access off (except that workspace's lake folder and the query's own scratch
-/// folder) and the configuration locked, so not even a statement that slipped past the guard
-/// can read another workspace, the host's files or change a setting.
+/// One query's view of a sandbox instance (<see cref="SandboxInstance"/>): an in-memory DuckDB that
+/// can see one workspace — a view per dataset over its snapshot's files, then external access
+/// off (except that workspace's lake folder and the instance's scratch folder) and the
+/// configuration locked, so not even a statement that slipped past the guard can read another
+/// workspace, the host's files or change a setting. The query runs on a connection of its own
+/// inside a transaction that is never committed: closing the connection rolls back whatever the
+/// statement changed and drops its temp objects, variables and session settings.
 /// </summary>
 public sealed class QuerySandbox : IAsyncDisposable
 {
+    private readonly SandboxInstance _instance;
     private readonly DuckDBConnection _connection;
+    private readonly Func<SandboxInstance, ValueTask>? _release;
+    private int _statements;
 
-    private QuerySandbox(DuckDBConnection connection, string scratchFolder)
+    private QuerySandbox(SandboxInstance instance, DuckDBConnection connection, Func<SandboxInstance, ValueTask>? release)
     {
+        _instance = instance;
         _connection = connection;
-        ScratchFolder = scratchFolder;
+        _release = release;
     }
 
-    /// <summary>This query's private folder (spill files, Parquet results); deleted on dispose.</summary>
-    public string ScratchFolder { get; }
+    /// <summary>The query's own connection, for tests that play a statement which got past the guard.</summary>
+    internal DuckDBConnection Connection => _connection;
 
+    /// <summary>This query's private folder (spill files, Parquet results); emptied on dispose.</summary>
+    public string ScratchFolder => _instance.ScratchFolder;
+
+    /// <summary>A sandbox over a new instance of its own, dropped on dispose (no pool).</summary>
     /// <param name="workspaceFolder">The only lake folder the instance may read.</param>
     /// <param name="views">View name → absolute paths of the Parquet files it reads (all inside <paramref name="workspaceFolder"/>).</param>
     public static async Task<QuerySandbox> OpenAsync(
@@ -30,52 +41,33 @@ public sealed class QuerySandbox : IAsyncDisposable
         QueryOptions options,
         CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(views);
-        ArgumentNullException.ThrowIfNull(options);
-        // The trailing separator matters: DuckDB matches allowed directories by prefix, and
-        // "/lake/acme" would otherwise also allow "/lake/acme-rival".
-        var allowed = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspaceFolder)) + Path.DirectorySeparatorChar;
-        var scratch = Path.Combine(options.ResolvedScratchDirectory, Guid.NewGuid().ToString("N")) + Path.DirectorySeparatorChar;
-        Directory.CreateDirectory(scratch);
+        var instance = await SandboxInstance.CreateAsync(workspaceFolder, views, options, ct);
+        return await LeaseAsync(instance, null, ct);
+    }
 
-        var connection = new DuckDBConnection("Data Source=:memory:");
-        var sandbox = new QuerySandbox(connection, scratch);
+    /// <summary>A query connection on <paramref name="instance"/>; on dispose the instance goes to <paramref name="release"/> (null: disposed).</summary>
+    internal static async Task<QuerySandbox> LeaseAsync(SandboxInstance instance, Func<SandboxInstance, ValueTask>? release, CancellationToken ct)
+    {
+        DuckDBConnection? connection = null;
         try
         {
-            await connection.OpenAsync(ct);
-            await sandbox.RunAsync($"""
-                SET autoinstall_known_extensions = false;
-                SET autoload_known_extensions = false;
-                SET memory_limit = {Literal(options.MemoryLimit)};
-                SET threads = {options.Threads.ToString(CultureInfo.InvariantCulture)};
-                SET temp_directory = {Literal(scratch)};
-                SET allowed_directories = [{Literal(allowed)}, {Literal(scratch)}];
-                """, ct);
-            foreach (var (name, files) in views)
+            connection = instance.Connect();
+            await using (var begin = connection.CreateCommand())
             {
-                foreach (var file in files)
-                {
-                    if (!Path.GetFullPath(file).StartsWith(allowed, StringComparison.Ordinal))
-                    {
-                        throw new InvalidOperationException($"Dataset '{name}' lists a file outside the workspace folder: {file}");
-                    }
-                }
-
-                // union_by_name: appends written before a column was added still read as one table.
-                await sandbox.RunAsync(
-                    $"CREATE VIEW {Identifier(name)} AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(Literal))}], union_by_name = true)",
-                    ct);
+                begin.CommandText = "BEGIN TRANSACTION";
+                await begin.ExecuteNonQueryAsync(ct);
             }
 
-            await sandbox.RunAsync("""
-                SET enable_external_access = false;
-                SET lock_configuration = true;
-                """, ct);
-            return sandbox;
+            return new QuerySandbox(instance, connection, release);
         }
         catch
         {
-            await sandbox.DisposeAsync();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            await instance.DisposeAsync();
             throw;
         }
     }
@@ -95,24 +87,29 @@ public sealed class QuerySandbox : IAsyncDisposable
         CancellationToken ct = default)
     {
         var wrapped = $"SELECT * FROM (\n{sql}\n) LIMIT {(maxRows + 1L).ToString(CultureInfo.InvariantCulture)}";
+        FreshTransaction();
         var deadline = new Deadline(timeout, ct);
         try
         {
-            var columns = await deadline.RunAsync(_connection, "DESCRIBE " + wrapped, parameters, command =>
+            return await deadline.RunAsync(() =>
             {
-                using var reader = command.ExecuteReader();
-                var list = new List<QueryColumn>();
-                while (reader.Read())
+                var columns = _instance.Columns(wrapped, parameters, () =>
                 {
-                    list.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
-                }
+                    using var describe = Deadline.Prepare(_connection, "DESCRIBE " + wrapped, parameters);
+                    using var interrupt = deadline.Token.Register(Deadline.Interrupt, describe);
+                    using var reader = describe.ExecuteReader();
+                    var list = new List<QueryColumn>();
+                    while (reader.Read())
+                    {
+                        list.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
+                    }
 
-                return list;
+                    return list;
+                });
+                var command = Deadline.Prepare(_connection, wrapped, parameters);
+                command.UseStreamingMode = true;
+                return QueryCursor.Start(command, columns, maxRows, deadline);
             });
-
-            var command = Deadline.Prepare(_connection, wrapped, parameters);
-            command.UseStreamingMode = true;
-            return await deadline.RunAsync(() => QueryCursor.Start(command, columns, maxRows, deadline));
         }
         catch
         {
@@ -130,6 +127,7 @@ public sealed class QuerySandbox : IAsyncDisposable
         CancellationToken ct = default)
     {
         var path = Path.Combine(ScratchFolder, "result.parquet");
+        FreshTransaction();
         using var deadline = new Deadline(timeout, ct);
         // Materialise one row more than allowed (at most maxRows + 1 rows in memory) to learn
         // whether the result was cut, then write only the allowed rows.
@@ -149,27 +147,36 @@ public sealed class QuerySandbox : IAsyncDisposable
         return new ParquetResult(path, rows, total > maxRows);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// A failed statement aborts its transaction; a second statement on the same sandbox (tests,
+    /// never the worker) starts a new one rather than failing on the aborted one.
+    /// </summary>
+    private void FreshTransaction()
     {
-        await _connection.DisposeAsync();
-        try
+        if (_statements++ == 0)
         {
-            Directory.Delete(ScratchFolder, recursive: true);
+            return;
         }
-        catch (IOException)
-        {
-            // A result file still open by a slow reader; the folder is only ever written by this query.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+
+        using var command = _connection.CreateCommand();
+        command.CommandText = "ROLLBACK; BEGIN TRANSACTION";
+        command.ExecuteNonQuery();
     }
 
-    private async Task RunAsync(string sql, CancellationToken ct)
+    public async ValueTask DisposeAsync()
     {
-        await using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(ct);
+        // Closing the connection rolls back the open transaction and drops the connection's
+        // temp objects, variables, prepared statements and session settings.
+        await _connection.DisposeAsync();
+        _instance.ClearScratch();
+        if (_release is null)
+        {
+            await _instance.DisposeAsync();
+        }
+        else
+        {
+            await _release(_instance);
+        }
     }
 
     internal static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -49,12 +49,19 @@ public static class SqlGuard
         "BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "TABLE_FUNCTION", "PIVOT",
     };
 
-    /// <summary>Checks <paramref name="sql"/> with a private in-memory DuckDB used only as a parser.</summary>
-    public static async Task<GuardResult> CheckAsync(string sql, IReadOnlyCollection<string> datasets, CancellationToken ct = default)
+    /// <summary>Checks <paramref name="sql"/> with a connection of the process's parser instance (<see cref="GuardParser"/>).</summary>
+    public static Task<GuardResult> CheckAsync(string sql, IReadOnlyCollection<string> datasets, CancellationToken ct = default)
     {
-        await using var parser = new DuckDBConnection("Data Source=:memory:");
-        await parser.OpenAsync(ct);
-        return Check(parser, sql, datasets);
+        ct.ThrowIfCancellationRequested();
+        var parser = GuardParser.Shared.Rent();
+        try
+        {
+            return Task.FromResult(Check(parser, sql, datasets));
+        }
+        finally
+        {
+            GuardParser.Shared.Return(parser);
+        }
     }
 
     /// <summary>Checks <paramref name="sql"/>, using <paramref name="parser"/> only to parse (nothing is executed).</summary>
