@@ -24,18 +24,33 @@ public static class PostgresExtractor
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(duck);
         var trimmed = query.Trim().TrimEnd(';');
-        await using var connection = await source.OpenConnectionAsync(ct);
+        var connection = await source.OpenConnectionAsync(ct);
+        long rows;
         try
         {
-            return await ExtractAsync(connection, trimmed, after, duck, table, ct);
+            rows = await ExtractAsync(connection, trimmed, after, duck, table, ct);
         }
         catch
         {
             // A COPY that failed half-way can leave the connection mid-protocol; it must not go
-            // back to the pool for the next caller.
+            // back to the pool for the next caller. Closing it then runs the pool's reset on the
+            // broken protocol state, which can throw (Npgsql has answered IndexOutOfRange): the
+            // error worth reporting is the query's, so the close's own failure is dropped.
             NpgsqlConnection.ClearPool(connection);
+            try
+            {
+                await connection.DisposeAsync();
+            }
+            catch (Exception closeFailure) when (closeFailure is not OperationCanceledException)
+            {
+                System.Diagnostics.Debug.WriteLine($"Closing a failed source connection: {closeFailure.Message}");
+            }
+
             throw;
         }
+
+        await connection.DisposeAsync();
+        return rows;
     }
 
     private static async Task<long> ExtractAsync(NpgsqlConnection connection, string trimmed, CursorFilter? after, DuckDBConnection duck, string table, CancellationToken ct)
