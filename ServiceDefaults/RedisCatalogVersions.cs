@@ -15,15 +15,21 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
     // Unused areas fall out of Redis; the next reader then starts a new token (one cache miss).
     public static readonly TimeSpan KeptFor = TimeSpan.FromDays(1);
 
-    private static readonly LuaScript GetOrStart = LuaScript.Prepare("""
-        local v = redis.call('GET', @key)
-        if not v then
-            redis.call('SET', @key, @fresh, 'EX', @ttl)
-            v = @fresh
-        end
-        return v
-        """);
+    private static readonly LuaScript GetOrStart = LuaScript.Prepare(GetOrStartLua("v", "@key", "@fresh", "@ttl") + "return v");
 
+    /// <summary>
+    /// Lua that sets the local <paramref name="variable"/> to the token at <paramref name="key"/>,
+    /// starting it as <paramref name="fresh"/> (kept <paramref name="ttl"/> seconds) when missing;
+    /// for scripts that read tokens alongside work of their own (the Api's rate-limit count).
+    /// </summary>
+    public static string GetOrStartLua(string variable, string key, string fresh, string ttl) => $"""
+        local {variable} = redis.call('GET', {key})
+        if not {variable} then
+            {variable} = {fresh}
+            redis.call('SET', {key}, {variable}, 'EX', {ttl})
+        end
+
+        """;
     // The tokens an Api request fetched in the same Redis round trip as its rate-limit count,
     // before anything else: reading them at the start of the request keeps "token read before
     // the data" true, and saves a round trip on every catalog read the request makes.

@@ -16,7 +16,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 
     // PEXPIRE only on the first hit: later hits must not push the window's end further out.
     // The PTTL < 0 branch heals a key that somehow lost its expiry, which would block forever.
-    private static readonly LuaScript Script = LuaScript.Prepare("""
+    private const string CountLua = """
         local count = redis.call('INCR', @key)
         if count == 1 then
             redis.call('PEXPIRE', @key, @window)
@@ -26,33 +26,18 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
             redis.call('PEXPIRE', @key, @window)
             ttl = tonumber(@window)
         end
-        return { count, ttl }
-        """);
+
+        """;
+
+    private static readonly LuaScript Script = LuaScript.Prepare(CountLua + "return { count, ttl }");
 
     // The same count, plus the catalog version tokens of the caller's workspace (started when
     // missing), so the request's catalog reads need no Redis round trip of their own.
-    private static readonly LuaScript ScriptWithCatalog = LuaScript.Prepare("""
-        local count = redis.call('INCR', @key)
-        if count == 1 then
-            redis.call('PEXPIRE', @key, @window)
-        end
-        local ttl = redis.call('PTTL', @key)
-        if ttl < 0 then
-            redis.call('PEXPIRE', @key, @window)
-            ttl = tonumber(@window)
-        end
-        local datasets = redis.call('GET', @datasets)
-        if not datasets then
-            datasets = @fresh1
-            redis.call('SET', @datasets, datasets, 'EX', @kept)
-        end
-        local runs = redis.call('GET', @runs)
-        if not runs then
-            runs = @fresh2
-            redis.call('SET', @runs, runs, 'EX', @kept)
-        end
-        return { count, ttl, datasets, runs }
-        """);
+    private static readonly LuaScript ScriptWithCatalog = LuaScript.Prepare(
+        CountLua
+        + RedisCatalogVersions.GetOrStartLua("datasets", "@datasets", "@fresh1", "@kept")
+        + RedisCatalogVersions.GetOrStartLua("runs", "@runs", "@fresh2", "@kept")
+        + "return { count, ttl, datasets, runs }");
 
     /// <summary>
     /// Counts a hit and, for a caller acting in <paramref name="workspaceId"/>, makes this
@@ -60,12 +45,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<RateLimitDecision> HitAsync(string partition, int limit, TimeSpan window, Guid workspaceId)
     {
-        if (!redis.IsConnected)
-        {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
-        }
-
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+        var result = (RedisResult[])(await Database().ScriptEvaluateAsync(
             ScriptWithCatalog,
             new
             {
@@ -78,11 +58,18 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
                 kept = (long)RedisCatalogVersions.KeptFor.TotalSeconds,
             }))!;
         RedisCatalogVersions.UseForThisRequest(workspaceId, (string)result[2]!, (string)result[3]!);
-        var count = (long)result[0];
-        return new RateLimitDecision(count <= limit, count, TimeSpan.FromMilliseconds((long)result[1]));
+        return Decision(result, limit);
     }
 
     public async Task<RateLimitDecision> HitAsync(string partition, int limit, TimeSpan window)
+    {
+        var result = (RedisResult[])(await Database().ScriptEvaluateAsync(
+            Script,
+            new { key = (RedisKey)(KeyPrefix + partition), window = (long)window.TotalMilliseconds }))!;
+        return Decision(result, limit);
+    }
+
+    private IDatabase Database()
     {
         // While disconnected a command would wait for the connect timeout (seconds) before
         // failing; fail at once so the caller's fail-open path costs nothing.
@@ -91,11 +78,12 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
             throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
         }
 
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-            Script,
-            new { key = (RedisKey)(KeyPrefix + partition), window = (long)window.TotalMilliseconds }))!;
+        return redis.GetDatabase();
+    }
+
+    private static RateLimitDecision Decision(RedisResult[] result, int limit)
+    {
         var count = (long)result[0];
-        var ttl = TimeSpan.FromMilliseconds((long)result[1]);
-        return new RateLimitDecision(count <= limit, count, ttl);
+        return new RateLimitDecision(count <= limit, count, TimeSpan.FromMilliseconds((long)result[1]));
     }
 }
