@@ -78,6 +78,7 @@ builder.Services.AddSingleton(sp => new PipelineRunner(
     sp.GetRequiredService<IRunEventSink>())
 {
     Ingest = sp.GetRequiredService<IngestBuffer>(),
+    MaxIngestRecordsPerRun = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.MaxIngestRecordsPerRun,
 });
 builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
 builder.Services.AddHttpClient<RunAlerts>()

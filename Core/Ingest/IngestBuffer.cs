@@ -33,31 +33,26 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
 {
     private const string BatchColumns = "id, dataset, records, bytes, format, idempotency_key, received_at, consumed_at, run_id";
 
-    /// <summary>The pipeline that drains this dataset's buffer (a spec with <c>source: { kind: ingest }</c>), or null.</summary>
-    public async Task<string?> FindIngestPipelineAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
-    {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("""
-            SELECT name FROM pipelines
-             WHERE workspace_id = @ws AND dataset = @dataset AND spec -> 'source' ->> 'kind' = 'ingest'
-             ORDER BY name LIMIT 1
-            """)
-            .With("ws", workspaceId)
-            .With("dataset", dataset);
-        return await command.ExecuteScalarAsync(ct) as string;
-    }
+    /// <summary>What a push needs to know before it writes: which pipeline drains the dataset (null: none) and how many records wait.</summary>
+    public sealed record Door(string? Pipeline, long BufferedRecords);
 
-    /// <summary>Records of the dataset acknowledged but not yet drained into the lake.</summary>
-    public async Task<long> BufferedRecordsAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    /// <summary>
+    /// The pipeline that drains this dataset's buffer (a spec with <c>source: { kind: ingest }</c>)
+    /// and the records acknowledged but not yet drained, in one round trip: every push asks.
+    /// </summary>
+    public async Task<Door> DoorAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
     {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("""
-            SELECT coalesce(sum(records), 0)::bigint FROM ingest_batches
-             WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query("""
+            SELECT (SELECT name FROM pipelines
+                     WHERE workspace_id = @ws AND dataset = @dataset AND spec -> 'source' ->> 'kind' = 'ingest'
+                     ORDER BY name LIMIT 1),
+                   (SELECT coalesce(sum(records), 0)::bigint FROM ingest_batches
+                     WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL)
             """)
             .With("ws", workspaceId)
-            .With("dataset", dataset);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+            .With("dataset", dataset), ct);
+        await read.Reader.ReadAsync(ct);
+        return new Door(read.Reader.Nullable<string>(0), read.Reader.GetInt64(1));
     }
 
     public async Task<IngestBatch?> FindByKeyAsync(Guid workspaceId, string dataset, string idempotencyKey, CancellationToken ct = default)
@@ -107,7 +102,7 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
     /// <summary>
     /// Writes one batch and commits it. With an idempotency key already used for this dataset,
     /// nothing is written and the existing batch is returned with <c>Created</c> false.
-    /// Records are JSON objects as text; an exception from <paramref name="records"/> (a malformed
+    /// Records are JSON objects in UTF-8, stored as they are; an exception from <paramref name="records"/> (a malformed
     /// body) rolls the whole batch back.
     /// </summary>
     public async Task<(IngestBatch Batch, bool Created)> WriteAsync(
@@ -115,7 +110,7 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         string dataset,
         string format,
         string? idempotencyKey,
-        IAsyncEnumerable<string> records,
+        IAsyncEnumerable<ReadOnlyMemory<byte>> records,
         Func<long> bytesRead,
         CancellationToken ct = default)
     {
@@ -125,16 +120,37 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         var id = Guid.CreateVersion7(now);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
 
-        // The unique key makes a concurrent retry wait here for the first request's transaction,
-        // then find its batch instead of writing a second one.
+        // Straight into the buffer table (migration 0013 explains why it has no row-level security
+        // and how ductus_app is still held to its workspace there).
+        var count = 0;
+        await using (var copy = await tx.Connection.BeginBinaryImportAsync("COPY ingest_records (workspace_id, batch_id, record) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            await foreach (var record in records.WithCancellation(ct))
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(workspaceId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(id, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(record, NpgsqlDbType.Json, ct);
+                count++;
+            }
+
+            await copy.CompleteAsync(ct);
+        }
+
+        // The batch row comes last, with its counts, so a push is one row written once. The unique
+        // key makes a concurrent retry wait here for the first request's transaction, then roll
+        // its own records back and answer with the first one's batch.
+        var bytes = bytesRead();
         await using (var insert = tx.Command("""
-            INSERT INTO ingest_batches (id, workspace_id, dataset, format, idempotency_key, received_at)
-            VALUES (@id, @ws, @dataset, @format, @key, @now)
+            INSERT INTO ingest_batches (id, workspace_id, dataset, records, bytes, format, idempotency_key, received_at)
+            VALUES (@id, @ws, @dataset, @count, @bytes, @format, @key, @now)
             ON CONFLICT (workspace_id, dataset, idempotency_key) DO NOTHING
             """)
             .With("id", id)
             .With("ws", workspaceId)
             .With("dataset", dataset)
+            .With("count", count)
+            .With("bytes", bytes)
             .With("format", format)
             .With("key", idempotencyKey, NpgsqlDbType.Text)
             .With("now", now))
@@ -148,50 +164,20 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
-        // COPY FROM refuses tables with row-level security, so the records are copied into a
-        // session-local staging table and moved with one INSERT ... SELECT, which the policy checks.
-        await using (var stage = tx.Command("""
-            CREATE TEMP TABLE IF NOT EXISTS ductus_ingest_staging (record jsonb NOT NULL) ON COMMIT DELETE ROWS
-            """))
-        {
-            await stage.ExecuteNonQueryAsync(ct);
-        }
-
-        var count = 0;
-        await using (var copy = await tx.Connection.BeginBinaryImportAsync("COPY ductus_ingest_staging (record) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            await foreach (var record in records.WithCancellation(ct))
-            {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(record, NpgsqlDbType.Jsonb, ct);
-                count++;
-            }
-
-            await copy.CompleteAsync(ct);
-        }
-
-        await using (var move = tx.Command("""
-            INSERT INTO ingest_records (workspace_id, batch_id, record) SELECT @ws, @id, record FROM ductus_ingest_staging;
-            UPDATE ingest_batches SET records = @count, bytes = @bytes WHERE workspace_id = @ws AND id = @id;
-            """)
-            .With("ws", workspaceId)
-            .With("id", id)
-            .With("count", count)
-            .With("bytes", bytesRead()))
-        {
-            await move.ExecuteNonQueryAsync(ct);
-        }
-
         await tx.CommitAsync(ct);
-        return (new IngestBatch(id, dataset, count, bytesRead(), format, idempotencyKey, now, null, null), true);
+        return (new IngestBatch(id, dataset, count, bytes, format, idempotencyKey, now, null, null), true);
     }
 
     /// <summary>
-    /// Takes every batch of the dataset that is waiting (those committed by now) and writes their
-    /// records to <paramref name="ndjsonPath"/>, one object a line with <see cref="IngestSource.BatchColumn"/>
-    /// added. Nothing is marked: the records stay buffered until <see cref="ConsumeAsync"/> commits.
+    /// Takes the oldest waiting batches of the dataset (those committed by now), whole, until they
+    /// hold <paramref name="maxRecords"/> records (always at least one batch; at most
+    /// <paramref name="maxBatches"/>), and writes their records to <paramref name="ndjsonPath"/>, one
+    /// object a line with <see cref="IngestSource.BatchColumn"/> added. Nothing is marked: the
+    /// records stay buffered until <see cref="ConsumeAsync"/> commits. The bound keeps a run short
+    /// after a backlog built up (the next run takes the rest), so new pushes are never stuck behind
+    /// one huge drain.
     /// </summary>
-    public async Task<IngestDrain> DrainAsync(Guid workspaceId, string dataset, string ndjsonPath, int maxBatches, CancellationToken ct = default)
+    public async Task<IngestDrain> DrainAsync(Guid workspaceId, string dataset, string ndjsonPath, int maxBatches, long maxRecords = long.MaxValue, CancellationToken ct = default)
     {
         // Repeatable read: the batch list and the records are read from one snapshot.
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -202,8 +188,9 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         }
 
         var batches = new List<Guid>();
+        long expected = 0;
         await using (var list = new NpgsqlCommand("""
-            SELECT id FROM ingest_batches
+            SELECT id, records FROM ingest_batches
              WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL
              ORDER BY received_at, id
              LIMIT @max
@@ -213,34 +200,56 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             .With("max", maxBatches))
         await using (var reader = await list.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
+            while (await reader.ReadAsync(ct) && (batches.Count == 0 || expected + reader.GetInt32(1) <= maxRecords))
             {
                 batches.Add(reader.GetGuid(0));
+                expected += reader.GetInt32(1);
             }
         }
 
         long records = 0;
         await using (var file = new StreamWriter(ndjsonPath, false, new UTF8Encoding(false), 1 << 16))
         await using (var read = new NpgsqlCommand("""
-            SELECT batch_id, record::text FROM ingest_records WHERE workspace_id = @ws AND batch_id = ANY (@batches) ORDER BY id
+            SELECT batch_id, record::text FROM ingest_records_visible WHERE batch_id = ANY (@batches) ORDER BY id
             """, connection, transaction)
-            .With("ws", workspaceId)
             .With("batches", batches.ToArray()))
         await using (var reader = await read.ExecuteReaderAsync(ct))
         {
+            var batch = Guid.Empty;
+            var prefix = string.Empty;
             while (await reader.ReadAsync(ct))
             {
-                var batch = reader.GetGuid(0);
-                var json = reader.GetString(1);
-                await file.WriteAsync($"{{\"{IngestSource.BatchColumn}\":\"{batch}\"");
-                // jsonb prints an object as "{}" or "{"k": v, ...}": splice the batch in as the first key.
-                await file.WriteLineAsync(json.Length > 2 ? string.Concat(",", json.AsSpan(1)) : "}");
+                if (reader.GetGuid(0) != batch)
+                {
+                    batch = reader.GetGuid(0);
+                    prefix = $"{{\"{IngestSource.BatchColumn}\":\"{batch}\"";
+                }
+
+                file.Write(prefix);
+                WriteMembers(file, reader.GetString(1));
                 records++;
             }
         }
 
         await transaction.CommitAsync(ct);
         return new IngestDrain(workspaceId, dataset, batches, records);
+    }
+
+    /// <summary>
+    /// Writes the record's members after the batch column already written: a record is stored as
+    /// the client sent it, one JSON object starting with "{" (the Api trims around it).
+    /// </summary>
+    private static void WriteMembers(StreamWriter file, string json)
+    {
+        var rest = json.AsSpan(1).TrimStart();
+        if (rest.StartsWith('}'))
+        {
+            file.WriteLine('}');
+            return;
+        }
+
+        file.Write(',');
+        file.WriteLine(rest);
     }
 
     /// <summary>Whether the dataset has records waiting.</summary>
@@ -288,9 +297,8 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         }
 
         await using var delete = new NpgsqlCommand("""
-            DELETE FROM ingest_records WHERE workspace_id = @ws AND batch_id = ANY (@ids)
+            DELETE FROM ingest_records_visible WHERE batch_id = ANY (@ids)
             """, connection, transaction)
-            .With("ws", drain.WorkspaceId)
             .With("ids", ids);
         await delete.ExecuteNonQueryAsync(ct);
     }

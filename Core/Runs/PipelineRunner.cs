@@ -44,6 +44,9 @@ public sealed class PipelineRunner(
     /// <summary>Most ingest batches one run drains, so a long backlog is loaded in bounded runs.</summary>
     public int MaxIngestBatchesPerRun { get; init; } = 10_000;
 
+    /// <summary>Most records one run drains (whole batches; a single larger batch still goes alone).</summary>
+    public long MaxIngestRecordsPerRun { get; init; } = 500_000;
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -77,7 +80,7 @@ public sealed class PipelineRunner(
             if (spec.Source.Kind == SourceKind.Ingest && request.ReplayOf is null && Ingest is not null)
             {
                 ingestFile = Path.Combine(Path.GetTempPath(), $"ductus-ingest-{run.Id:N}-{Guid.NewGuid():N}.ndjson");
-                drain = await Ingest.DrainAsync(ws, spec.Target.Dataset, ingestFile, MaxIngestBatchesPerRun, ct);
+                drain = await Ingest.DrainAsync(ws, spec.Target.Dataset, ingestFile, MaxIngestBatchesPerRun, MaxIngestRecordsPerRun, ct);
                 activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
             }
 

@@ -38,6 +38,13 @@ public sealed class PipelinesOptions
     /// back after 30 s of downtime would fire every one of a 5-second cron's missed times in a row.
     /// </summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Most records one run of an ingest pipeline drains (whole batches). After a backlog the
+    /// drains come in runs of about this size, each committed as it finishes, instead of one run
+    /// that holds everything and the freshness of every newer push.
+    /// </summary>
+    public long MaxIngestRecordsPerRun { get; set; } = 500_000;
 }
 
 public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOptions>
@@ -49,6 +56,11 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.PollInterval <= TimeSpan.Zero)
         {
             errors.Add($"{PipelinesOptions.Section}:PollInterval must be positive, not {options.PollInterval}.");
+        }
+
+        if (options.MaxIngestRecordsPerRun <= 0)
+        {
+            errors.Add($"{PipelinesOptions.Section}:MaxIngestRecordsPerRun must be positive, not {options.MaxIngestRecordsPerRun}.");
         }
 
         if (options.CancelCheckInterval <= TimeSpan.Zero)

@@ -79,6 +79,9 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         }
 
         Assert.Equal(0, await ScalarAsync(db.DataSource, "SELECT count(*) FROM ingest_records"));
+        // 400,000 records in runs of at most 100,000: at least four commits, none larger.
+        Assert.True(await ScalarAsync(db.DataSource, $"SELECT count(*) FROM snapshots WHERE dataset = '{dataset}'") >= (batches * perBatch) / MaxRecordsPerRun);
+        Assert.Equal(0, await ScalarAsync(db.DataSource, $"SELECT count(*) FROM runs WHERE dataset = '{dataset}' AND rows_read > {MaxRecordsPerRun}"));
         var files = new List<string>();
         await using (var command = db.DataSource.CreateCommand($"""
             SELECT f.path FROM snapshot_files f JOIN datasets d ON d.workspace_id = f.workspace_id AND d.name = f.dataset AND d.current_version = f.version
@@ -134,14 +137,16 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         File.Delete(Path.Combine(stack.PipelinesFolder, $"{dataset}.yaml"));
     }
 
-    private static async IAsyncEnumerable<string> Records(int from, int count)
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Records(int from, int count)
     {
         await Task.Yield();
         for (var i = from; i < from + count; i++)
         {
-            yield return $$"""{"id": {{i}}, "name": "record {{i}} with some padding to make the drain take a while"}""";
+            yield return Encoding.UTF8.GetBytes($$"""{"id": {{i}}, "name": "record {{i}} with some padding to make the drain take a while"}""");
         }
     }
+
+    private const int MaxRecordsPerRun = 100_000;
 
     private Process StartPipelines(string connectionString, string root, StringBuilder log)
     {
@@ -159,6 +164,8 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         start.Environment["Ductus__Sources__Roots__0"] = Path.Combine(root, "data");
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        // Bounded drains: the backlog is loaded by several runs, each committed on its own.
+        start.Environment["Ductus__Pipelines__MaxIngestRecordsPerRun"] = MaxRecordsPerRun.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };

@@ -214,7 +214,7 @@ public sealed class IngestEndpointTests(StackFixture stack)
     private async Task<long> BufferedAsync(string dataset)
     {
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
-        return await new Core.Ingest.IngestBuffer(db, TimeProvider.System).BufferedRecordsAsync(DefaultWorkspace, dataset);
+        return (await new Core.Ingest.IngestBuffer(db, TimeProvider.System).DoorAsync(DefaultWorkspace, dataset)).BufferedRecords;
     }
 
     /// <summary>A body whose length HttpClient cannot know, so it is sent chunked.</summary>

@@ -59,7 +59,8 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
         }
 
         var workspace = User.WorkspaceId();
-        if (await buffer.FindIngestPipelineAsync(workspace, dataset, ct) is not { } pipeline)
+        var door = await buffer.DoorAsync(workspace, dataset, ct);
+        if (door.Pipeline is not { } pipeline)
         {
             await RefuseAsync(StatusCodes.Status404NotFound, "name",
                 $"No ingest pipeline loads dataset '{dataset}' in your workspace: create one with source kind 'ingest' and target dataset '{dataset}' first.", ct);
@@ -81,7 +82,7 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
             return;
         }
 
-        if (await buffer.BufferedRecordsAsync(workspace, dataset, ct) >= limits.MaxBufferedRecords)
+        if (door.BufferedRecords >= limits.MaxBufferedRecords)
         {
             HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(limits.RetryAfter.TotalSeconds)).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
             await RefuseAsync(StatusCodes.Status503ServiceUnavailable, "name",
