@@ -219,7 +219,7 @@ internal static class IngestBench
                         await copy.StartRowAsync();
                         await copy.WriteAsync(workspace, NpgsqlDbType.Uuid);
                         await copy.WriteAsync(marker, NpgsqlDbType.Uuid);
-                        await copy.WriteAsync(record, NpgsqlDbType.Jsonb);
+                        await copy.WriteAsync(record, NpgsqlDbType.Json);
                     }
 
                     await copy.CompleteAsync();
