@@ -207,26 +207,30 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
+        // No ORDER BY: sorting by id made PostgreSQL walk the primary key and test every row against
+        // the whole batch list (2.7 s for 500,000 records against 0.2 s for a scan that hashes the
+        // list); rows come out in the order they were written all the same, and the lake's order
+        // is not part of any promise.
         long records = 0;
-        await using (var file = new StreamWriter(ndjsonPath, false, new UTF8Encoding(false), 1 << 16))
+        await using (var file = new FileStream(ndjsonPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         await using (var read = new NpgsqlCommand("""
-            SELECT batch_id, record::text FROM ingest_records_visible WHERE batch_id = ANY (@batches) ORDER BY id
+            SELECT batch_id, record FROM ingest_records_visible WHERE batch_id = ANY (@batches)
             """, connection, transaction)
             .With("batches", batches.ToArray()))
         await using (var reader = await read.ExecuteReaderAsync(ct))
         {
             var batch = Guid.Empty;
-            var prefix = string.Empty;
+            var prefix = Array.Empty<byte>();
             while (await reader.ReadAsync(ct))
             {
                 if (reader.GetGuid(0) != batch)
                 {
                     batch = reader.GetGuid(0);
-                    prefix = $"{{\"{IngestSource.BatchColumn}\":\"{batch}\"";
+                    prefix = Encoding.UTF8.GetBytes($"{{\"{IngestSource.BatchColumn}\":\"{batch}\"");
                 }
 
                 file.Write(prefix);
-                WriteMembers(file, reader.GetString(1));
+                WriteMembers(file, reader.GetFieldValue<byte[]>(1));
                 records++;
             }
         }
@@ -236,20 +240,22 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>
-    /// Writes the record's members after the batch column already written: a record is stored as
-    /// the client sent it, one JSON object starting with "{" (the Api trims around it).
+    /// Writes the record's members after the batch column already written, as UTF-8 bytes the way
+    /// they were stored: a record is the object the client sent, starting with "{" (the Api trims
+    /// around it).
     /// </summary>
-    private static void WriteMembers(StreamWriter file, string json)
+    private static void WriteMembers(FileStream file, ReadOnlySpan<byte> json)
     {
-        var rest = json.AsSpan(1).TrimStart();
-        if (rest.StartsWith('}'))
+        var rest = json[1..].TrimStart(" \t\r\n"u8);
+        if (rest.Length > 0 && rest[0] == (byte)'}')
         {
-            file.WriteLine('}');
+            file.Write("}\n"u8);
             return;
         }
 
-        file.Write(',');
-        file.WriteLine(rest);
+        file.WriteByte((byte)',');
+        file.Write(rest);
+        file.WriteByte((byte)'\n');
     }
 
     /// <summary>Whether the dataset has records waiting.</summary>
