@@ -11,8 +11,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 // The Api acts as ductus_app (no BYPASSRLS), so the workspace policies hold even for a query
 // that forgets its workspace filter.
-builder.AddNpgsqlDataSource(Resources.Database, settings =>
-    settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
+builder.AddNpgsqlDataSource(
+    Resources.Database,
+    settings => settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString),
+    // An ingest push streams ~100 KB into COPY; with the default 8 KB buffer every flush armed
+    // Npgsql's timeout timer under a lock the 16 pushing connections fought over.
+    dataSource => dataSource.ConnectionStringBuilder.WriteBufferSize = 64 * 1024);
 builder.AddDuctusRedis(Resources.Redis);
 builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();
