@@ -32,7 +32,7 @@ public static class AuthSetup
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthOptions>>((jwt, auth) => ConfigureJwt(jwt, auth.Value));
+            .Configure<IOptions<AuthOptions>, TimeProvider>((jwt, auth, time) => ConfigureJwt(jwt, auth.Value, time));
         services.AddAuthorization(options =>
         {
             options.AddDuctusPolicies();
@@ -44,10 +44,17 @@ public static class AuthSetup
         return builder;
     }
 
-    private static void ConfigureJwt(JwtBearerOptions jwt, AuthOptions auth)
+    private static void ConfigureJwt(JwtBearerOptions jwt, AuthOptions auth, TimeProvider time)
     {
         // Keep claim names as issued ("sub", "role", "ws") instead of mapping them to long URIs.
         jwt.MapInboundClaims = false;
+        // One cache per handler (the options are built once per scheme), wrapping the handler
+        // after MapInboundClaims has reached it.
+        for (var i = 0; i < jwt.TokenHandlers.Count; i++)
+        {
+            jwt.TokenHandlers[i] = new ValidatedTokenCache(jwt.TokenHandlers[i], time);
+        }
+
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             NameClaimType = DuctusClaims.Subject,

@@ -92,6 +92,13 @@ public sealed class RateLimitMiddleware(
             return;
         }
 
+        if (decision.Tokens is { } tokens)
+        {
+            // Set here, in the method that goes on to call the rest of the pipeline, so the
+            // request's catalog reads see it and skip a Redis round trip of their own.
+            RedisCatalogVersions.UseForThisRequest(tokens.WorkspaceId, tokens.Datasets, tokens.Runs);
+        }
+
         if (!decision.Allowed)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));

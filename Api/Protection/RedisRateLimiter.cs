@@ -3,7 +3,10 @@ using StackExchange.Redis;
 
 namespace Ductus.Api.Protection;
 
-public readonly record struct RateLimitDecision(bool Allowed, long Count, TimeSpan RetryAfter);
+/// <summary>The catalog version tokens of a workspace, read in the rate-limit round trip.</summary>
+public sealed record CatalogTokens(Guid WorkspaceId, string Datasets, string Runs);
+
+public readonly record struct RateLimitDecision(bool Allowed, long Count, TimeSpan RetryAfter, CatalogTokens? Tokens = null);
 
 /// <summary>
 /// A fixed-window counter per client in Redis, so every Api replica counts against the same
@@ -40,8 +43,9 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         + "return { count, ttl, datasets, runs }");
 
     /// <summary>
-    /// Counts a hit and, for a caller acting in <paramref name="workspaceId"/>, makes this
-    /// request's catalog reads use the version tokens read in the same round trip.
+    /// Counts a hit and reads the catalog version tokens of <paramref name="workspaceId"/> in the
+    /// same round trip. The caller hands them to <see cref="RedisCatalogVersions.UseForThisRequest"/>
+    /// itself: an AsyncLocal set in here, after an await, would not outlive this method.
     /// </summary>
     public async Task<RateLimitDecision> HitAsync(string partition, int limit, TimeSpan window, Guid workspaceId)
     {
@@ -57,8 +61,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis)
                 fresh2 = RedisCatalogVersions.NewToken(),
                 kept = (long)RedisCatalogVersions.KeptFor.TotalSeconds,
             }))!;
-        RedisCatalogVersions.UseForThisRequest(workspaceId, (string)result[2]!, (string)result[3]!);
-        return Decision(result, limit);
+        return Decision(result, limit) with { Tokens = new CatalogTokens(workspaceId, (string)result[2]!, (string)result[3]!) };
     }
 
     public async Task<RateLimitDecision> HitAsync(string partition, int limit, TimeSpan window)
