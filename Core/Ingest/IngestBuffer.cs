@@ -207,55 +207,41 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
+        // PostgreSQL writes the NDJSON lines itself (the batch column spliced in as the first key)
+        // and COPY streams them straight into the file: no row is decoded here. CSV format with
+        // control characters as delimiter and quote never quotes a line, since a checked JSON
+        // object holds no raw control characters, newlines or quotes outside its strings' escapes.
         // No ORDER BY: sorting by id made PostgreSQL walk the primary key and test every row against
         // the whole batch list (2.7 s for 500,000 records against 0.2 s for a scan that hashes the
-        // list); rows come out in the order they were written all the same, and the lake's order
-        // is not part of any promise.
+        // list); rows come out in the order they were written all the same.
         long records = 0;
-        await using (var file = new FileStream(ndjsonPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        await using (var read = new NpgsqlCommand("""
-            SELECT batch_id, record FROM ingest_records_visible WHERE batch_id = ANY (@batches)
-            """, connection, transaction)
-            .With("batches", batches.ToArray()))
-        await using (var reader = await read.ExecuteReaderAsync(ct))
+        if (batches.Count > 0)
         {
-            var batch = Guid.Empty;
-            var prefix = Array.Empty<byte>();
-            while (await reader.ReadAsync(ct))
+            var list = string.Join(',', batches);
+            var copy = $$"""
+                COPY (SELECT '{"{{IngestSource.BatchColumn}}":"' || batch_id || '"'
+                             || CASE WHEN left(ltrim(substr(record::text, 2), E' \t\r\n'), 1) = '}' THEN '}' ELSE ',' || substr(record::text, 2) END
+                        FROM ingest_records_visible WHERE batch_id = ANY ('{{{list}}}'::uuid[]))
+                TO STDOUT (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')
+                """;
+            await using var file = new StreamWriter(ndjsonPath, false, new UTF8Encoding(false), 1 << 16);
+            // Npgsql's raw stream takes binary COPY only; the text reader decodes in blocks.
+            using var lines = await connection.BeginTextExportAsync(copy, ct);
+            var buffer = new char[1 << 15];
+            int read;
+            while ((read = await lines.ReadAsync(buffer, ct)) > 0)
             {
-                if (reader.GetGuid(0) != batch)
-                {
-                    batch = reader.GetGuid(0);
-                    prefix = Encoding.UTF8.GetBytes($"{{\"{IngestSource.BatchColumn}\":\"{batch}\"");
-                }
-
-                file.Write(prefix);
-                WriteMembers(file, reader.GetFieldValue<byte[]>(1));
-                records++;
+                records += buffer.AsSpan(0, read).Count('\n');
+                await file.WriteAsync(buffer.AsMemory(0, read), ct);
             }
+        }
+        else
+        {
+            await File.WriteAllBytesAsync(ndjsonPath, [], ct);
         }
 
         await transaction.CommitAsync(ct);
         return new IngestDrain(workspaceId, dataset, batches, records);
-    }
-
-    /// <summary>
-    /// Writes the record's members after the batch column already written, as UTF-8 bytes the way
-    /// they were stored: a record is the object the client sent, starting with "{" (the Api trims
-    /// around it).
-    /// </summary>
-    private static void WriteMembers(FileStream file, ReadOnlySpan<byte> json)
-    {
-        var rest = json[1..].TrimStart(" \t\r\n"u8);
-        if (rest.Length > 0 && rest[0] == (byte)'}')
-        {
-            file.Write("}\n"u8);
-            return;
-        }
-
-        file.WriteByte((byte)',');
-        file.Write(rest);
-        file.WriteByte((byte)'\n');
     }
 
     /// <summary>Whether the dataset has records waiting.</summary>
