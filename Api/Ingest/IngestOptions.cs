@@ -15,6 +15,17 @@ public sealed class IngestOptions
 
     /// <summary>What Retry-After tells a client refused by back-pressure.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When the oldest record waiting for the dataset was acknowledged longer ago than this, the
+    /// drains are behind: a push then waits (up to <see cref="MaxPaceDelay"/>) for them before it
+    /// writes, so producers slow to the speed the lake can load instead of growing the lag.
+    /// Zero turns pacing off.
+    /// </summary>
+    public TimeSpan PaceAfterLag { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a push waits for the drains; then it is written and acknowledged anyway.</summary>
+    public TimeSpan MaxPaceDelay { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
@@ -36,6 +47,16 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         if (options.RetryAfter < TimeSpan.FromSeconds(1) || options.RetryAfter > TimeSpan.FromHours(1))
         {
             failures.Add($"{IngestOptions.Section}:RetryAfter must be between 00:00:01 and 01:00:00, not {options.RetryAfter}.");
+        }
+
+        if (options.PaceAfterLag < TimeSpan.Zero)
+        {
+            failures.Add($"{IngestOptions.Section}:PaceAfterLag must not be negative, not {options.PaceAfterLag}.");
+        }
+
+        if (options.MaxPaceDelay < TimeSpan.Zero || options.MaxPaceDelay > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"{IngestOptions.Section}:MaxPaceDelay must be between 00:00:00 and 00:00:30, not {options.MaxPaceDelay}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Ductus.Core.Catalog;
 using Npgsql;
@@ -33,12 +34,19 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
 {
     private const string BatchColumns = "id, dataset, records, bytes, format, idempotency_key, received_at, consumed_at, run_id";
 
-    /// <summary>What a push needs to know before it writes: which pipeline drains the dataset (null: none) and how many records wait.</summary>
-    public sealed record Door(string? Pipeline, long BufferedRecords);
+    /// <summary>
+    /// What a push needs to know before it writes: which pipeline drains the dataset (null: none),
+    /// how many records wait, and since when the oldest of them waits (null: none).
+    /// </summary>
+    public sealed record Door(string? Pipeline, long BufferedRecords, DateTimeOffset? OldestWaiting)
+    {
+        /// <summary>How far the lake is behind the acknowledged records.</summary>
+        public TimeSpan Lag(DateTimeOffset now) => OldestWaiting is { } oldest && now > oldest ? now - oldest : TimeSpan.Zero;
+    }
 
     /// <summary>
     /// The pipeline that drains this dataset's buffer (a spec with <c>source: { kind: ingest }</c>)
-    /// and the records acknowledged but not yet drained, in one round trip: every push asks.
+    /// and what waits in the buffer, in one round trip: every push asks.
     /// </summary>
     public async Task<Door> DoorAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
     {
@@ -46,13 +54,15 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             SELECT (SELECT name FROM pipelines
                      WHERE workspace_id = @ws AND dataset = @dataset AND spec -> 'source' ->> 'kind' = 'ingest'
                      ORDER BY name LIMIT 1),
-                   (SELECT coalesce(sum(records), 0)::bigint FROM ingest_batches
-                     WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL)
+                   waiting.records, waiting.oldest
+              FROM (SELECT coalesce(sum(records), 0)::bigint AS records, min(received_at) AS oldest
+                      FROM ingest_batches
+                     WHERE workspace_id = @ws AND dataset = @dataset AND consumed_at IS NULL) waiting
             """)
             .With("ws", workspaceId)
             .With("dataset", dataset), ct);
         await read.Reader.ReadAsync(ct);
-        return new Door(read.Reader.Nullable<string>(0), read.Reader.GetInt64(1));
+        return new Door(read.Reader.Nullable<string>(0), read.Reader.GetInt64(1), read.Reader.NullableValue<DateTimeOffset>(2));
     }
 
     public async Task<IngestBatch?> FindByKeyAsync(Guid workspaceId, string dataset, string idempotencyKey, CancellationToken ct = default)
@@ -207,41 +217,136 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
             }
         }
 
-        // PostgreSQL writes the NDJSON lines itself (the batch column spliced in as the first key)
-        // and COPY streams them straight into the file: no row is decoded here. CSV format with
-        // control characters as delimiter and quote never quotes a line, since a checked JSON
-        // object holds no raw control characters, newlines or quotes outside its strings' escapes.
+        // Binary COPY out, parsed here: PostgreSQL only sends the stored bytes (building the lines
+        // in SQL cost it 2.8 us a record, and it is the machine's busiest process under ingest
+        // load), and each record goes from the COPY buffer to the file without being decoded.
         // No ORDER BY: sorting by id made PostgreSQL walk the primary key and test every row against
         // the whole batch list (2.7 s for 500,000 records against 0.2 s for a scan that hashes the
         // list); rows come out in the order they were written all the same.
         long records = 0;
-        if (batches.Count > 0)
+        await using (var file = new FileStream(ndjsonPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            var list = string.Join(',', batches);
-            var copy = $$"""
-                COPY (SELECT '{"{{IngestSource.BatchColumn}}":"' || batch_id || '"'
-                             || CASE WHEN left(ltrim(substr(record::text, 2), E' \t\r\n'), 1) = '}' THEN '}' ELSE ',' || substr(record::text, 2) END
-                        FROM ingest_records_visible WHERE batch_id = ANY ('{{{list}}}'::uuid[]))
-                TO STDOUT (FORMAT csv, DELIMITER E'\x02', QUOTE E'\x01')
-                """;
-            await using var file = new StreamWriter(ndjsonPath, false, new UTF8Encoding(false), 1 << 16);
-            // Npgsql's raw stream takes binary COPY only; the text reader decodes in blocks.
-            using var lines = await connection.BeginTextExportAsync(copy, ct);
-            var buffer = new char[1 << 15];
-            int read;
-            while ((read = await lines.ReadAsync(buffer, ct)) > 0)
+            if (batches.Count > 0)
             {
-                records += buffer.AsSpan(0, read).Count('\n');
-                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                await using var copy = await connection.BeginRawBinaryCopyAsync(
+                    $"COPY (SELECT batch_id, record FROM ingest_records_visible WHERE batch_id = ANY ('{{{string.Join(',', batches)}}}'::uuid[])) TO STDOUT (FORMAT BINARY)",
+                    ct);
+                records = await CopyLinesAsync(copy, file, ct);
             }
-        }
-        else
-        {
-            await File.WriteAllBytesAsync(ndjsonPath, [], ct);
         }
 
         await transaction.CommitAsync(ct);
         return new IngestDrain(workspaceId, dataset, batches, records);
+    }
+
+    /// <summary>
+    /// Turns PostgreSQL's binary COPY stream of (batch_id uuid, record json) rows into NDJSON lines
+    /// with the batch as the first key. Rows are cut out of one buffer that grows only when a
+    /// single row outgrows it.
+    /// </summary>
+    private static async Task<long> CopyLinesAsync(Stream copy, FileStream file, CancellationToken ct)
+    {
+        var buffer = new byte[1 << 16];
+        int start = 0, end = 0;
+        long records = 0;
+        var header = true;
+        var lastBatch = new byte[16];
+        var prefix = Array.Empty<byte>();
+        while (true)
+        {
+            var available = buffer.AsSpan(start, end - start);
+            if (header && available.Length >= 19)
+            {
+                // "PGCOPY\n\xff\r\n\0", flags, then the header extension's length and bytes.
+                var extension = BinaryPrimitives.ReadInt32BigEndian(available[15..]);
+                if (available.Length < 19 + extension)
+                {
+                    goto More;
+                }
+
+                start += 19 + extension;
+                header = false;
+                continue;
+            }
+
+            if (!header && available.Length >= 2)
+            {
+                var fields = BinaryPrimitives.ReadInt16BigEndian(available);
+                if (fields == -1)
+                {
+                    return records;
+                }
+
+                // uuid: length 16 and its bytes; json: length and its bytes.
+                if (fields != 2 || available.Length < 2 + 4 + 16 + 4)
+                {
+                    if (fields != 2)
+                    {
+                        throw new InvalidDataException($"The ingest buffer's COPY sent a row of {fields} fields, not 2.");
+                    }
+
+                    goto More;
+                }
+
+                var length = BinaryPrimitives.ReadInt32BigEndian(available[22..]);
+                if (available.Length < 26 + length)
+                {
+                    goto More;
+                }
+
+                var batch = available.Slice(6, 16);
+                if (!batch.SequenceEqual(lastBatch) || prefix.Length == 0)
+                {
+                    batch.CopyTo(lastBatch);
+                    prefix = Encoding.UTF8.GetBytes($"{{\"{IngestSource.BatchColumn}\":\"{new Guid(batch, bigEndian: true)}\"");
+                }
+
+                file.Write(prefix);
+                WriteMembers(file, available.Slice(26, length));
+                records++;
+                start += 26 + length;
+                continue;
+            }
+
+        More:
+            if (start > 0)
+            {
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+
+            if (end == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            var read = await copy.ReadAsync(buffer.AsMemory(end), ct);
+            if (read == 0)
+            {
+                throw new InvalidDataException("The ingest buffer's COPY ended without its trailer.");
+            }
+
+            end += read;
+        }
+    }
+
+    /// <summary>
+    /// Writes the record's members after the batch column already written: a record is stored as
+    /// the client sent it, one JSON object starting with "{" (the Api trims around it).
+    /// </summary>
+    private static void WriteMembers(FileStream file, ReadOnlySpan<byte> json)
+    {
+        var rest = json[1..].TrimStart(" \t\r\n"u8);
+        if (rest.Length > 0 && rest[0] == (byte)'}')
+        {
+            file.Write("}\n"u8);
+            return;
+        }
+
+        file.WriteByte((byte)',');
+        file.Write(rest);
+        file.WriteByte((byte)'\n');
     }
 
     /// <summary>Whether the dataset has records waiting.</summary>

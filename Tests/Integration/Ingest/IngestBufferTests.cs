@@ -33,7 +33,7 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal(4, drain.Records);
         var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{batch.Id}\"";
         Assert.Equal(
-            [$"{prefix}}}", $"{prefix}}}", $"{prefix}, \"a\": 1, \"s\": \"x,\\\"y\\\"\\n\"}}", $"{prefix},\"é\":\"ü\"}}"],
+            [$"{prefix}}}", $"{prefix}}}", $"{prefix},\"a\": 1, \"s\": \"x,\\\"y\\\"\\n\"}}", $"{prefix},\"é\":\"ü\"}}"],
             await File.ReadAllLinesAsync(_file, Encoding.UTF8));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -199,6 +200,28 @@ public sealed class IngestEndpointTests(StackFixture stack)
         await LoadedAsync(engineer, dataset, json.GetProperty("batchId").GetGuid(), DrainTimeout);
         var rows = await QueryAsync(engineer, $"SELECT count(*) FROM {dataset}");
         Assert.Equal(1, rows[0][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task While_the_drains_lag_a_push_is_paced_and_still_acknowledged()
+    {
+        var dataset = NewDataset();
+        using var engineer = await stack.ClientForRoleAsync("engineer");
+        await CreatePipelineAsync(engineer, dataset);
+
+        // A batch acknowledged 10 s ago that no drain has taken yet: the lake lags by 10 s, more
+        // than Ductus:Ingest:PaceAfterLag (2 s), and nothing drains it until this push announces itself.
+        await ExecuteAsync($"""
+            INSERT INTO ingest_batches (id, workspace_id, dataset, records, format, received_at)
+            VALUES ('{Guid.NewGuid()}', '{DefaultWorkspace}', '{dataset}', 0, 'json', now() - interval '10 seconds')
+            """);
+
+        var clock = Stopwatch.StartNew();
+        var (response, json) = await PushAsync(engineer, dataset, """[{"id": 1, "name": "a"}]""", "application/json");
+        clock.Stop();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {json}");
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"answered after {clock.Elapsed.TotalMilliseconds:0} ms: not held for the lagging drains (MaxPaceDelay 1 s)");
+        await LoadedAsync(engineer, dataset, json.GetProperty("batchId").GetGuid(), DrainTimeout);
     }
 
     private static readonly Guid DefaultWorkspace = Guid.Parse("00000000-0000-0000-0000-000000000001");

@@ -8,9 +8,11 @@ using Microsoft.Net.Http.Headers;
 
 namespace Ductus.Api.Features.Datasets.Records;
 
-public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOptions<IngestOptions> options) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOptions<IngestOptions> options, TimeProvider time) : EndpointWithoutRequest<Response>
 {
     private const string IdempotencyHeader = "Idempotency-Key";
+
+    private static readonly TimeSpan PacePoll = TimeSpan.FromMilliseconds(100);
 
     public override void Configure()
     {
@@ -82,6 +84,7 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
             return;
         }
 
+        door = await PaceAsync(workspace, dataset, door, limits, ct);
         if (door.BufferedRecords >= limits.MaxBufferedRecords)
         {
             HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(limits.RetryAfter.TotalSeconds)).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
@@ -120,6 +123,29 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
         }
 
         await SendBatchAsync(dataset, batch, replayed: !created, ct);
+    }
+
+    /// <summary>
+    /// While the drains lag behind by more than <see cref="IngestOptions.PaceAfterLag"/>, holds the
+    /// push (nothing is written yet) until they catch up or <see cref="IngestOptions.MaxPaceDelay"/>
+    /// has passed. Acknowledging faster than the lake loads only grows the lag; pacing keeps
+    /// freshness bounded under any load without refusing anybody.
+    /// </summary>
+    private async Task<IngestBuffer.Door> PaceAsync(Guid workspace, string dataset, IngestBuffer.Door door, IngestOptions limits, CancellationToken ct)
+    {
+        if (limits.PaceAfterLag <= TimeSpan.Zero)
+        {
+            return door;
+        }
+
+        var until = time.GetUtcNow() + limits.MaxPaceDelay;
+        while (door.Lag(time.GetUtcNow()) > limits.PaceAfterLag && time.GetUtcNow() < until)
+        {
+            await Task.Delay(PacePoll, time, ct);
+            door = await buffer.DoorAsync(workspace, dataset, ct);
+        }
+
+        return door;
     }
 
     private async Task SendBatchAsync(string dataset, IngestBatch batch, bool replayed, CancellationToken ct)
