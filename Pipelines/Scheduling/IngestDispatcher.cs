@@ -24,7 +24,11 @@ public sealed partial class IngestDispatcher(
 
     private const string TriggerPrefix = "ingest:";
 
+    /// <summary>How long notices for one pipeline are gathered into one dispatch after the first.</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
+
     private readonly ConcurrentDictionary<Guid, string> workspaceNames = new();
+    private readonly ConcurrentDictionary<(Guid, string), Notices> notices = new();
     private readonly SemaphoreSlim gate = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,10 +53,38 @@ public sealed partial class IngestDispatcher(
                 return;
             }
 
-            var workspace = await WorkspaceNameAsync(notice.WorkspaceId, ct);
-            if (workspace is not null)
+            // Every push announces itself, dozens a second under load, and each dispatch asks the
+            // job store what is queued. The first notice dispatches at once; the ones that follow
+            // within Coalesce make one more dispatch after it, which starts after they arrived.
+            var pending = notices.GetOrAdd((notice.WorkspaceId, notice.Pipeline), _ => new Notices());
+            if (Interlocked.Increment(ref pending.Count) > 1)
             {
-                await DispatchAsync(workspace, notice.Pipeline, ct);
+                return;
+            }
+
+            try
+            {
+                while (true)
+                {
+                    var seen = Volatile.Read(ref pending.Count);
+                    var workspace = await WorkspaceNameAsync(notice.WorkspaceId, ct);
+                    if (workspace is not null)
+                    {
+                        await DispatchAsync(workspace, notice.Pipeline, ct);
+                    }
+
+                    await Task.Delay(Coalesce, ct);
+                    if (Interlocked.CompareExchange(ref pending.Count, 0, seen) == seen)
+                    {
+                        return;
+                    }
+                }
+            }
+            catch
+            {
+                // The next notice dispatches afresh; the schedule covers this one.
+                Volatile.Write(ref pending.Count, 0);
+                throw;
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -120,6 +152,11 @@ public sealed partial class IngestDispatcher(
         }
 
         return null;
+    }
+
+    private sealed class Notices
+    {
+        public int Count;
     }
 
     private sealed record BufferedNotice(Guid WorkspaceId, string Dataset, string Pipeline);
