@@ -241,94 +241,86 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
 
     /// <summary>
     /// Turns PostgreSQL's binary COPY stream of (batch_id uuid, record json) rows into NDJSON lines
-    /// with the batch as the first key. Rows are cut out of one buffer that grows only when a
-    /// single row outgrows it.
+    /// with the batch as the first key, each record's bytes going from the window to the file.
     /// </summary>
     private static async Task<long> CopyLinesAsync(Stream copy, FileStream file, CancellationToken ct)
     {
-        var buffer = new byte[1 << 16];
-        int start = 0, end = 0;
+        var window = new ByteWindow();
         long records = 0;
         var header = true;
-        var lastBatch = new byte[16];
+        Guid? lastBatch = null;
         var prefix = Array.Empty<byte>();
         while (true)
         {
-            var available = buffer.AsSpan(start, end - start);
-            if (header && available.Length >= 19)
+            var available = window.Available.Span;
+            int used;
+            if (header)
             {
-                // "PGCOPY\n\xff\r\n\0", flags, then the header extension's length and bytes.
-                var extension = BinaryPrimitives.ReadInt32BigEndian(available[15..]);
-                if (available.Length < 19 + extension)
-                {
-                    goto More;
-                }
-
-                start += 19 + extension;
-                header = false;
-                continue;
+                used = HeaderLength(available);
+                header = used == 0;
             }
-
-            if (!header && available.Length >= 2)
+            else if (available.Length >= 2 && BinaryPrimitives.ReadInt16BigEndian(available) == -1)
             {
-                var fields = BinaryPrimitives.ReadInt16BigEndian(available);
-                if (fields == -1)
+                return records;
+            }
+            else if ((used = RowLength(available)) > 0)
+            {
+                var batch = new Guid(available.Slice(6, 16), bigEndian: true);
+                if (batch != lastBatch)
                 {
-                    return records;
-                }
-
-                // uuid: length 16 and its bytes; json: length and its bytes.
-                if (fields != 2 || available.Length < 2 + 4 + 16 + 4)
-                {
-                    if (fields != 2)
-                    {
-                        throw new InvalidDataException($"The ingest buffer's COPY sent a row of {fields} fields, not 2.");
-                    }
-
-                    goto More;
-                }
-
-                var length = BinaryPrimitives.ReadInt32BigEndian(available[22..]);
-                if (available.Length < 26 + length)
-                {
-                    goto More;
-                }
-
-                var batch = available.Slice(6, 16);
-                if (!batch.SequenceEqual(lastBatch) || prefix.Length == 0)
-                {
-                    batch.CopyTo(lastBatch);
-                    prefix = Encoding.UTF8.GetBytes($"{{\"{IngestSource.BatchColumn}\":\"{new Guid(batch, bigEndian: true)}\"");
+                    lastBatch = batch;
+                    prefix = Encoding.UTF8.GetBytes($"{{\"{IngestSource.BatchColumn}\":\"{batch}\"");
                 }
 
                 file.Write(prefix);
-                WriteMembers(file, available.Slice(26, length));
+                WriteMembers(file, available[RowHeader..used]);
                 records++;
-                start += 26 + length;
-                continue;
             }
 
-        More:
-            if (start > 0)
+            if (used > 0)
             {
-                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                end -= start;
-                start = 0;
+                window.Consume(used);
             }
-
-            if (end == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-
-            var read = await copy.ReadAsync(buffer.AsMemory(end), ct);
-            if (read == 0)
+            else if (await window.FillAsync(copy, ct) == 0)
             {
                 throw new InvalidDataException("The ingest buffer's COPY ended without its trailer.");
             }
-
-            end += read;
         }
+    }
+
+    /// <summary>Bytes of a row before its record: field count, the uuid's length and bytes, the record's length.</summary>
+    private const int RowHeader = 2 + 4 + 16 + 4;
+
+    /// <summary>
+    /// The length of the COPY header ("PGCOPY\n\xff\r\n\0", flags, then the header extension's
+    /// length and bytes) at the start of <paramref name="available"/>, or 0 while it is incomplete.
+    /// </summary>
+    private static int HeaderLength(ReadOnlySpan<byte> available) =>
+        available.Length >= 19 && available.Length >= 19 + BinaryPrimitives.ReadInt32BigEndian(available[15..])
+            ? 19 + BinaryPrimitives.ReadInt32BigEndian(available[15..])
+            : 0;
+
+    /// <summary>The length of the (batch_id, record) row at the start of <paramref name="available"/>, or 0 while it is incomplete.</summary>
+    private static int RowLength(ReadOnlySpan<byte> available)
+    {
+        if (available.Length < 2)
+        {
+            return 0;
+        }
+
+        var fields = BinaryPrimitives.ReadInt16BigEndian(available);
+        if (fields != 2)
+        {
+            throw new InvalidDataException($"The ingest buffer's COPY sent a row of {fields} fields, not 2.");
+        }
+
+        if (available.Length < RowHeader)
+        {
+            return 0;
+        }
+
+        var length = RowHeader + BinaryPrimitives.ReadInt32BigEndian(available[(RowHeader - 4)..]);
+        return available.Length >= length ? length : 0;
     }
 
     /// <summary>

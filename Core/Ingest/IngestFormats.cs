@@ -133,42 +133,27 @@ public static class IngestFormats
     /// </summary>
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadNdjsonAsync(Stream body, [EnumeratorCancellation] CancellationToken ct)
     {
-        // Lines are cut out of one buffer that grows only when a single line outgrows it; a
-        // yielded line stays put until the caller asks for the next one.
-        var buffer = new byte[1 << 16];
-        int start = 0, end = 0, lineNumber = 0, records = 0;
+        // A yielded line stays put in the window until the caller asks for the next one.
+        var window = new ByteWindow();
+        int lineNumber = 0, records = 0;
         var eof = false;
         while (true)
         {
-            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            var newline = window.Available.Span.IndexOf((byte)'\n');
             if (newline < 0 && !eof)
             {
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
-                    end -= start;
-                    start = 0;
-                }
-
-                if (end == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-
-                var read = await body.ReadAsync(buffer.AsMemory(end), ct);
-                eof = read == 0;
-                end += read;
+                eof = await window.FillAsync(body, ct) == 0;
                 continue;
             }
 
-            if (newline < 0 && start == end)
+            if (newline < 0 && window.Available.IsEmpty)
             {
                 break;
             }
 
-            var length = newline < 0 ? end - start : newline;
-            var line = buffer.AsMemory(start, length);
-            start += newline < 0 ? length : length + 1;
+            var length = newline < 0 ? window.Available.Length : newline;
+            var line = window.Available[..length];
+            window.Consume(newline < 0 ? length : length + 1);
             lineNumber++;
             if (lineNumber == 1 && line.Span.StartsWith(Utf8Bom))
             {
