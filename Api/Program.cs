@@ -14,9 +14,13 @@ builder.AddServiceDefaults();
 builder.AddNpgsqlDataSource(
     Resources.Database,
     settings => settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString),
-    // An ingest push streams ~100 KB into COPY; with the default 8 KB buffer every flush armed
-    // Npgsql's timeout timer under a lock the 16 pushing connections fought over.
-    dataSource => dataSource.ConnectionStringBuilder.WriteBufferSize = 64 * 1024);
+    dataSource =>
+    {
+        // An ingest push streams ~100 KB into COPY; with the default 8 KB buffer every flush armed
+        // Npgsql's timeout timer under a lock the 16 pushing connections fought over.
+        dataSource.ConnectionStringBuilder.WriteBufferSize = 64 * 1024;
+        CatalogRole.PrepareRepeatedStatements(dataSource.ConnectionStringBuilder);
+    });
 builder.AddDuctusRedis(Resources.Redis);
 builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();

@@ -31,8 +31,10 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddLake();
 // Services act as ductus_app, which cannot bypass row-level security.
-builder.AddNpgsqlDataSource(Resources.Database, settings =>
-    settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString));
+builder.AddNpgsqlDataSource(
+    Resources.Database,
+    settings => settings.ConnectionString = settings.ConnectionString is null ? null : CatalogRole.Adopt(settings.ConnectionString),
+    dataSource => CatalogRole.PrepareRepeatedStatements(dataSource.ConnectionStringBuilder));
 builder.AddDuctusRedis(Resources.Redis);
 
 builder.Services.AddOptions<PipelinesOptions>()

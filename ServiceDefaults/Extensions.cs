@@ -74,10 +74,10 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Configuration key: new root traces per second per process (default 20).</summary>
+    /// <summary>Configuration key: new root traces per second per process (default 5).</summary>
     public const string TracesPerSecondKey = "Ductus:Telemetry:TracesPerSecond";
 
-    public const double DefaultTracesPerSecond = 20;
+    public const double DefaultTracesPerSecond = 5;
 
     /// <summary>
     /// Every request used to be traced and exported (Aspire sets <c>OTEL_TRACES_SAMPLER=always_on</c>,

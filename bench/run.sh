@@ -2,7 +2,7 @@
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
 #        bench/run.sh api [seconds] [warm-up seconds]   (a running stack, `dotnet run --project AppHost`; needs wrk)
-#        bench/run.sh ingest [seconds]   (default 60; needs a running stack: dotnet run --project AppHost)
+#        bench/run.sh ingest [seconds] [warm-up seconds]   (default 60 and 60; needs a running stack: dotnet run --project AppHost)
 #        bench/run.sh query [rounds]     (default 7; needs a running stack)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -119,14 +119,15 @@ PY
     ;;
   ingest)
     seconds=${2:-60}
+    warmup=${3:-60}
     stack="$root/.ductus/stack.json"
     [ -f "$stack" ] || { echo "no running stack: start it with dotnet run --project AppHost" >&2; exit 1; }
     db=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['connectionStrings']['ductus'])" "$stack")
     api=${DUCTUS_API:-http://localhost:5180}
     key=${DUCTUS_ADMIN_KEY:-$(dotnet user-secrets list --project "$root/AppHost" | sed -n 's/^Parameters:admin-key = //p')}
     build
-    echo "ingest benchmark against $api, $(nproc) cores: raw COPY 30 s, then 16 clients x 1,000-record batches for $seconds s" >&2
-    "$bench" ingest "$api" "$key" "$db" "$seconds" 30
+    echo "ingest benchmark against $api, $(nproc) cores: $warmup s warm-up push (not counted), raw COPY 30 s, then 16 clients x 1,000-record batches for $seconds s" >&2
+    "$bench" ingest "$api" "$key" "$db" "$seconds" 30 "$warmup"
     ;;
   query)
     # Against a running stack (dotnet run --project AppHost): the demo flights dataset (3M rows)

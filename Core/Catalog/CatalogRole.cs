@@ -22,4 +22,17 @@ public static class CatalogRole
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? $"-c role={Name}" : $"{builder.Options} -c role={Name}";
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// Has Npgsql prepare a statement on a connection the second time it runs there: the services
+    /// send the same few dozen statements all day (a push's door check and batch row, a drain's
+    /// reads and commit), and PostgreSQL spent about 2% of the machine under the ingest benchmark
+    /// parsing and planning them again each time, policies included.
+    /// </summary>
+    public static void PrepareRepeatedStatements(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.MaxAutoPrepare = 64;
+        builder.AutoPrepareMinUsages = 2;
+    }
 }

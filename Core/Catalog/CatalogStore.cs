@@ -754,7 +754,8 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
     private static async Task CarryFilesForwardAsync(
         WorkspaceTransaction tx, Guid workspaceId, CommitRequest request, long parent, long version, CancellationToken ct)
     {
-        var removed = request.Mode == WriteMode.Merge ? request.RemovedFiles.Distinct(StringComparer.Ordinal).ToArray() : [];
+        // A merge rewrites files it changed; an append may swap small files for their compaction.
+        var removed = request.Mode is WriteMode.Merge or WriteMode.Append ? request.RemovedFiles.Distinct(StringComparer.Ordinal).ToArray() : [];
         await using var carry = tx.Command("""
             INSERT INTO snapshot_files (workspace_id, dataset, version, path, rows, bytes, stats)
             SELECT workspace_id, dataset, @version, path, rows, bytes, stats

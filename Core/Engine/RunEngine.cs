@@ -171,6 +171,12 @@ public sealed class RunEngine
                 output.Watermark = await new SourceLanding(db, Command, ct).NewWatermarkAsync(incremental, output.Columns, output.Files);
             }
 
+            if (spec.Target.Mode == WriteMode.Append && context.Compact.Count > 0)
+            {
+                await CompactAsync();
+                return;
+            }
+
             if (spec.Target.Mode != WriteMode.Merge || output.Files.Count == 0)
             {
                 return;
@@ -192,6 +198,36 @@ public sealed class RunEngine
             output.Files = [.. output.Files, .. merge.Rewritten];
             output.BytesWritten += merge.Rewritten.Sum(f => f.Bytes);
             output.RemovedFiles = merge.Removed;
+        }
+
+        /// <summary>
+        /// Rewrites the small files picked for compaction into one, which the commit puts in their
+        /// place: the snapshot's rows stay the same, its file count drops. union_by_name, as the
+        /// query views read them: a file from before a column was added gets it as NULL.
+        /// </summary>
+        private async Task CompactAsync()
+        {
+            var path = Path.Combine(DatasetFolder, $"{context.RunId}-compacted.parquet");
+            written.Add(path);
+            var sources = string.Join(", ", context.Compact.Select(f => Sql.Literal(Path.Combine(context.LakeRoot, f.RelativePath))));
+            var select = $"SELECT * FROM read_parquet([{sources}], union_by_name = true)";
+            await using (var command = Command($"COPY ({select}) TO {Sql.Literal(path)} (FORMAT parquet, COMPRESSION zstd)"))
+            {
+                await command.ExecuteNonQueryAsync(ct);
+            }
+
+            var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
+            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
+            if (rows != context.Compact.Sum(f => f.Rows))
+            {
+                throw new InvalidDataException(
+                    $"Compacting {context.Compact.Count} files of '{spec.Target.Dataset}' wrote {rows} rows, not the {context.Compact.Sum(f => f.Rows)} they hold.");
+            }
+
+            var file = new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
+            output.Files = [.. output.Files, file];
+            output.BytesWritten += file.Bytes;
+            output.RemovedFiles = [.. context.Compact.Select(f => f.RelativePath)];
         }
 
         public void DeleteWrittenFiles()

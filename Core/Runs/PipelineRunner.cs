@@ -6,6 +6,7 @@ using Ductus.Core.Ingest;
 using Ductus.Core.Specs;
 using Ductus.Core.Telemetry;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Ductus.Core.Runs;
 
@@ -50,6 +51,9 @@ public sealed class PipelineRunner(
     /// <summary>Most records one run drains (whole batches; a single larger batch still goes alone).</summary>
     public long MaxIngestRecordsPerRun { get; init; } = 500_000;
 
+    /// <summary>Small files of one size tier an append run folds into one (<see cref="Lake.LakeCompaction"/>); 0 never compacts.</summary>
+    public int CompactFilesPerTier { get; init; } = 16;
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -90,7 +94,7 @@ public sealed class PipelineRunner(
                 activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
             }
 
-            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
+            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct, CompactFilesPerTier);
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -144,6 +148,10 @@ public sealed class PipelineRunner(
                 logger.LogInformation(
                     "Run {RunId} of {Pipeline} committed {Dataset} v{Version}: {Loaded} rows loaded, {Rejected} rejected",
                     run.Id, spec.Name, spec.Target.Dataset, commit.Version, output.RowsLoaded, output.RowsRejected);
+                if (drain is not null)
+                {
+                    await RecycleIngestSlotsAsync(ct);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -243,6 +251,22 @@ public sealed class PipelineRunner(
                 _clock.Stop();
                 events?.Publish(new RunEvent(runId, RunEventTypes.Step, _current, state, _rows, _clock.ElapsedMilliseconds));
             }
+        }
+    }
+
+    /// <summary>
+    /// Frees the buffer slots this drain finished (TRUNCATE, not a delete per record). The run has
+    /// committed, so a failure here only leaves the space for the next drain's call to free.
+    /// </summary>
+    private async Task RecycleIngestSlotsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Ingest!.RecycleAsync(ct: ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Recycling ingest buffer slots failed; the next drain retries");
         }
     }
 }

@@ -65,9 +65,12 @@ public sealed class PipelineJob(
             logger.LogWarning("Recovering {Pipeline} after a node failure (run {RunId})", pipelineName, runId);
         }
 
-        // An ingest pipeline fires on its schedule and on every push; with nothing buffered there is no run to make.
+        // An ingest pipeline fires on its schedule and on every push; with nothing buffered there is
+        // no run to make, only the buffer slots the last drain could not free yet (the slot it
+        // drained was still being written) to recycle.
         if (spec.Source.Kind == SourceKind.Ingest && runId is null && !await ingest.HasBufferedAsync(workspace, spec.Target.Dataset, cancellationToken))
         {
+            await ingest.RecycleAsync(ct: cancellationToken);
             return;
         }
 

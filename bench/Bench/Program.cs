@@ -4,7 +4,7 @@ using Ductus.Bench;
 // Each step runs in its own process (run.sh starts them) so peak memory is per step.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds]");
+    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] [warm-up seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds]");
     return 2;
 }
 
@@ -12,8 +12,8 @@ int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Glob
 
 if (args[0] == "ingest")
 {
-    // ingest <api url> <admin key> <database connection string> [seconds] [copy seconds]
-    return await IngestBench.RunAsync(args[1], args[2], args[3], TimeSpan.FromSeconds(Arg(4, 60)), TimeSpan.FromSeconds(Arg(5, 30)));
+    // ingest <api url> <admin key> <database connection string> [seconds] [copy seconds] [warm-up seconds]
+    return await IngestBench.RunAsync(args[1], args[2], args[3], TimeSpan.FromSeconds(Arg(4, 60)), TimeSpan.FromSeconds(Arg(5, 30)), TimeSpan.FromSeconds(Arg(6, 60)));
 }
 
 if (args[0] == "query")

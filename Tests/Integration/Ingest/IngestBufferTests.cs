@@ -74,6 +74,125 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
     }
 
+    [Fact]
+    public async Task Consumed_slots_are_truncated_and_a_batch_still_waiting_when_its_slot_comes_round_moves_to_overflow()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var catalog = new CatalogStore(app, TimeProvider.System);
+        var workspace = await catalog.EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var done = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 2)).Batch;
+        var waiting = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":3}", "{\"n\":4}", "{\"n\":5}"), () => 0, slot: 3)).Batch;
+        Assert.Equal("2 3", await SlotCountsAsync(db.DataSource, 2, 3));
+
+        var run = await catalog.CreateRunAsync(workspace, "events-in", "events", RunTrigger.Api, null);
+        await ConsumeAsync(app, buffer, await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10, maxRecords: 2), run.Id);
+
+        // Slot 2 is all consumed: emptied. Slot 3 still waits and is not due (the current slot is 5).
+        Assert.Equal(1, await buffer.RecycleAsync(current: 5));
+        Assert.Equal("0 3 0", await SlotCountsAsync(db.DataSource, 2, 3, IngestSlots.Overflow));
+        Assert.Equal(0, await buffer.RecycleAsync(current: 5));
+
+        // With slot 2 current, slot 3 is written next: its waiting batch moves to overflow first.
+        Assert.Equal(1, await buffer.RecycleAsync(current: 2));
+        Assert.Equal("0 3", await SlotCountsAsync(db.DataSource, 3, IngestSlots.Overflow));
+        Assert.Equal(IngestSlots.Overflow, await ScalarAsync<short>(db.DataSource, $"SELECT slot FROM ingest_batches WHERE id = '{waiting.Id}'"));
+
+        // It drains from overflow as sent, and its records are deleted when consumed.
+        var drain = await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10);
+        Assert.Equal([waiting.Id], drain.BatchIds);
+        var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{waiting.Id}\"";
+        Assert.Equal([$"{prefix},\"n\":3}}", $"{prefix},\"n\":4}}", $"{prefix},\"n\":5}}"], await File.ReadAllLinesAsync(_file));
+        await ConsumeAsync(app, buffer, drain, (await catalog.CreateRunAsync(workspace, "events-in", "events", RunTrigger.Api, null)).Id);
+        Assert.Equal("0", await SlotCountsAsync(db.DataSource, IngestSlots.Overflow));
+        Assert.NotEqual(done.Id, waiting.Id);
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => buffer.RecycleAsync(current: IngestSlots.Overflow));
+        Assert.Contains("not a ring slot", refused.MessageText, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{}"), () => 0, slot: IngestSlots.Overflow));
+    }
+
+    [Fact]
+    public async Task A_slot_some_transaction_still_writes_is_left_alone_and_taken_by_a_later_call()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+        await db.DataSource.CreateCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)").ExecuteNonQueryAsync();
+
+        // A writer's open transaction in slot 4 (as a push mid-COPY holds it): recycling skips the
+        // slot instead of waiting for it, then empties it once the writer is gone.
+        await using (var writer = await db.DataSource.OpenConnectionAsync())
+        await using (var tx = await writer.BeginTransactionAsync())
+        {
+            await using (var insert = new NpgsqlCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)", writer, tx))
+            {
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.Equal(0, await buffer.RecycleAsync(current: 0));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"recycling waited {clock.Elapsed} for the writer");
+            await tx.CommitAsync();
+        }
+
+        // Rows without a waiting batch (here: none at all) hold nothing back.
+        Assert.Equal(1, await buffer.RecycleAsync(current: 0));
+        Assert.Equal("0", await SlotCountsAsync(db.DataSource, 4));
+    }
+
+    [Fact]
+    public async Task A_drain_that_finds_fewer_records_than_its_batches_were_acknowledged_with_refuses()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var batch = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 6)).Batch;
+        await db.DataSource.CreateCommand("TRUNCATE ingest_records_6").ExecuteNonQueryAsync();
+
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => buffer.DrainAsync(workspace, "events", _file, maxBatches: 10));
+        Assert.Contains("holds 0 records for 1 batches of 'events' that were acknowledged with 2", refused.Message, StringComparison.Ordinal);
+        Assert.True((await buffer.DoorAsync(workspace, "events")).BufferedRecords == 2, $"batch {batch.Id} must still wait");
+    }
+
+    private static async Task ConsumeAsync(NpgsqlDataSource app, IngestBuffer buffer, IngestDrain drain, Guid run)
+    {
+        await using var connection = await app.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var set = new NpgsqlCommand($"SELECT set_config('ductus.workspace_id', '{drain.WorkspaceId}', true)", connection, tx))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        await buffer.ConsumeAsync(drain, run, connection, tx, CancellationToken.None);
+        await tx.CommitAsync();
+    }
+
+    /// <summary>Records held in each slot, space-separated, read as the owner (the app role cannot read the table).</summary>
+    private static async Task<string> SlotCountsAsync(NpgsqlDataSource owner, params short[] slots)
+    {
+        var counts = new List<long>();
+        foreach (var slot in slots)
+        {
+            counts.Add(await ScalarAsync<long>(owner, $"SELECT count(*) FROM ingest_records WHERE slot = {slot}"));
+        }
+
+        return string.Join(' ', counts);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource source, string sql)
+    {
+        await using var command = source.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Records(params string[] records)
     {
         foreach (var record in records)

@@ -100,6 +100,45 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
     }
 
     [Fact]
+    public async Task An_append_folds_a_full_tier_of_small_files_into_one_and_keeps_every_row_and_older_versions()
+    {
+        var runner = new PipelineRunner(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance) { CompactFilesPerTier = 3 };
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(RunStatus.Succeeded, (await runner.RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None)).Status);
+        }
+
+        var before = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        Assert.Equal(3, before.Files.Count);
+
+        // The fourth append finds three tier-0 files: it writes its own file and one in their place.
+        var fourth = await runner.RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, fourth.Status);
+        Assert.Equal(4, fourth.RowsLoaded);
+        var after = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        Assert.Equal((16L, 2), (after.Snapshot.RowCount, after.Files.Count));
+        var compacted = Assert.Single(after.Files, f => f.RelativePath.EndsWith("-compacted.parquet", StringComparison.Ordinal));
+        Assert.Equal(12, compacted.Rows);
+        Assert.Equal(before.Files.Sum(f => f.Rows), compacted.Rows);
+        Assert.Equal(
+            before.Files.Select(f => f.Stats["distance"].Min).Min(StringComparer.Ordinal),
+            compacted.Stats["distance"].Min);
+
+        // Every row once, as the separate files held them.
+        var all = string.Join(", ", after.Files.Select(f => $"'{Path.Combine(_scratch.Lake, f.RelativePath)}'"));
+        var old = string.Join(", ", before.Files.Select(f => $"'{Path.Combine(_scratch.Lake, f.RelativePath)}'"));
+        var sums = await EngineScratch.QueryAsync(
+            $"SELECT (SELECT count(*) || '/' || sum(distance) FROM read_parquet([{all}])), (SELECT count(*) || '/' || sum(distance) FROM read_parquet([{old}]))",
+            r => (r.GetString(0), r.GetString(1)));
+        Assert.Equal($"16/{4 * long.Parse(sums[0].Item2.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture) / 3}", sums[0].Item1);
+
+        // Time travel: the version before still lists (and finds) its own three files.
+        var previous = (await _catalog.GetSnapshotAsync(_ws, "flights", before.Snapshot.Version))!;
+        Assert.Equal(3, previous.Files.Count);
+        Assert.All(previous.Files, f => Assert.True(File.Exists(Path.Combine(_scratch.Lake, f.RelativePath))));
+    }
+
+    [Fact]
     public async Task A_failing_run_leaves_nothing_visible_but_keeps_its_rejects()
     {
         var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("fail"), RunTrigger.Manual), CancellationToken.None);

@@ -81,10 +81,10 @@ public sealed class TraceSamplerTests
     }
 
     [Fact]
-    public void The_default_is_twenty_per_second()
+    public void The_default_is_five_per_second()
     {
-        Assert.Equal(20, Extensions.DefaultTracesPerSecond);
-        Assert.Contains("RateLimitedSampler{20/s}", Extensions.TraceSampler(Settings(null)).Description, StringComparison.Ordinal);
+        Assert.Equal(5, Extensions.DefaultTracesPerSecond);
+        Assert.Contains("RateLimitedSampler{5/s}", Extensions.TraceSampler(Settings(null)).Description, StringComparison.Ordinal);
     }
 
     private static IConfiguration Settings(string? perSecond) => new ConfigurationBuilder()

@@ -8,7 +8,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace Ductus.Api.Features.Datasets.Records;
 
-public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOptions<IngestOptions> options, TimeProvider time) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, IngestNotifier notifier, IOptions<IngestOptions> options, TimeProvider time) : EndpointWithoutRequest<Response>
 {
     private const string IdempotencyHeader = "Idempotency-Key";
 
@@ -104,7 +104,7 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
         try
         {
             (batch, created) = await buffer.WriteAsync(workspace, dataset, IngestFormats.Name(bodyFormat), key,
-                IngestFormats.ReadAsync(bodyFormat, body, ct), () => body.BytesRead, ct);
+                IngestFormats.ReadAsync(bodyFormat, body, ct), () => body.BytesRead, door.Slot, ct);
         }
         catch (IngestFormatException e)
         {
@@ -142,7 +142,7 @@ public sealed class Endpoint(IngestBuffer buffer, IngestNotifier notifier, IOpti
         while (door.Lag(time.GetUtcNow()) > limits.PaceAfterLag && time.GetUtcNow() < until)
         {
             await Task.Delay(PacePoll, time, ct);
-            door = await buffer.DoorAsync(workspace, dataset, ct);
+            door = await doors.CheckAsync(workspace, dataset, ct);
         }
 
         return door;
