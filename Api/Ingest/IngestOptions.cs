@@ -22,7 +22,7 @@ public sealed class IngestOptions
     /// writes, so producers slow to the speed the lake can load instead of growing the lag.
     /// Zero turns pacing off.
     /// </summary>
-    public TimeSpan PaceAfterLag { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan PaceAfterLag { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The longest a push waits for the drains; then it is written and acknowledged anyway.</summary>
     public TimeSpan MaxPaceDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -70,7 +70,15 @@ public sealed class PipelineJob(
         // drained was still being written) to recycle.
         if (spec.Source.Kind == SourceKind.Ingest && runId is null && !await ingest.HasBufferedAsync(workspace, spec.Target.Dataset, cancellationToken))
         {
-            await ingest.RecycleAsync(ct: cancellationToken);
+            try
+            {
+                await ingest.RecycleAsync(ct: cancellationToken);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                logger.LogWarning(e, "Recycling ingest buffer slots failed; the next drain or schedule retries");
+            }
+
             return;
         }
 
