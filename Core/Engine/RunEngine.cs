@@ -191,9 +191,7 @@ public sealed class RunEngine
                 async path =>
                 {
                     written.Add(path);
-                    var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
-                    var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
-                    return new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
+                    return await LakeFileAsync(path);
                 });
             output.Files = [.. output.Files, .. merge.Rewritten];
             output.BytesWritten += merge.Rewritten.Sum(f => f.Bytes);
@@ -216,18 +214,25 @@ public sealed class RunEngine
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
-            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
-            if (rows != context.Compact.Sum(f => f.Rows))
+            var file = await LakeFileAsync(path);
+            var held = context.Compact.Sum(f => f.Rows);
+            if (file.Rows != held)
             {
                 throw new InvalidDataException(
-                    $"Compacting {context.Compact.Count} files of '{spec.Target.Dataset}' wrote {rows} rows, not the {context.Compact.Sum(f => f.Rows)} they hold.");
+                    $"Compacting {context.Compact.Count} files of '{spec.Target.Dataset}' wrote {file.Rows} rows, not the {held} they hold.");
             }
 
-            var file = new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
             output.Files = [.. output.Files, file];
             output.BytesWritten += file.Bytes;
             output.RemovedFiles = [.. context.Compact.Select(f => f.RelativePath)];
+        }
+
+        /// <summary>A Parquet file this run rewrote (merge, compaction) as the catalog lists it: rows from the footer, stats per column.</summary>
+        private async Task<LakeFile> LakeFileAsync(string path)
+        {
+            var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
+            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
+            return new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
         }
 
         public void DeleteWrittenFiles()

@@ -142,12 +142,12 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(bytesRead);
         if (slot is < 0 or >= IngestSlots.Ring)
         {
             throw new ArgumentOutOfRangeException(nameof(slot), slot, $"A push writes into a ring slot, 0 to {IngestSlots.Ring - 1}.");
         }
 
-        ArgumentNullException.ThrowIfNull(bytesRead);
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
@@ -451,7 +451,7 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
     /// by default the database clock's), moving the waiting batches of the slot due next to the
     /// overflow slot first; a slot in use by some transaction is left for the next call. Returns
     /// how many slots were emptied. Cheap when there is nothing to do: the Pipelines service calls
-    /// it after every drain and on its retention schedule.
+    /// it after every drain and when an ingest pipeline's schedule fires with nothing buffered.
     /// </summary>
     public async Task<int> RecycleAsync(short? current = null, CancellationToken ct = default)
     {

@@ -5,9 +5,9 @@ namespace Ductus.Core.Lake;
 /// pipeline appends about once a second: after a day a dataset would have tens of thousands of
 /// files, and every query (and every new query sandbox) opens all of them. Files are grouped in
 /// size tiers, each <see cref="TierFactor"/> times the one below (under 1 MiB, 1–16 MiB,
-/// 16–256 MiB, …); when one tier holds <see cref="FilesPerTier"/> files they become one file of
-/// about the next tier. A row is so rewritten about once per tier it passes through, and a
-/// dataset keeps at most <c>FilesPerTier - 1</c> files per tier plus its large ones.
+/// 16–256 MiB, …); when one tier holds <c>filesPerTier</c> files they become one file of about
+/// the next tier. A row is so rewritten about once per tier it passes through, and a dataset
+/// keeps at most <c>filesPerTier - 1</c> files per tier plus its large ones.
 /// </summary>
 public static class LakeCompaction
 {
