@@ -59,6 +59,7 @@ var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
     .WaitFor(infra.DatabaseServer);
 
 var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
+    .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithReference(infra.Database)
     .WithReference(infra.Redis)
     .WaitFor(infra.Redis)
@@ -67,6 +68,7 @@ var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WithHttpHealthCheck("/health");
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
+    .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithReference(infra.Database)
     .WithReference(infra.Redis)
     .WaitFor(infra.Redis)
@@ -77,6 +79,7 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Api>(Resources.Api)
+    .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithExternalHttpEndpoints()
     .WithReference(infra.Database)
     .WithReference(infra.Redis)

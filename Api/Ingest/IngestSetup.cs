@@ -48,9 +48,12 @@ public sealed partial class IngestNotifier(IConnectionMultiplexer redis, ILogger
 }
 
 /// <summary>
-/// The door checks of pushes that wait for the drains (pacing), shared: while a dataset lags, every
-/// waiting push asks again every 100 ms, and with 16 producers that was 160 identical queries a
-/// second. Pushes asking within <see cref="Window"/> of each other get the same answer.
+/// The door checks of pushes, shared: every push asks once before it writes, and while a dataset
+/// lags every paced push asks again every 100 ms; with 16 producers that was hundreds of identical
+/// queries a second, each summing the dataset's waiting batches (perf: 6% of the Api's CPU and
+/// more of PostgreSQL's). Pushes asking within <see cref="Window"/> of each other get the same
+/// answer, except that "no ingest pipeline" is always asked afresh, so a pipeline created a
+/// moment ago is found by the next push.
 /// </summary>
 public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
 {
@@ -62,7 +65,8 @@ public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
     {
         var key = (workspaceId, dataset);
         var now = time.GetTimestamp();
-        if (_recent.TryGetValue(key, out var recent) && time.GetElapsedTime(recent.At) < Window && !recent.Door.IsFaulted)
+        if (_recent.TryGetValue(key, out var recent) && time.GetElapsedTime(recent.At) < Window && !recent.Door.IsFaulted
+            && !(recent.Door.IsCompletedSuccessfully && recent.Door.Result.Pipeline is null))
         {
             return recent.Door;
         }
@@ -71,5 +75,19 @@ public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
         var check = buffer.DoorAsync(workspaceId, dataset, CancellationToken.None);
         _recent[key] = (now, check);
         return check.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Counts a push this process just committed into the shared answer, so that the next push
+    /// within the window sees the buffer with it (the back-pressure limit holds for sequential pushes).
+    /// </summary>
+    public void Wrote(Guid workspaceId, string dataset, long records, DateTimeOffset at)
+    {
+        var key = (workspaceId, dataset);
+        if (_recent.TryGetValue(key, out var recent) && recent.Door.IsCompletedSuccessfully)
+        {
+            var door = recent.Door.Result;
+            _recent.TryUpdate(key, (recent.At, Task.FromResult(door with { BufferedRecords = door.BufferedRecords + records, OldestWaiting = door.OldestWaiting ?? at })), recent);
+        }
     }
 }

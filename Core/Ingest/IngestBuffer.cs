@@ -155,27 +155,30 @@ public sealed class IngestBuffer(NpgsqlDataSource db, TimeProvider time)
         // Straight into the buffer table (migration 0013 explains why it has no row-level security
         // and how ductus_app is still held to its workspace there).
         var count = 0;
-        await using (var copy = await tx.Connection.BeginBinaryImportAsync(
+        await using (var copy = await tx.Connection.BeginRawBinaryCopyAsync(
             slot is null
                 ? "COPY ingest_records (workspace_id, batch_id, record) FROM STDIN (FORMAT BINARY)"
                 : "COPY ingest_records (workspace_id, batch_id, record, slot) FROM STDIN (FORMAT BINARY)",
             ct))
         {
-            await foreach (var record in records.WithCancellation(ct))
+            var rows = new RecordCopyWriter(copy, workspaceId, id, slot);
+            try
             {
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(workspaceId, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(id, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(record, NpgsqlDbType.Json, ct);
-                if (slot is { } s)
+                await foreach (var record in records.WithCancellation(ct))
                 {
-                    await copy.WriteAsync(s, NpgsqlDbType.Smallint, ct);
+                    await rows.WriteAsync(record, ct);
+                    count++;
                 }
 
-                count++;
+                await rows.CompleteAsync(ct);
             }
-
-            await copy.CompleteAsync(ct);
+            catch (Exception e) when (e is not NpgsqlException)
+            {
+                // A malformed or oversize body: ending the stream would complete the COPY, and
+                // the records before the bad one must not stay in the transaction.
+                await copy.CancelAsync();
+                throw;
+            }
         }
 
         // The batch row comes last, with its counts, so a push is one row written once. The unique

@@ -74,7 +74,7 @@ public sealed class MigrationTests(StackFixture stack)
         Assert.Equal(MigrationCatalog.All[^1].Version, await new SchemaMigrator(source).CurrentVersionAsync());
     }
 
-    /// <summary>Tables, columns, constraints, indexes, policies and functions outside the system schemas, sorted.</summary>
+    /// <summary>Tables, columns, constraints, indexes, views (with their queries), policies and functions outside the system schemas, sorted.</summary>
     private static async Task<List<string>> SchemaDumpAsync(NpgsqlDataSource source)
     {
         const string sql = """
@@ -90,6 +90,9 @@ public sealed class MigrationTests(StackFixture stack)
              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             UNION ALL
             SELECT 'index ' || schemaname || '.' || indexname || ' ' || indexdef FROM pg_indexes
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+            UNION ALL
+            SELECT 'view ' || schemaname || '.' || viewname || ' ' || definition FROM pg_views
              WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
             UNION ALL
             SELECT 'policy ' || schemaname || '.' || tablename || '.' || policyname || ' ' || coalesce(qual, '') FROM pg_policies

@@ -38,6 +38,52 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_larger_than_the_copy_buffer_and_a_record_larger_than_it_arrive_byte_exact_in_their_slot()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+
+        // 3,000 records of about 40 bytes cross the 64 KiB copy buffer twice; the 200 KB one
+        // is larger than the buffer on its own.
+        var records = Enumerable.Range(0, 3000).Select(i => $"{{\"n\": {i}, \"pad\": \"{new string('x', i % 17)}\"}}").ToList();
+        records.Insert(1500, $"{{\"big\": \"{new string('b', 200_000)}\"}}");
+        var (batch, _) = await buffer.WriteAsync(workspace, "events", "ndjson", null, Records([.. records]), () => 1, slot: 5);
+
+        var drain = await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10);
+        Assert.Equal(records.Count, drain.Records);
+        var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{batch.Id}\",";
+        Assert.Equal(records.Select(r => prefix + r[1..]), await File.ReadAllLinesAsync(_file, Encoding.UTF8));
+        await using var slot = db.DataSource.CreateCommand("SELECT count(*) FROM ingest_records_5");
+        Assert.Equal((long)records.Count, await slot.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_body_that_turns_out_malformed_after_the_copy_has_sent_rows_leaves_nothing()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
+        var buffer = new IngestBuffer(app, TimeProvider.System);
+
+        var refused = await Assert.ThrowsAsync<IngestFormatException>(() => buffer.WriteAsync(
+            workspace, "events", "ndjson", null, FailingAfter(5000, "line 5001"), () => 1, slot: 2));
+        Assert.Equal("line 5001", refused.Where);
+
+        Assert.False(await buffer.HasBufferedAsync(workspace, "events"));
+        await using var rows = db.DataSource.CreateCommand("SELECT count(*) FROM ingest_records");
+        Assert.Equal(0L, await rows.ExecuteScalarAsync());
+
+        // The connection went back to the pool in a usable state.
+        var (batch, created) = await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"ok\": true}"), () => 1, slot: 2);
+        Assert.True(created);
+        Assert.Equal(1, batch.Records);
+    }
+
+    [Fact]
     public async Task A_drain_takes_whole_batches_up_to_its_record_bound_and_never_another_workspaces()
     {
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
@@ -191,6 +237,17 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     {
         await using var command = source.CreateCommand(sql);
         return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> FailingAfter(int good, string where)
+    {
+        for (var i = 0; i < good; i++)
+        {
+            yield return Encoding.UTF8.GetBytes($"{{\"n\": {i}, \"text\": \"some forty bytes of padding\"}}");
+        }
+
+        await Task.Yield();
+        throw new IngestFormatException(where, "is not valid JSON");
     }
 
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Records(params string[] records)

@@ -61,7 +61,7 @@ public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, Ingest
         }
 
         var workspace = User.WorkspaceId();
-        var door = await buffer.DoorAsync(workspace, dataset, ct);
+        var door = await doors.CheckAsync(workspace, dataset, ct);
         if (door.Pipeline is not { } pipeline)
         {
             await RefuseAsync(StatusCodes.Status404NotFound, "name",
@@ -119,6 +119,7 @@ public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, Ingest
 
         if (created)
         {
+            doors.Wrote(workspace, dataset, batch.Records, batch.ReceivedAt);
             notifier.Buffered(workspace, dataset, pipeline);
         }
 
