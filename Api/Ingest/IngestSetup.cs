@@ -53,7 +53,8 @@ public sealed partial class IngestNotifier(IConnectionMultiplexer redis, ILogger
 /// queries a second, each summing the dataset's waiting batches (perf: 6% of the Api's CPU and
 /// more of PostgreSQL's). Pushes asking within <see cref="Window"/> of each other get the same
 /// answer, except that "no ingest pipeline" is always asked afresh, so a pipeline created a
-/// moment ago is found by the next push.
+/// moment ago is found by the next push, and a push is refused for a full buffer only on a fresh
+/// answer, so one sent just after the drains caught up is not turned away.
 /// </summary>
 public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
 {
@@ -61,11 +62,12 @@ public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
 
     private readonly ConcurrentDictionary<(Guid, string), (long At, Task<IngestBuffer.Door> Door)> _recent = new();
 
-    public Task<IngestBuffer.Door> CheckAsync(Guid workspaceId, string dataset, CancellationToken ct)
+    /// <param name="fresh">Ask the database even when a shared answer is recent (before refusing a push on it).</param>
+    public Task<IngestBuffer.Door> CheckAsync(Guid workspaceId, string dataset, CancellationToken ct, bool fresh = false)
     {
         var key = (workspaceId, dataset);
         var now = time.GetTimestamp();
-        if (_recent.TryGetValue(key, out var recent) && time.GetElapsedTime(recent.At) < Window && !recent.Door.IsFaulted
+        if (!fresh && _recent.TryGetValue(key, out var recent) && time.GetElapsedTime(recent.At) < Window && !recent.Door.IsFaulted
             && !(recent.Door.IsCompletedSuccessfully && recent.Door.Result.Pipeline is null))
         {
             return recent.Door;

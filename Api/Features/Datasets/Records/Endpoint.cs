@@ -87,6 +87,11 @@ public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, Ingest
         door = await PaceAsync(workspace, dataset, door, limits, ct);
         if (door.BufferedRecords >= limits.MaxBufferedRecords)
         {
+            door = await doors.CheckAsync(workspace, dataset, ct, fresh: true);
+        }
+
+        if (door.BufferedRecords >= limits.MaxBufferedRecords)
+        {
             HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(limits.RetryAfter.TotalSeconds)).ToString(global::System.Globalization.CultureInfo.InvariantCulture);
             await RefuseAsync(StatusCodes.Status503ServiceUnavailable, "name",
                 $"Dataset '{dataset}' has {limits.MaxBufferedRecords} or more records waiting to be loaded; retry after {limits.RetryAfter.TotalSeconds:0} s.", ct);
