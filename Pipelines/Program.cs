@@ -71,6 +71,15 @@ builder.Services.AddSingleton(sp => new CatalogStore(sp.GetRequiredService<Npgsq
 builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<IRunEventSink, RedisRunEvents>();
 builder.Services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new LakeCompactor(
+    sp.GetRequiredService<CatalogStore>(),
+    sp.GetRequiredService<IOptions<LakeOptions>>().Value.Root,
+    sp.GetRequiredService<ILogger<LakeCompactor>>())
+{
+    FilesPerTier = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.CompactFilesPerTier,
+});
+builder.Services.AddSingleton<BackgroundCompaction>();
+builder.Services.AddHostedService<CompactionService>();
 builder.Services.AddSingleton(sp => new PipelineRunner(
     sp.GetRequiredService<CatalogStore>(),
     sp.GetRequiredService<RejectStore>(),
@@ -81,6 +90,7 @@ builder.Services.AddSingleton(sp => new PipelineRunner(
 {
     Ingest = sp.GetRequiredService<IngestBuffer>(),
     MaxIngestRecordsPerRun = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.MaxIngestRecordsPerRun,
+    Compaction = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.CompactFilesPerTier >= 2 ? sp.GetRequiredService<BackgroundCompaction>() : null,
 });
 builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
 builder.Services.AddHttpClient<RunAlerts>()

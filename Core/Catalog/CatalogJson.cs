@@ -78,11 +78,12 @@ internal static class CatalogNames
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 
-    public static WriteMode Mode(string value) => value switch
+    public static SnapshotOperation Operation(string value) => value switch
     {
-        "append" => WriteMode.Append,
-        "replace" => WriteMode.Replace,
-        "merge" => WriteMode.Merge,
+        "append" => SnapshotOperation.Append,
+        "replace" => SnapshotOperation.Replace,
+        "merge" => SnapshotOperation.Merge,
+        "compact" => SnapshotOperation.Compact,
         _ => throw new InvalidOperationException($"Unknown snapshot operation '{value}' in the catalog."),
     };
 }

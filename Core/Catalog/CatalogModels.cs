@@ -121,11 +121,22 @@ public sealed record SnapshotRecord(
     long Version,
     long? ParentVersion,
     Guid? RunId,
-    WriteMode Operation,
+    SnapshotOperation Operation,
     long RowCount,
     int FileCount,
     long Bytes,
     DateTimeOffset CreatedAt);
+
+/// <summary>How a snapshot came from its parent: a run's write mode, or a compaction (no run).</summary>
+public enum SnapshotOperation
+{
+    Append,
+    Replace,
+    Merge,
+
+    /// <summary>The parent's rows in fewer files (<see cref="Lake.LakeCompactor"/>).</summary>
+    Compact,
+}
 
 /// <summary>A snapshot with the files a reader must scan to see exactly that version.</summary>
 public sealed record SnapshotDetail(SnapshotRecord Snapshot, IReadOnlyList<LakeFile> Files);

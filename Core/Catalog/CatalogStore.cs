@@ -543,6 +543,133 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         }
     }
 
+    /// <summary>
+    /// Commits a compaction: the dataset's next snapshot lists <paramref name="compacted"/> in
+    /// place of <paramref name="removed"/>, which it was written from. Appends that committed
+    /// after the compactor read its files are kept (the swap is redone on top of them), so a
+    /// compaction never waits for ingest or holds it up. Rows, the last-load time and every older
+    /// version stay as they were.
+    /// </summary>
+    /// <exception cref="CommitConflictException">
+    /// A file to remove is no longer current (a replace or merge rewrote it, or another compaction
+    /// took it), or the rows would change: the compacted file must be discarded.
+    /// </exception>
+    public async Task<CommitResult> CommitCompactionAsync(
+        Guid workspaceId, string dataset, IReadOnlyList<string> removed, LakeFile compacted, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        ArgumentNullException.ThrowIfNull(removed);
+        ArgumentNullException.ThrowIfNull(compacted);
+        var paths = removed.Distinct(StringComparer.Ordinal).ToArray();
+        if (paths.Length < 2)
+        {
+            throw new ArgumentException($"A compaction of dataset '{dataset}' must replace at least two files, not {paths.Length}.", nameof(removed));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryCommitCompactionAsync(workspaceId, dataset, paths, compacted, attempt, ct);
+            }
+            catch (Exception e) when (attempt < MaxCommitAttempts && IsLostRace(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20) * attempt), time, ct);
+            }
+            catch (Exception e) when (IsLostRace(e))
+            {
+                throw new CommitConflictException(
+                    $"A compaction of dataset '{dataset}' could not commit after {attempt} attempts: other commits kept winning.", e);
+            }
+        }
+    }
+
+    private async Task<CommitResult> TryCommitCompactionAsync(
+        Guid workspaceId, string dataset, string[] removed, LakeFile compacted, int attempt, CancellationToken ct)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        long parent, parentRows;
+        await using (var read = tx.Command("""
+            SELECT d.current_version, s.row_count
+              FROM datasets d JOIN snapshots s ON s.workspace_id = d.workspace_id AND s.dataset = d.name AND s.version = d.current_version
+             WHERE d.workspace_id = @ws AND d.name = @name
+            """)
+            .With("ws", workspaceId)
+            .With("name", dataset))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                throw new CommitConflictException($"Dataset '{dataset}' has no current snapshot to compact.");
+            }
+
+            (parent, parentRows) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        var version = parent + 1;
+        await using (var snapshot = tx.Command("""
+            INSERT INTO snapshots (workspace_id, dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at)
+            VALUES (@ws, @dataset, @version, @parent, NULL, 'compact', 0, 0, 0, @now)
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("version", version)
+            .With("parent", parent)
+            .With("now", time.GetUtcNow()))
+        {
+            await snapshot.ExecuteNonQueryAsync(ct);
+        }
+
+        await CarryFilesForwardAsync(
+            tx, workspaceId, dataset, removed, parent, version,
+            $"The files a compaction of dataset '{dataset}' rewrote are no longer all current: another commit replaced them.",
+            ct);
+
+        await using (var file = tx.Command("""
+            INSERT INTO snapshot_files (workspace_id, dataset, version, path, rows, bytes, stats)
+            VALUES (@ws, @dataset, @version, @path, @rows, @bytes, @stats)
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("version", version)
+            .With("path", compacted.RelativePath)
+            .With("rows", compacted.Rows)
+            .With("bytes", compacted.Bytes)
+            .With("stats", CatalogJson.Stats(compacted.Stats), NpgsqlDbType.Jsonb))
+        {
+            await file.ExecuteNonQueryAsync(ct);
+        }
+
+        var (rowCount, fileCount, bytes) = await UpdateTotalsAsync(tx, workspaceId, dataset, version, ct);
+        if (rowCount != parentRows)
+        {
+            // The compacted file does not hold exactly the rows of the files it replaces.
+            throw new CommitConflictException(
+                $"A compaction of dataset '{dataset}' would change its rows from {parentRows} to {rowCount}; it is discarded.");
+        }
+
+        // Not a load: the last-load time (freshness) and the description stay as the runs set them.
+        await using (var move = tx.Command("""
+            UPDATE datasets SET current_version = @version, bytes = @bytes
+             WHERE workspace_id = @ws AND name = @name AND current_version = @expected
+            """)
+            .With("version", version)
+            .With("bytes", bytes)
+            .With("ws", workspaceId)
+            .With("name", dataset)
+            .With("expected", parent))
+        {
+            if (await move.ExecuteNonQueryAsync(ct) != 1)
+            {
+                throw new VersionMovedException();
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        await ChangedAsync(workspaceId, CatalogArea.Datasets);
+        return new CommitResult(version, parent, rowCount, fileCount, attempt);
+    }
+
     private static bool IsLostRace(Exception e) => e switch
     {
         VersionMovedException => true,
@@ -631,7 +758,12 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
 
         if (parent is not null && request.Mode != WriteMode.Replace)
         {
-            await CarryFilesForwardAsync(tx, workspaceId, request, parent.Value, version, ct);
+            // A merge rewrites files it changed; only a merge lists files to remove.
+            var removed = request.Mode == WriteMode.Merge ? request.RemovedFiles.Distinct(StringComparer.Ordinal).ToArray() : [];
+            await CarryFilesForwardAsync(
+                tx, workspaceId, request.Dataset, removed, parent.Value, version,
+                $"Run {request.RunId} rewrote files of dataset '{request.Dataset}' that another commit has replaced since; the merge must run again.",
+                ct);
         }
 
         await using (var files = tx.Command("""
@@ -658,24 +790,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             }
         }
 
-        long rowCount, bytes;
-        int fileCount;
-        await using (var totals = tx.Command("""
-            UPDATE snapshots s
-               SET row_count = t.row_count, file_count = t.file_count, bytes = t.bytes
-              FROM (SELECT coalesce(sum(rows), 0)::bigint AS row_count, count(*)::int AS file_count, coalesce(sum(bytes), 0)::bigint AS bytes
-                      FROM snapshot_files WHERE workspace_id = @ws AND dataset = @dataset AND version = @version) t
-             WHERE s.workspace_id = @ws AND s.dataset = @dataset AND s.version = @version
-            RETURNING s.row_count, s.file_count, s.bytes
-            """)
-            .With("ws", workspaceId)
-            .With("dataset", request.Dataset)
-            .With("version", version))
-        await using (var reader = await totals.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            (rowCount, fileCount, bytes) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2));
-        }
+        var (rowCount, fileCount, bytes) = await UpdateTotalsAsync(tx, workspaceId, request.Dataset, version, ct);
 
         // The optimistic check: if another commit moved the pointer since we read it, this
         // matches no row and the whole attempt is redone from a fresh read.
@@ -751,11 +866,14 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         return new CommitResult(version, parent, rowCount, fileCount, attempt);
     }
 
+    /// <summary>
+    /// Lists the parent's files in the new version, less <paramref name="removed"/>. Every removed
+    /// file must still be in the parent: if one is gone, another commit replaced it meanwhile,
+    /// and carrying on would lose that change or list rows twice.
+    /// </summary>
     private static async Task CarryFilesForwardAsync(
-        WorkspaceTransaction tx, Guid workspaceId, CommitRequest request, long parent, long version, CancellationToken ct)
+        WorkspaceTransaction tx, Guid workspaceId, string dataset, string[] removed, long parent, long version, string conflict, CancellationToken ct)
     {
-        // A merge rewrites files it changed; an append may swap small files for their compaction.
-        var removed = request.Mode is WriteMode.Merge or WriteMode.Append ? request.RemovedFiles.Distinct(StringComparer.Ordinal).ToArray() : [];
         await using var carry = tx.Command("""
             INSERT INTO snapshot_files (workspace_id, dataset, version, path, rows, bytes, stats)
             SELECT workspace_id, dataset, @version, path, rows, bytes, stats
@@ -764,7 +882,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             """)
             .With("version", version)
             .With("ws", workspaceId)
-            .With("dataset", request.Dataset)
+            .With("dataset", dataset)
             .With("parent", parent)
             .With("removed", removed);
         await carry.ExecuteNonQueryAsync(ct);
@@ -774,21 +892,38 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             return;
         }
 
-        // A merge rewrote these files from the snapshot it read. If one is gone now, another
-        // commit changed the same rows, and redoing the commit would lose that change.
         await using var check = tx.Command("""
             SELECT count(*) FROM snapshot_files
              WHERE workspace_id = @ws AND dataset = @dataset AND version = @parent AND path = ANY (@removed)
             """)
             .With("ws", workspaceId)
-            .With("dataset", request.Dataset)
+            .With("dataset", dataset)
             .With("parent", parent)
             .With("removed", removed);
         if ((long)(await check.ExecuteScalarAsync(ct))! != removed.Length)
         {
-            throw new CommitConflictException(
-                $"Run {request.RunId} rewrote files of dataset '{request.Dataset}' that another commit has replaced since; the merge must run again.");
+            throw new CommitConflictException(conflict);
         }
+    }
+
+    /// <summary>Sets the new snapshot's row, file and byte totals from its file list.</summary>
+    private static async Task<(long Rows, int Files, long Bytes)> UpdateTotalsAsync(
+        WorkspaceTransaction tx, Guid workspaceId, string dataset, long version, CancellationToken ct)
+    {
+        await using var totals = tx.Command("""
+            UPDATE snapshots s
+               SET row_count = t.row_count, file_count = t.file_count, bytes = t.bytes
+              FROM (SELECT coalesce(sum(rows), 0)::bigint AS row_count, count(*)::int AS file_count, coalesce(sum(bytes), 0)::bigint AS bytes
+                      FROM snapshot_files WHERE workspace_id = @ws AND dataset = @dataset AND version = @version) t
+             WHERE s.workspace_id = @ws AND s.dataset = @dataset AND s.version = @version
+            RETURNING s.row_count, s.file_count, s.bytes
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("version", version);
+        await using var reader = await totals.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2));
     }
 
     /// <summary>Signals, inside one attempt, that the current-version pointer moved under us.</summary>
@@ -961,7 +1096,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         Version: r.GetInt64(1),
         ParentVersion: r.NullableValue<long>(2),
         RunId: r.NullableValue<Guid>(3),
-        Operation: CatalogNames.Mode(r.GetString(4)),
+        Operation: CatalogNames.Operation(r.GetString(4)),
         RowCount: r.GetInt64(5),
         FileCount: r.GetInt32(6),
         Bytes: r.GetInt64(7),

@@ -171,12 +171,6 @@ public sealed class RunEngine
                 output.Watermark = await new SourceLanding(db, Command, ct).NewWatermarkAsync(incremental, output.Columns, output.Files);
             }
 
-            if (spec.Target.Mode == WriteMode.Append && context.Compact.Count > 0)
-            {
-                await CompactAsync();
-                return;
-            }
-
             if (spec.Target.Mode != WriteMode.Merge || output.Files.Count == 0)
             {
                 return;
@@ -198,42 +192,9 @@ public sealed class RunEngine
             output.RemovedFiles = merge.Removed;
         }
 
-        /// <summary>
-        /// Rewrites the small files picked for compaction into one, which the commit puts in their
-        /// place: the snapshot's rows stay the same, its file count drops. union_by_name, as the
-        /// query views read them: a file from before a column was added gets it as NULL.
-        /// </summary>
-        private async Task CompactAsync()
-        {
-            var path = Path.Combine(DatasetFolder, $"{context.RunId}-compacted.parquet");
-            written.Add(path);
-            var sources = string.Join(", ", context.Compact.Select(f => Sql.Literal(Path.Combine(context.LakeRoot, f.RelativePath))));
-            var select = $"SELECT * FROM read_parquet([{sources}], union_by_name = true)";
-            await using (var command = Command($"COPY ({select}) TO {Sql.Literal(path)} (FORMAT parquet, COMPRESSION zstd)"))
-            {
-                await command.ExecuteNonQueryAsync(ct);
-            }
-
-            var file = await LakeFileAsync(path);
-            var held = context.Compact.Sum(f => f.Rows);
-            if (file.Rows != held)
-            {
-                throw new InvalidDataException(
-                    $"Compacting {context.Compact.Count} files of '{spec.Target.Dataset}' wrote {file.Rows} rows, not the {held} they hold.");
-            }
-
-            output.Files = [.. output.Files, file];
-            output.BytesWritten += file.Bytes;
-            output.RemovedFiles = [.. context.Compact.Select(f => f.RelativePath)];
-        }
-
-        /// <summary>A Parquet file this run rewrote (merge, compaction) as the catalog lists it: rows from the footer, stats per column.</summary>
-        private async Task<LakeFile> LakeFileAsync(string path)
-        {
-            var described = await DescribeAsync($"SELECT * FROM read_parquet({Sql.Literal(path)})");
-            var rows = await ScalarAsync($"SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({Sql.Literal(path)})");
-            return new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", rows, new FileInfo(path).Length, await StatsAsync(path, described));
-        }
+        /// <summary>A Parquet file this run rewrote (merge) as the catalog lists it: rows from the footer, stats per column.</summary>
+        private Task<LakeFile> LakeFileAsync(string path) =>
+            ParquetFooter.ReadAsync(Command, path, $"{context.Workspace}/{spec.Target.Dataset}/{Path.GetFileName(path)}", ct);
 
         public void DeleteWrittenFiles()
         {
@@ -600,36 +561,11 @@ public sealed class RunEngine
             written.Add(path);
             // A rename when scratch and lake share a file system, a copy otherwise.
             File.Move(passedFile, path);
-            var stats = await StatsAsync(path, loadedColumns);
+            var stats = await ParquetFooter.StatsAsync(Command, path, loadedColumns, ct);
             var file = new LakeFile($"{context.Workspace}/{spec.Target.Dataset}/{fileName}", output.RowsLoaded, new FileInfo(path).Length, stats);
             output.Files = [file];
             output.BytesWritten = file.Bytes;
             context.Progress?.Report(new RunProgress(RunSteps.Load, file.Rows));
-        }
-
-        /// <summary>Min, max and null count per column from the Parquet footer, not by reading the data again.</summary>
-        private async Task<IReadOnlyDictionary<string, ColumnStats>> StatsAsync(string path, IReadOnlyList<(string Name, string Type)> described)
-        {
-            var file = Sql.Literal(path);
-            var union = string.Join("\nUNION ALL\n", described.Select(d => $"""
-                SELECT {Sql.Literal(d.Name)},
-                       CAST(min(TRY_CAST(stats_min_value AS {d.Type})) AS VARCHAR),
-                       CAST(max(TRY_CAST(stats_max_value AS {d.Type})) AS VARCHAR),
-                       CAST(coalesce(sum(stats_null_count), 0) AS BIGINT)
-                FROM parquet_metadata({file}) WHERE path_in_schema = {Sql.Literal(d.Name)}
-                """));
-            var stats = new Dictionary<string, ColumnStats>(StringComparer.Ordinal);
-            await using var command = Command(union);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                stats[reader.GetString(0)] = new ColumnStats(
-                    reader.IsDBNull(1) ? null : reader.GetString(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetInt64(3));
-            }
-
-            return stats;
         }
 
         /// <summary>

@@ -16,9 +16,6 @@ public sealed record RunContext(
 
     /// <summary>For merge: the files of the dataset's current snapshot, which the run may rewrite.</summary>
     public IReadOnlyList<Lake.LakeFile> MergeBase { get; init; } = [];
-
-    /// <summary>For append: small files of the current snapshot the run rewrites into one (<see cref="Lake.LakeCompaction"/>).</summary>
-    public IReadOnlyList<Lake.LakeFile> Compact { get; init; } = [];
 }
 
 /// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>

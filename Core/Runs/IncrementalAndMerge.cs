@@ -8,7 +8,7 @@ namespace Ductus.Core.Runs;
 /// <summary>What a run needs from the catalog before it starts: where its cursor stands and which files a merge may rewrite.</summary>
 internal static class IncrementalAndMerge
 {
-    public static async Task<RunContext> ContextAsync(CatalogStore catalog, Guid workspaceId, PipelineSpec spec, RunContext context, CancellationToken ct, int compactFilesPerTier = 0)
+    public static async Task<RunContext> ContextAsync(CatalogStore catalog, Guid workspaceId, PipelineSpec spec, RunContext context, CancellationToken ct)
     {
         // A replay does not read the source, so it neither uses nor moves the cursor.
         var watermark = spec.Incremental is not null && context.ReplayNdjsonPath is null
@@ -17,10 +17,6 @@ internal static class IncrementalAndMerge
         var mergeBase = spec.Target.Mode == WriteMode.Merge
             ? (await catalog.GetSnapshotAsync(workspaceId, spec.Target.Dataset, null, ct))?.Files ?? []
             : [];
-        // An append may also fold the dataset's small files into one (the commit swaps them).
-        var compact = spec.Target.Mode == WriteMode.Append && compactFilesPerTier >= 2
-            ? LakeCompaction.Pick((await catalog.GetSnapshotAsync(workspaceId, spec.Target.Dataset, null, ct))?.Files ?? [], compactFilesPerTier)
-            : [];
-        return context with { Watermark = watermark, MergeBase = mergeBase, Compact = compact };
+        return context with { Watermark = watermark, MergeBase = mergeBase };
     }
 }

@@ -51,8 +51,8 @@ public sealed class PipelineRunner(
     /// <summary>Most records one run drains (whole batches; a single larger batch still goes alone).</summary>
     public long MaxIngestRecordsPerRun { get; init; } = 500_000;
 
-    /// <summary>Small files of one size tier an append run folds into one (<see cref="Lake.LakeCompaction"/>); 0 never compacts.</summary>
-    public int CompactFilesPerTier { get; init; } = 16;
+    /// <summary>Where an append that leaves the dataset with many files asks for a compaction; null never compacts.</summary>
+    public Lake.BackgroundCompaction? Compaction { get; init; }
 
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
@@ -94,7 +94,7 @@ public sealed class PipelineRunner(
                 activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
             }
 
-            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct, CompactFilesPerTier);
+            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -151,6 +151,12 @@ public sealed class PipelineRunner(
                 if (drain is not null)
                 {
                     await RecycleIngestSlotsAsync(ct);
+                }
+
+                // Off the run's path: the rows are visible now, whatever the rewrite costs.
+                if (spec.Target.Mode == Lake.WriteMode.Append && Compaction is not null && commit.FileCount >= Compaction.FilesPerTier)
+                {
+                    Compaction.Request(ws, request.WorkspaceName, spec.Target.Dataset);
                 }
             }
         }

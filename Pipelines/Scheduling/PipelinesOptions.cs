@@ -45,6 +45,13 @@ public sealed class PipelinesOptions
     /// that holds everything and the freshness of every newer push.
     /// </summary>
     public long MaxIngestRecordsPerRun { get; set; } = 500_000;
+
+    /// <summary>
+    /// How many files of one size tier are folded into one by the background compactor
+    /// (<c>Core/Lake/LakeCompaction.cs</c>); 0 turns compaction off. Fewer means fewer files per
+    /// query and more rewriting.
+    /// </summary>
+    public int CompactFilesPerTier { get; set; } = 16;
 }
 
 public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOptions>
@@ -61,6 +68,11 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.MaxIngestRecordsPerRun <= 0)
         {
             errors.Add($"{PipelinesOptions.Section}:MaxIngestRecordsPerRun must be positive, not {options.MaxIngestRecordsPerRun}.");
+        }
+
+        if (options.CompactFilesPerTier is < 0 or 1)
+        {
+            errors.Add($"{PipelinesOptions.Section}:CompactFilesPerTier must be 0 (off) or at least 2, not {options.CompactFilesPerTier}.");
         }
 
         if (options.CancelCheckInterval <= TimeSpan.Zero)

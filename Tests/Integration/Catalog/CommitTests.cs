@@ -37,7 +37,7 @@ public sealed class CommitTests(StackFixture stack)
         var snapshot = await db.Store.GetSnapshotAsync(ws, "flights", null);
         Assert.NotNull(snapshot);
         Assert.Equal(run.Id, snapshot.Snapshot.RunId);
-        Assert.Equal(WriteMode.Append, snapshot.Snapshot.Operation);
+        Assert.Equal(SnapshotOperation.Append, snapshot.Snapshot.Operation);
         Assert.Equal(["x/flights/a.parquet", "x/flights/b.parquet"], snapshot.Files.Select(f => f.RelativePath));
         Assert.Equal(new ColumnStats("1", "10", 0), snapshot.Files[0].Stats["id"]);
 
@@ -155,7 +155,7 @@ public sealed class CommitTests(StackFixture stack)
         Assert.Equal(3, replaced.Version);
         Assert.Equal(2, replaced.ParentVersion);
         var current = await db.Store.GetSnapshotAsync(ws, "airports", null);
-        Assert.Equal(WriteMode.Replace, current!.Snapshot.Operation);
+        Assert.Equal(SnapshotOperation.Replace, current!.Snapshot.Operation);
         Assert.Equal(["x/airports/3.parquet"], current.Files.Select(f => f.RelativePath));
         Assert.Equal(7, (await db.Store.GetDatasetAsync(ws, "airports"))!.RowCount);
 
@@ -169,7 +169,7 @@ public sealed class CommitTests(StackFixture stack)
 
         var history = await db.Store.ListSnapshotsAsync(ws, "airports");
         Assert.Equal([3L, 2L, 1L], history.Select(s => s.Version));
-        Assert.Equal([WriteMode.Replace, WriteMode.Append, WriteMode.Append], history.Select(s => s.Operation));
+        Assert.Equal([SnapshotOperation.Replace, SnapshotOperation.Append, SnapshotOperation.Append], history.Select(s => s.Operation));
     }
 
     [Fact]

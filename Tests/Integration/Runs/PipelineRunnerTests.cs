@@ -100,29 +100,44 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
     }
 
     [Fact]
-    public async Task An_append_folds_a_full_tier_of_small_files_into_one_and_keeps_every_row_and_older_versions()
+    public async Task Appends_ask_the_background_compactor_which_folds_a_full_tier_into_one_file_and_keeps_every_row_and_older_versions()
     {
-        var runner = new PipelineRunner(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance) { CompactFilesPerTier = 3 };
+        var compactor = new LakeCompactor(_catalog, _scratch.Lake, NullLogger<LakeCompactor>.Instance) { FilesPerTier = 3 };
+        var background = new BackgroundCompaction(compactor, NullLogger<BackgroundCompaction>.Instance);
+        var runner = new PipelineRunner(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance) { Compaction = background };
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(RunStatus.Succeeded, (await runner.RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None)).Status);
         }
 
+        // The third append left three tier-0 files and asked; its own commit did not wait for a rewrite.
         var before = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
-        Assert.Equal(3, before.Files.Count);
+        Assert.Equal((3, SnapshotOperation.Append), (before.Files.Count, before.Snapshot.Operation));
+        Assert.Equal(0, background.Completed);
 
-        // The fourth append finds three tier-0 files: it writes its own file and one in their place.
-        var fourth = await runner.RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, fourth.Status);
-        Assert.Equal(4, fourth.RowsLoaded);
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var worker = background.RunAsync(stop.Token);
+            while (background.Completed == 0 && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+
+            await stop.CancelAsync();
+            await worker;
+        }
+
+        Assert.Equal(1, background.Completed);
         var after = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
-        Assert.Equal((16L, 2), (after.Snapshot.RowCount, after.Files.Count));
-        var compacted = Assert.Single(after.Files, f => f.RelativePath.EndsWith("-compacted.parquet", StringComparison.Ordinal));
-        Assert.Equal(12, compacted.Rows);
+        Assert.Equal((before.Snapshot.Version + 1, SnapshotOperation.Compact, (Guid?)null), (after.Snapshot.Version, after.Snapshot.Operation, after.Snapshot.RunId));
+        var compacted = Assert.Single(after.Files);
+        Assert.StartsWith("ws1/flights/compact-", compacted.RelativePath, StringComparison.Ordinal);
+        Assert.Equal((12L, 12L), (compacted.Rows, after.Snapshot.RowCount));
         Assert.Equal(before.Files.Sum(f => f.Rows), compacted.Rows);
         Assert.Equal(
             before.Files.Select(f => f.Stats["distance"].Min).Min(StringComparer.Ordinal),
             compacted.Stats["distance"].Min);
+        Assert.Equal(before.Files.Sum(f => f.Stats["distance"].NullCount), compacted.Stats["distance"].NullCount);
 
         // Every row once, as the separate files held them.
         var all = string.Join(", ", after.Files.Select(f => $"'{Path.Combine(_scratch.Lake, f.RelativePath)}'"));
@@ -130,12 +145,53 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         var sums = await EngineScratch.QueryAsync(
             $"SELECT (SELECT count(*) || '/' || sum(distance) FROM read_parquet([{all}])), (SELECT count(*) || '/' || sum(distance) FROM read_parquet([{old}]))",
             r => (r.GetString(0), r.GetString(1)));
-        Assert.Equal($"16/{4 * long.Parse(sums[0].Item2.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture) / 3}", sums[0].Item1);
+        Assert.Equal(sums[0].Item2, sums[0].Item1);
+        Assert.StartsWith("12/", sums[0].Item1, StringComparison.Ordinal);
 
         // Time travel: the version before still lists (and finds) its own three files.
         var previous = (await _catalog.GetSnapshotAsync(_ws, "flights", before.Snapshot.Version))!;
         Assert.Equal(3, previous.Files.Count);
         Assert.All(previous.Files, f => Assert.True(File.Exists(Path.Combine(_scratch.Lake, f.RelativePath))));
+
+        // Nothing more is due: a second pass commits nothing and writes no file.
+        Assert.Empty(await compactor.CompactAsync(_ws, "ws1", "flights", CancellationToken.None));
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(_scratch.Lake, "ws1", "flights"), "*.parquet").Length);
+    }
+
+    [Fact]
+    public async Task A_compaction_that_fails_does_not_stop_the_background_worker_from_serving_the_next()
+    {
+        var runner = new PipelineRunner(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(RunStatus.Succeeded, (await runner.RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), CancellationToken.None)).Status);
+        }
+
+        var compactor = new LakeCompactor(_catalog, _scratch.Lake, NullLogger<LakeCompactor>.Instance) { FilesPerTier = 2 };
+        var background = new BackgroundCompaction(compactor, NullLogger<BackgroundCompaction>.Instance);
+        await Assert.ThrowsAsync<ArgumentException>(() => compactor.CompactOnceAsync(_ws, "..", "flights", CancellationToken.None));
+        background.Request(_ws, "..", "flights");
+        // Asked twice while waiting: compacted once.
+        background.Request(_ws, "ws1", "flights");
+        background.Request(_ws, "ws1", "flights");
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            var worker = background.RunAsync(stop.Token);
+            while (background.Completed == 0 && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+
+            await Task.Delay(200, CancellationToken.None);
+            await stop.CancelAsync();
+            await worker;
+        }
+
+        Assert.Equal(1, background.Completed);
+        var current = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        Assert.Equal((SnapshotOperation.Compact, 8L), (current.Snapshot.Operation, current.Snapshot.RowCount));
+        Assert.Single(current.Files);
+        Assert.Equal(3, (await _catalog.ListSnapshotsAsync(_ws, "flights")).Count);
     }
 
     [Fact]

@@ -24,6 +24,23 @@ public sealed class SchedulingSettingsTests
         Assert.True(new PipelinesOptionsValidator().Validate(null, new PipelinesOptions()).Succeeded);
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    [InlineData(16, true)]
+    public void Compaction_is_off_at_zero_and_otherwise_needs_at_least_two_files_per_tier(int filesPerTier, bool valid)
+    {
+        var result = new PipelinesOptionsValidator().Validate(null, new PipelinesOptions { CompactFilesPerTier = filesPerTier });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains($"Ductus:Pipelines:CompactFilesPerTier must be 0 (off) or at least 2, not {filesPerTier}", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Retention_settings_that_would_delete_everything_or_nothing_sensible_are_refused()
     {
