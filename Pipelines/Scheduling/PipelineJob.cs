@@ -82,6 +82,28 @@ public sealed class PipelineJob(
             return;
         }
 
+        // While a backlog waits, an ingest pipeline drains again at once, in this execution: going
+        // back through a trigger costs a job-store round of about a quarter second per drain
+        // (measured: 0.26 s between drains of 1.45 s), time in which the backlog only grows.
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var run = await RunWithRetriesAsync(workspace, workspaceName, spec, trigger, runId, cancellationToken);
+            runId = null;
+            if (spec.Source.Kind != SourceKind.Ingest
+                || run.Status != RunStatus.Succeeded
+                || time.GetElapsedTime(started) >= options.Value.BackToBackDrainsFor
+                || !await ingest.HasBufferedAsync(workspace, spec.Target.Dataset, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One run and, if it fails for a reason a retry may fix, its retries; the last run.</summary>
+    private async Task<RunRecord> RunWithRetriesAsync(Guid workspace, string workspaceName, PipelineSpec spec, RunTrigger trigger, Guid? runId, CancellationToken cancellationToken)
+    {
+        var pipelineName = spec.Name;
         var attempts = 1 + Math.Max(0, spec.Retries?.Max ?? 0);
         for (var attempt = 1; ; attempt++)
         {
@@ -98,7 +120,7 @@ public sealed class PipelineJob(
                     await alerts.RunRecoveredAsync(run, cancellationToken);
                 }
 
-                return;
+                return run;
             }
 
             // Contract and validation failures are about the data or the spec: a retry would fail the same way.
@@ -110,7 +132,7 @@ public sealed class PipelineJob(
                     await alerts.RunFailedAsync(run, cancellationToken);
                 }
 
-                return;
+                return run;
             }
 
             var delay = Backoff(spec.Retries!.Backoff, attempt);

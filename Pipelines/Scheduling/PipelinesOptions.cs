@@ -52,6 +52,14 @@ public sealed class PipelinesOptions
     /// query and more rewriting.
     /// </summary>
     public int CompactFilesPerTier { get; set; } = 16;
+
+    /// <summary>
+    /// How long one firing of an ingest pipeline keeps draining while records wait, starting the
+    /// next drain as soon as one commits; then it ends, and the next push or the schedule fires it
+    /// again (so shutdown and the cluster's fairness are never held up for long). Zero drains
+    /// once per firing.
+    /// </summary>
+    public TimeSpan BackToBackDrainsFor { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOptions>
@@ -73,6 +81,11 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.CompactFilesPerTier is < 0 or 1)
         {
             errors.Add($"{PipelinesOptions.Section}:CompactFilesPerTier must be 0 (off) or at least 2, not {options.CompactFilesPerTier}.");
+        }
+
+        if (options.BackToBackDrainsFor < TimeSpan.Zero)
+        {
+            errors.Add($"{PipelinesOptions.Section}:BackToBackDrainsFor must be zero (one drain per firing) or positive, not {options.BackToBackDrainsFor}.");
         }
 
         if (options.CancelCheckInterval <= TimeSpan.Zero)
