@@ -1,3 +1,5 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;
 using Npgsql;
@@ -50,6 +52,41 @@ public sealed class MigrationTests(StackFixture stack)
             Assert.Equal(applied, await SchemaDumpAsync(db.DataSource));
             before = applied;
         }
+    }
+
+    [Fact]
+    public async Task Reverting_0016_keeps_a_compaction_snapshot_readable_as_an_append_that_added_nothing()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+        await migrator.UpAsync();
+        await using (var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString)))
+        {
+            var store = new CatalogStore(app, TimeProvider.System);
+            var ws = await store.EnsureWorkspaceAsync("alpha");
+            var run = await store.MarkRunningAsync(ws, (await store.CreateRunAsync(ws, "load_events", "events", RunTrigger.Manual)).Id, "test-node");
+            await store.CommitAsync(ws, new CommitRequest(
+                run.Id, "events", null, [new DatasetColumn("id", "BIGINT", null, true)], WriteMode.Append,
+                [new LakeFile("alpha/events/a.parquet", 2, 10, new Dictionary<string, ColumnStats>()), new LakeFile("alpha/events/b.parquet", 3, 10, new Dictionary<string, ColumnStats>())],
+                new RunStats(5, 5, 0, 20)), null);
+            await store.CommitCompactionAsync(ws, "events", ["alpha/events/a.parquet", "alpha/events/b.parquet"], new LakeFile("alpha/events/c.parquet", 5, 15, new Dictionary<string, ColumnStats>()));
+        }
+
+        await migrator.DownAsync(15);
+
+        await using (var rows = db.DataSource.CreateCommand("SELECT string_agg(version || ':' || operation || ':' || row_count || ':' || file_count, ',' ORDER BY version) FROM snapshots"))
+        {
+            Assert.Equal("1:append:5:2,2:append:5:1", await rows.ExecuteScalarAsync());
+        }
+
+        await using (var compact = db.DataSource.CreateCommand("UPDATE snapshots SET operation = 'compact' WHERE version = 2"))
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => compact.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.CheckViolation, refused.SqlState);
+        }
+
+        await migrator.UpAsync();
+        Assert.Equal(MigrationCatalog.All[^1].Version, await migrator.CurrentVersionAsync());
     }
 
     [Fact]
