@@ -524,11 +524,25 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             throw new ArgumentException($"File '{duplicate.Key}' is listed twice.", nameof(request));
         }
 
+        return await RetryLostRacesAsync(
+            attempt => TryCommitAsync(workspaceId, request, attempt, alsoInTransaction, ct),
+            attempts => $"Run {request.RunId} could not commit to dataset '{request.Dataset}' after {attempts} attempts: other commits kept winning.",
+            ct);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="commit"/> (given its attempt number) again, after a short random
+    /// wait, each time another commit to the dataset won the race; after
+    /// <see cref="MaxCommitAttempts"/> losses, a <see cref="CommitConflictException"/> with
+    /// <paramref name="gaveUp"/>'s message.
+    /// </summary>
+    private async Task<CommitResult> RetryLostRacesAsync(Func<int, Task<CommitResult>> commit, Func<int, string> gaveUp, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryCommitAsync(workspaceId, request, attempt, alsoInTransaction, ct);
+                return await commit(attempt);
             }
             catch (Exception e) when (attempt < MaxCommitAttempts && IsLostRace(e))
             {
@@ -537,8 +551,7 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             }
             catch (Exception e) when (IsLostRace(e))
             {
-                throw new CommitConflictException(
-                    $"Run {request.RunId} could not commit to dataset '{request.Dataset}' after {attempt} attempts: other commits kept winning.", e);
+                throw new CommitConflictException(gaveUp(attempt), e);
             }
         }
     }
@@ -566,22 +579,10 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
             throw new ArgumentException($"A compaction of dataset '{dataset}' must replace at least two files, not {paths.Length}.", nameof(removed));
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await TryCommitCompactionAsync(workspaceId, dataset, paths, compacted, attempt, ct);
-            }
-            catch (Exception e) when (attempt < MaxCommitAttempts && IsLostRace(e))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20) * attempt), time, ct);
-            }
-            catch (Exception e) when (IsLostRace(e))
-            {
-                throw new CommitConflictException(
-                    $"A compaction of dataset '{dataset}' could not commit after {attempt} attempts: other commits kept winning.", e);
-            }
-        }
+        return await RetryLostRacesAsync(
+            attempt => TryCommitCompactionAsync(workspaceId, dataset, paths, compacted, attempt, ct),
+            attempts => $"A compaction of dataset '{dataset}' could not commit after {attempts} attempts: other commits kept winning.",
+            ct);
     }
 
     private async Task<CommitResult> TryCommitCompactionAsync(

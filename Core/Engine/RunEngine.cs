@@ -54,7 +54,7 @@ public sealed class RunEngine
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Workspace.Length == 0 || context.Workspace.IndexOfAny(['/', '\\']) >= 0 || context.Workspace is "." or "..")
+        if (!LakeFolders.IsSingleFolderName(context.Workspace))
         {
             throw new ArgumentException($"Workspace '{context.Workspace}' must be a single folder name.", nameof(context));
         }
@@ -619,14 +619,6 @@ public sealed class RunEngine
             await command.ExecuteNonQueryAsync(ct);
         }
 
-        private DuckDBCommand Command(string sql)
-        {
-            var command = db.CreateCommand();
-            command.CommandText = sql;
-            // DuckDB only stops a running statement when interrupted; the token alone would wait for it.
-            var registration = ct.Register(() => command.Cancel());
-            command.Disposed += (_, _) => registration.Dispose();
-            return command;
-        }
+        private DuckDBCommand Command(string sql) => DuckDbCommands.Create(db, sql, ct);
     }
 }

@@ -51,7 +51,7 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workspace);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
-        if (workspace.IndexOfAny(['/', '\\']) >= 0 || workspace is "." or ".." || dataset.IndexOfAny(['/', '\\']) >= 0 || dataset is "." or "..")
+        if (!LakeFolders.IsSingleFolderName(workspace) || !LakeFolders.IsSingleFolderName(dataset))
         {
             throw new ArgumentException($"Workspace '{workspace}' and dataset '{dataset}' must each be a single folder name.", nameof(dataset));
         }
@@ -108,15 +108,7 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
     {
         await using var db = new DuckDBConnection("Data Source=:memory:");
         await db.OpenAsync(ct);
-        DuckDBCommand Command(string sql)
-        {
-            var command = db.CreateCommand();
-            command.CommandText = sql;
-            // DuckDB only stops a running statement when interrupted; the token alone would wait for it.
-            var registration = ct.Register(() => command.Cancel());
-            command.Disposed += (_, _) => registration.Dispose();
-            return command;
-        }
+        DuckDBCommand Command(string sql) => DuckDbCommands.Create(db, sql, ct);
 
         // Paths come from the catalog, not from users, but the connection is still confined to
         // the dataset's folder and its own scratch.

@@ -13,9 +13,7 @@ public sealed class CompactionCommitTests(StackFixture stack)
     public async Task A_compaction_swaps_its_files_keeps_appends_committed_meanwhile_and_is_not_a_load()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
-        var first = await db.StartRunAsync(ws, "events");
-        await db.Store.CommitAsync(ws, Request(first.Id, "events", WriteMode.Append, File("x/events/a.parquet", 10), File("x/events/b.parquet", 5)));
+        var ws = await WithTwoFilesAsync(db);
         // Committed after the compactor read the files it rewrites.
         var second = await db.StartRunAsync(ws, "events");
         await db.Store.CommitAsync(ws, Request(second.Id, "events", WriteMode.Append, File("x/events/c.parquet", 7)));
@@ -45,9 +43,7 @@ public sealed class CompactionCommitTests(StackFixture stack)
     public async Task A_compaction_of_files_a_replace_swapped_out_is_refused_and_changes_nothing()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
-        var load = await db.StartRunAsync(ws, "events");
-        await db.Store.CommitAsync(ws, Request(load.Id, "events", WriteMode.Append, File("x/events/a.parquet", 10), File("x/events/b.parquet", 5)));
+        var ws = await WithTwoFilesAsync(db);
         var replace = await db.StartRunAsync(ws, "events");
         await db.Store.CommitAsync(ws, Request(replace.Id, "events", WriteMode.Replace, File("x/events/d.parquet", 3)));
 
@@ -64,9 +60,7 @@ public sealed class CompactionCommitTests(StackFixture stack)
     public async Task A_compaction_that_would_change_the_rows_or_that_swaps_one_file_is_refused()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
-        var load = await db.StartRunAsync(ws, "events");
-        await db.Store.CommitAsync(ws, Request(load.Id, "events", WriteMode.Append, File("x/events/a.parquet", 10), File("x/events/b.parquet", 5)));
+        var ws = await WithTwoFilesAsync(db);
 
         var rows = await Assert.ThrowsAsync<CommitConflictException>(() =>
             db.Store.CommitCompactionAsync(ws, "events", ["x/events/a.parquet", "x/events/b.parquet"], File("x/events/compact-ab.parquet", 14)));
@@ -85,9 +79,7 @@ public sealed class CompactionCommitTests(StackFixture stack)
     public async Task Appends_racing_a_compaction_all_survive_and_the_swap_lands_once()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
-        var load = await db.StartRunAsync(ws, "events");
-        await db.Store.CommitAsync(ws, Request(load.Id, "events", WriteMode.Append, File("x/events/a.parquet", 10), File("x/events/b.parquet", 5)));
+        var ws = await WithTwoFilesAsync(db);
         var runs = new List<RunRecord>();
         for (var i = 0; i < 6; i++)
         {
@@ -105,5 +97,14 @@ public sealed class CompactionCommitTests(StackFixture stack)
             ["x/events/0.parquet", "x/events/1.parquet", "x/events/2.parquet", "x/events/3.parquet", "x/events/4.parquet", "x/events/5.parquet", "x/events/compact-ab.parquet"],
             current.Files.Select(f => f.RelativePath));
         Assert.Single(await db.Store.ListSnapshotsAsync(ws, "events"), s => s.Operation == SnapshotOperation.Compact);
+    }
+
+    /// <summary>Workspace "alpha" with dataset "events" at version 1: a.parquet (10 rows) and b.parquet (5 rows).</summary>
+    private static async Task<Guid> WithTwoFilesAsync(CatalogDatabase db)
+    {
+        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var load = await db.StartRunAsync(ws, "events");
+        await db.Store.CommitAsync(ws, Request(load.Id, "events", WriteMode.Append, File("x/events/a.parquet", 10), File("x/events/b.parquet", 5)));
+        return ws;
     }
 }

@@ -21,35 +21,10 @@ public sealed class IngestDurabilityTests(StackFixture stack)
     {
         // A Pipelines process of our own on a database of its own, so killing it leaves the
         // stack's service alone and no other node can take the drain over.
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        var root = Path.Combine(stack.DataDirectory, "crash-" + Guid.NewGuid().ToString("N")[..8]);
-        var folder = Directory.CreateDirectory(Path.Combine(root, "pipelines")).FullName;
-        var lake = Directory.CreateDirectory(Path.Combine(root, "lake")).FullName;
-        Directory.CreateDirectory(Path.Combine(root, "data"));
         const string dataset = "pushed";
-        await File.WriteAllTextAsync(Path.Combine(folder, "pushed.yaml"), $$"""
-            name: {{dataset}}
-            source:
-              kind: ingest
-              columns: { id: integer, name: varchar }
-            contract:
-              columns:
-                id: { type: integer, required: true }
-            target:
-              dataset: {{dataset}}
-            schedule: "0/2 * * * * ?"
-            """);
-
-        // Acknowledged = WriteAsync returned: the same call the endpoint answers 202 after.
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
         const int batches = 100, perBatch = 4000;
-        for (var b = 0; b < batches; b++)
-        {
-            await buffer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
-        }
+        await using var backlog = await Backlog.CreateAsync(stack, "crash", dataset, "0/2 * * * * ?", batches, perBatch);
+        var (db, root, lake, buffer) = (backlog.Db, backlog.Root, backlog.Lake, backlog.Buffer);
 
         var log = new StringBuilder();
         var first = StartPipelines(db.ConnectionString, root, log);
@@ -125,33 +100,10 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         // No notice (the records go straight into the buffer) and a schedule that never fires:
         // the only firing is the first-load one at start, so every drain after the first is one
         // that firing started itself.
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        var root = Path.Combine(stack.DataDirectory, "backlog-" + Guid.NewGuid().ToString("N")[..8]);
-        var folder = Directory.CreateDirectory(Path.Combine(root, "pipelines")).FullName;
-        Directory.CreateDirectory(Path.Combine(root, "lake"));
-        Directory.CreateDirectory(Path.Combine(root, "data"));
         const string dataset = "backlog";
-        await File.WriteAllTextAsync(Path.Combine(folder, "backlog.yaml"), $$"""
-            name: {{dataset}}
-            source:
-              kind: ingest
-              columns: { id: integer, name: varchar }
-            contract:
-              columns:
-                id: { type: integer, required: true }
-            target:
-              dataset: {{dataset}}
-            schedule: "0 0 0 1 1 ? 2099"
-            """);
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
         const int batches = 75, perBatch = 4000;
-        for (var b = 0; b < batches; b++)
-        {
-            await buffer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
-        }
+        await using var backlog = await Backlog.CreateAsync(stack, "backlog", dataset, "0 0 0 1 1 ? 2099", batches, perBatch);
+        var (db, root) = (backlog.Db, backlog.Root);
 
         var log = new StringBuilder();
         var pipelines = StartPipelines(db.ConnectionString, root, log);
@@ -207,6 +159,67 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         for (var i = from; i < from + count; i++)
         {
             yield return Encoding.UTF8.GetBytes($$"""{"id": {{i}}, "name": "record {{i}} with some padding to make the drain take a while"}""");
+        }
+    }
+
+    /// <summary>
+    /// A database of its own, migrated; a root folder with an ingest pipeline spec of
+    /// <c>{ id: integer, name: varchar }</c> on <paramref name="schedule"/>; and
+    /// <paramref name="batches"/> acknowledged batches already in its buffer. Acknowledged =
+    /// WriteAsync returned: the same call the endpoint answers 202 after.
+    /// </summary>
+    private sealed class Backlog : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _app;
+
+        private Backlog(ScratchDatabase db, string root, NpgsqlDataSource app)
+        {
+            (Db, Root, _app) = (db, root, app);
+            Buffer = new IngestBuffer(app, TimeProvider.System);
+        }
+
+        public ScratchDatabase Db { get; }
+
+        public string Root { get; }
+
+        public string Lake => Path.Combine(Root, "lake");
+
+        public IngestBuffer Buffer { get; }
+
+        public static async Task<Backlog> CreateAsync(StackFixture stack, string prefix, string dataset, string schedule, int batches, int perBatch)
+        {
+            var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+            await new SchemaMigrator(db.DataSource).UpAsync();
+            var root = Path.Combine(stack.DataDirectory, prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
+            var folder = Directory.CreateDirectory(Path.Combine(root, "pipelines")).FullName;
+            Directory.CreateDirectory(Path.Combine(root, "lake"));
+            Directory.CreateDirectory(Path.Combine(root, "data"));
+            await File.WriteAllTextAsync(Path.Combine(folder, $"{dataset}.yaml"), $$"""
+                name: {{dataset}}
+                source:
+                  kind: ingest
+                  columns: { id: integer, name: varchar }
+                contract:
+                  columns:
+                    id: { type: integer, required: true }
+                target:
+                  dataset: {{dataset}}
+                schedule: "{{schedule}}"
+                """);
+            var backlog = new Backlog(db, root, NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString)));
+            var workspace = await new CatalogStore(backlog._app, TimeProvider.System).EnsureWorkspaceAsync("default");
+            for (var b = 0; b < batches; b++)
+            {
+                await backlog.Buffer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
+            }
+
+            return backlog;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.DisposeAsync();
+            await Db.DisposeAsync();
         }
     }
 
