@@ -18,6 +18,15 @@ public sealed record SpecParseResult(PipelineSpec? Spec, IReadOnlyList<SpecError
 /// </summary>
 public static class SpecParser
 {
+    /// <summary>
+    /// Deepest nesting a spec may have (the root mapping is level 1). Real specs stay under 8;
+    /// the bound keeps every walk of the tree shallow whatever the text.
+    /// </summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>Longest spec text in characters; a spec with a long transform is a few KB.</summary>
+    public const int MaxLength = 1 << 20;
+
     public static SpecParseResult ParseYaml(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
