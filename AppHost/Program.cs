@@ -76,6 +76,7 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithEnvironment("Ductus__Lake__Root", lake)
     .WithEnvironment("Ductus__Pipelines__Folder", pipelinesFolder)
     .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
+    .WithSourceGrants(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Api>(Resources.Api)
@@ -90,6 +91,7 @@ builder.AddProject<Projects.Api>(Resources.Api)
     // accept work before the service that will execute it is up.
     .WaitFor(pipelines)
     .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
+    .WithSourceGrants(builder.Configuration)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health");

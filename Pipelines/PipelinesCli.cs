@@ -73,7 +73,10 @@ internal static class PipelinesCli
         }
 
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
-        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(roots, http, TimeProvider.System)
+        // Grants come from the environment too (Ductus__Grants__Secrets__github__Hosts__0=api.github.com).
+        var grants = new SourceGrants();
+        new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(SourceGrants.Section).Bind(grants);
+        var runner = new PipelineRunner(catalog, new RejectStore(db), new RunEngine(SourceAccess.Shared(roots, grants), http, TimeProvider.System)
         {
             // The CLI has no configuration files: secrets and connections come from the environment (Ductus__Secrets__github).
             Sources = new SourceSettings(key => Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal))),

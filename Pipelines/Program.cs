@@ -45,11 +45,7 @@ builder.Services.AddOptions<PipelinesOptions>()
     .ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<PipelinesOptions>, PipelinesOptionsValidator>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(sp =>
-{
-    var roots = sp.GetRequiredService<IConfiguration>().GetSection("Ductus:Sources:Roots").Get<string[]>();
-    return roots is { Length: > 0 } ? new SourceRoots(roots.Select(Path.GetFullPath)) : new SourceRoots(SourceRoots.RepositoryDataFolder());
-});
+builder.AddSourceAccess();
 builder.Services.AddOptions<EgressPolicy>().Bind(builder.Configuration.GetSection(EgressPolicy.Section));
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
 builder.Services.AddHttpClient(nameof(RunEngine))
@@ -60,7 +56,7 @@ builder.Services.AddHttpClient(nameof(RunEngine))
     .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
 #pragma warning restore EXTEXP0001
 builder.Services.AddSingleton(sp => new RunEngine(
-    sp.GetRequiredService<SourceRoots>(),
+    sp.GetRequiredService<SourceAccess>(),
     sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RunEngine)),
     sp.GetRequiredService<TimeProvider>())
 {

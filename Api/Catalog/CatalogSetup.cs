@@ -1,12 +1,11 @@
 using Ductus.Core.Catalog;
-using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Api.Catalog;
 
 public static class CatalogSetup
 {
-    /// <summary>The catalog stores, the source roots specs are validated against, and run notifications.</summary>
+    /// <summary>The catalog stores, what specs are validated against (each workspace's roots and grants), and run notifications.</summary>
     public static IHostApplicationBuilder AddDuctusCatalog(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -14,11 +13,7 @@ public static class CatalogSetup
             .Bind(builder.Configuration.GetSection(CatalogOptions.Section))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
-        builder.Services.AddSingleton(sp =>
-        {
-            var roots = sp.GetRequiredService<IOptions<CatalogOptions>>().Value.Sources.Roots;
-            return new SourceRoots(roots.Count == 0 ? [SourceRoots.RepositoryDataFolder()] : roots);
-        });
+        builder.AddSourceAccess();
         builder.Services.AddSingleton<CatalogStore>();
         builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RunNotifier>();

@@ -94,6 +94,13 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         return await command.ExecuteScalarAsync(ct) as Guid?;
     }
 
+    /// <summary>The name of the workspace with this id, or null when there is none.</summary>
+    public async Task<string?> WorkspaceNameAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var command = db.CreateCommand("SELECT name FROM workspaces WHERE id = @id").With("id", id);
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
     // ---- pipelines -------------------------------------------------------------------------
 
     /// <summary>

@@ -27,16 +27,23 @@ public sealed class RunEngine
     /// <summary>The scalar function that takes a failing row's reject JSON out of the contract pass.</summary>
     private const string RejectFunction = "ductus_reject_row";
 
-    private readonly SourceRoots roots;
+    private readonly SourceAccess access;
     private readonly HttpClient http;
     private readonly TimeProvider time;
 
+    /// <summary>An engine whose runs, of any workspace, read under <paramref name="roots"/> (one party's host: the CLI, tests).</summary>
     public RunEngine(SourceRoots roots, HttpClient http, TimeProvider time)
+        : this(SourceAccess.Shared(roots), http, time)
     {
-        ArgumentNullException.ThrowIfNull(roots);
+    }
+
+    /// <summary>An engine whose runs read what <paramref name="access"/> grants their workspace.</summary>
+    public RunEngine(SourceAccess access, HttpClient http, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(time);
-        this.roots = roots;
+        this.access = access;
         this.http = http;
         this.time = time;
     }
@@ -129,7 +136,8 @@ public sealed class RunEngine
         public async Task ExecuteAsync()
         {
             // A replay does not read the spec's source, which may be long gone by the time rejects are fixed.
-            var errors = SpecValidator.Validate(spec, engine.roots)
+            // The same checks as when the spec was saved: grants or roots may have changed since.
+            var errors = engine.access.Validate(spec, context.Workspace)
                 .Where(e => context.ReplayNdjsonPath is null || !e.Path.StartsWith("source.", StringComparison.Ordinal))
                 .ToList();
             if (errors.Count > 0)
@@ -245,11 +253,20 @@ public sealed class RunEngine
                 SET preserve_insertion_order = false; -- lets the pass write in parallel without buffering for order
                 """);
 
-            // The transform and row rules are user SQL: they may read the source roots and nothing
-            // else, and write nowhere but this run's scratch folder and the dataset's lake folder.
             Directory.CreateDirectory(DatasetFolder);
-            var directories = engine.roots.Roots.Append(scratch).Append(DatasetFolder).Select(d => d.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
-            var files = new[] { context.ReplayNdjsonPath, context.IngestNdjsonPath }.OfType<string>().Select(Path.GetFullPath).ToArray();
+        }
+
+        /// <summary>
+        /// The transform and row rules are user SQL: they may read the files this run's source
+        /// resolved to (real paths, inside the workspace's roots), the run's scratch folder and the
+        /// dataset's lake folder, and write nowhere but the last two. Not the source roots as
+        /// folders: DuckDB checks a path as written and would follow a link inside a root to any
+        /// file, and another workspace's files may sit in the same tree.
+        /// </summary>
+        private async Task SandboxAsync(IReadOnlyList<string> sourceFiles)
+        {
+            var directories = new[] { scratch, DatasetFolder }.Select(d => d.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar);
+            var files = new[] { context.ReplayNdjsonPath, context.IngestNdjsonPath }.OfType<string>().Select(Path.GetFullPath).Concat(sourceFiles).ToArray();
             await ExecAsync($"""
                 SET allowed_directories = {Sql.List(directories)};
                 SET allowed_paths = {(files.Length == 0 ? "[]" : Sql.List(files))};
@@ -264,13 +281,26 @@ public sealed class RunEngine
 
         private async Task ExtractAsync()
         {
+            var source = spec.Source;
+            IReadOnlyList<string> files = [];
+            if (context.ReplayNdjsonPath is null && source.Kind is not (SourceKind.Ingest or SourceKind.Http or SourceKind.Postgres))
+            {
+                var resolution = engine.access.RootsOf(context.Workspace).Resolve(source.Path);
+                if (resolution.Error is { } error)
+                {
+                    throw new IOException($"source.path: {error}");
+                }
+
+                files = resolution.IsUrl ? [await DownloadAsync(resolution.Url!)] : resolution.Files;
+            }
+
+            await SandboxAsync(files);
             if (context.ReplayNdjsonPath is { } replay)
             {
                 await ExecAsync($"CREATE VIEW source AS SELECT * FROM {await ReplayReaderAsync(replay)}");
                 return;
             }
 
-            var source = spec.Source;
             if (source.Kind == SourceKind.Ingest)
             {
                 await ExecAsync($"CREATE VIEW source AS SELECT * FROM {Ingest.IngestSource.Reader(source, context.IngestNdjsonPath)}");
@@ -280,17 +310,10 @@ public sealed class RunEngine
             var landing = new SourceLanding(db, Command, ct);
             if (source.Kind is SourceKind.Http or SourceKind.Postgres)
             {
-                await landing.LandAsync(spec, context.Watermark, scratch, engine.http, engine.time, engine.Sources);
+                await landing.LandAsync(spec, context.Watermark, scratch, engine.http, engine.time, engine.Sources, engine.access.Grants);
                 return;
             }
 
-            var resolution = engine.roots.Resolve(source.Path);
-            if (resolution.Error is { } error)
-            {
-                throw new IOException($"source.path: {error}");
-            }
-
-            var files = resolution.IsUrl ? [await DownloadAsync(resolution.Url!)] : resolution.Files;
             await landing.CreateSourceAsync(Reader(source, files), spec.Incremental, context.Watermark);
         }
 

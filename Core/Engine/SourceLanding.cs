@@ -18,7 +18,7 @@ internal sealed class SourceLanding(DuckDBConnection db, Func<string, DuckDBComm
     private const string Landed = "source_landed";
 
     /// <summary>Lands an http or postgres source and creates <c>source</c> over it.</summary>
-    public async Task LandAsync(PipelineSpec spec, string? watermark, string scratch, HttpClient http, TimeProvider time, SourceSettings settings)
+    public async Task LandAsync(PipelineSpec spec, string? watermark, string scratch, HttpClient http, TimeProvider time, SourceSettings settings, SourceGrants grants)
     {
         var source = spec.Source;
         if (source.Kind is SourceKind.Postgres)
@@ -33,7 +33,8 @@ internal sealed class SourceLanding(DuckDBConnection db, Func<string, DuckDBComm
             return;
         }
 
-        var api = SourceSpecRules.ToHttpApiSource(source, settings.Secret, spec.Incremental, watermark);
+        // Every request (first page, next pages, redirects) may go only where all its secrets are bound.
+        var api = SourceSpecRules.ToHttpApiSource(source, settings.Secret, spec.Incremental, watermark) with { CredentialHosts = grants.CredentialHosts(source) };
         var file = Path.Combine(scratch, "api.ndjson");
         HttpExtractResult result;
         try

@@ -38,7 +38,7 @@ public sealed partial class HttpApiExtractor(HttpClient http, TimeProvider time,
                 throw new InvalidOperationException($"{source.Url} returned more than {source.MaxPages} pages; raise max_pages if that is expected.");
             }
 
-            var (body, linkNext, retried) = await GetAsync(next, headers, source.MaxRetries, ct);
+            var (body, linkNext, retried) = await GetAsync(next, headers, source.CredentialHosts, source.MaxRetries, ct);
             retries += retried;
             pages++;
             using var json = JsonDocument.Parse(body);
@@ -88,11 +88,28 @@ public sealed partial class HttpApiExtractor(HttpClient http, TimeProvider time,
         return resolved;
     }
 
-    private async Task<(string Body, Uri? LinkNext, int Retries)> GetAsync(Uri url, Dictionary<string, string> headers, int maxRetries, CancellationToken ct)
+    /// <summary>The names of the secrets a header value refers to as <c>${secret:NAME}</c>.</summary>
+    internal static IEnumerable<string> SecretReferences(string headerValue) =>
+        SecretReference().Matches(headerValue).Select(m => m.Groups["name"].Value);
+
+    private async Task<(string Body, Uri? LinkNext, int Retries)> GetAsync(Uri url, Dictionary<string, string> headers, IReadOnlySet<string>? credentialHosts, int maxRetries, CancellationToken ct)
     {
+        // A next-page link (or a cursor the server controls) may point anywhere; the secrets must not follow it.
+        if (credentialHosts is not null && !credentialHosts.Contains(url.Host))
+        {
+            throw new HttpRequestException(
+                $"refused to send the source's secrets to {url.Host}: they may be sent only to {(credentialHosts.Count == 0 ? "no host" : string.Join(", ", credentialHosts.Order(StringComparer.Ordinal)))}; nothing was requested from it");
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (credentialHosts is not null)
+            {
+                // Redirects are followed by the handler, which must not carry the secrets elsewhere either.
+                request.Options.Set(Net.GuardedHttp.CredentialHosts, credentialHosts);
+            }
+
             request.Headers.Accept.ParseAdd("application/json");
             foreach (var (name, value) in headers)
             {

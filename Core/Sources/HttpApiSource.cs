@@ -44,6 +44,10 @@ public sealed record Pagination
 }
 
 /// <summary>A paginated HTTP JSON API source.</summary>
+/// <param name="CredentialHosts">
+/// When the headers carry secrets: the only hosts a request (or a redirect) may go to; any
+/// other page link fails the extract before anything is sent. Null when no secret is sent.
+/// </param>
 /// <param name="RecordsPath">Dotted path of the record array in each body (<c>data.items</c>); empty when the body is the array.</param>
 /// <param name="Headers">Request headers. Values may name secrets as <c>${secret:NAME}</c>, resolved from configuration, never written in a spec.</param>
 public sealed record HttpApiSource(
@@ -52,4 +56,5 @@ public sealed record HttpApiSource(
     IReadOnlyDictionary<string, string> Headers,
     Pagination Pagination,
     int MaxPages = 10_000,
-    int MaxRetries = 5);
+    int MaxRetries = 5,
+    IReadOnlySet<string>? CredentialHosts = null);

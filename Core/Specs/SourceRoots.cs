@@ -12,11 +12,21 @@ public sealed record SourceResolution(IReadOnlyList<string> Files, Uri? Url, str
 /// <summary>
 /// The folders a spec may read local files from. A spec can arrive through the API, so a path
 /// must never reach the server's other files: absolute paths outside the roots, <c>..</c> and
-/// symbolic links whose target lies outside are all refused.
+/// symbolic links whose target lies outside are all refused. A link out of the roots counts as
+/// no file at all (a glob skips it), so the answer for a path outside is the same whether or
+/// not something exists there.
 /// </summary>
 public sealed class SourceRoots
 {
     private readonly string[] roots;
+
+    private SourceRoots()
+    {
+        roots = [];
+    }
+
+    /// <summary>No folder at all: every local path is refused (a workspace granted no source root).</summary>
+    public static SourceRoots None { get; } = new();
 
     public SourceRoots(string root)
         : this([root])
@@ -72,6 +82,11 @@ public sealed class SourceRoots
             return Fail("only local paths under the source roots and http(s) URLs are supported");
         }
 
+        if (roots.Length == 0)
+        {
+            return Fail("no source folder is granted to this workspace: use an http(s) URL, or ask an operator to grant one");
+        }
+
         var segments = path.Replace('\\', '/').Split('/');
         if (segments.Contains(".."))
         {
@@ -98,19 +113,12 @@ public sealed class SourceRoots
                 continue;
             }
 
-            var real = new List<string>();
-            foreach (var file in files)
+            // DuckDB is handed these real paths, never the links, so it cannot be led outside either.
+            var real = files.Select(RealPath).Where(target => roots.Any(r => IsUnder(target, r))).ToList();
+            if (real.Count > 0)
             {
-                var target = RealPath(file);
-                if (!roots.Any(r => IsUnder(target, r)))
-                {
-                    return Fail($"'{Path.GetRelativePath(root, file)}' links outside the source roots");
-                }
-
-                real.Add(target);
+                return new SourceResolution(real, null, null);
             }
-
-            return new SourceResolution(real, null, null);
         }
 
         return outside

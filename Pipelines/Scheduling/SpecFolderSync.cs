@@ -1,4 +1,5 @@
 using Ductus.Core.Catalog;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Ductus.Pipelines.Scheduling;
 public sealed class SpecFolderSync(
     CatalogStore catalog,
     ScheduleSync schedules,
-    SourceRoots roots,
+    SourceAccess sources,
     IOptions<PipelinesOptions> options,
     ILogger<SpecFolderSync> logger) : BackgroundService
 {
@@ -86,7 +87,7 @@ public sealed class SpecFolderSync(
             var text = await File.ReadAllTextAsync(file, ct);
             var isJson = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
             var parsed = isJson ? SpecParser.ParseJson(text) : SpecParser.ParseYaml(text);
-            var errors = parsed.Spec is null ? parsed.Errors : [.. parsed.Errors, .. SpecValidator.Validate(parsed.Spec, roots)];
+            var errors = parsed.Spec is null ? parsed.Errors : [.. parsed.Errors, .. sources.Validate(parsed.Spec, workspaceName)];
             if (parsed.Spec is null || errors.Count > 0)
             {
                 logger.LogError("Spec {File} has {Count} error(s), not loaded: {Errors}", Path.GetFileName(file), errors.Count, string.Join("; ", errors));

@@ -1,4 +1,7 @@
 using System.Text;
+using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Net.Http.Headers;
 
@@ -14,12 +17,13 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
     /// <summary>
     /// Null when the content type is neither JSON nor YAML. The body is read by hand because
     /// FastEndpoints binds JSON only, and both formats must go through the same spec parser so
-    /// they report the same errors with the same paths.
+    /// they report the same errors with the same paths. The spec is checked as the caller's
+    /// workspace's: its source roots, and the secrets and connections granted to it.
     /// </summary>
-    public static async Task<SpecBody?> ReadAsync(HttpRequest request, SourceRoots roots, CancellationToken ct)
+    public static async Task<SpecBody?> ReadAsync(HttpRequest request, SourceAccess sources, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(roots);
+        ArgumentNullException.ThrowIfNull(sources);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType.Value is not { } media)
         {
             return null;
@@ -39,9 +43,25 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         var errors = parsed.Errors.ToList();
         if (parsed.Spec is { } spec)
         {
-            errors.AddRange(SpecValidator.Validate(spec, roots));
+            errors.AddRange(sources.Validate(spec, await WorkspaceNameAsync(request.HttpContext, ct)));
         }
 
         return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors);
+    }
+
+    /// <summary>
+    /// Grants name workspaces, tokens carry the workspace's id (and our own tokens its name).
+    /// An external issuer's token may lack the name: it is then looked up, never assumed.
+    /// </summary>
+    private static async Task<string> WorkspaceNameAsync(HttpContext context, CancellationToken ct)
+    {
+        if (context.User.FindFirst(DuctusClaims.WorkspaceName)?.Value is { Length: > 0 } name)
+        {
+            return name;
+        }
+
+        var id = context.User.WorkspaceId();
+        return await context.RequestServices.GetRequiredService<CatalogStore>().WorkspaceNameAsync(id, ct)
+            ?? throw new InvalidOperationException($"The token's workspace {id} does not exist.");
     }
 }

@@ -22,6 +22,8 @@ public sealed class HttpSourceRunTests(StackFixture stack) : IAsyncLifetime
     {
         _h = await SourceRunHarness.CreateAsync(stack);
         _h.Configuration["Ductus:Secrets:api"] = "s3cret";
+        _h.GrantSecret("api", "127.0.0.1");
+        _h.GrantSecret("missing", "127.0.0.1");
     }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();
@@ -154,7 +156,7 @@ public sealed class HttpSourceRunTests(StackFixture stack) : IAsyncLifetime
 
         Assert.Equal(RunStatus.Failed, refused.Status);
         Assert.Equal("extract", refused.ErrorStep);
-        Assert.Contains("source.url: Refused to connect: 127.0.0.1 resolves to 127.0.0.1, a loopback address", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("source.url: Refused to connect: 127.0.0.1 resolves to a loopback address", refused.Error, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
         Assert.Null(await _h.Catalog.GetSnapshotAsync(_h.Workspace, "api_internal", null));
 

@@ -7,6 +7,7 @@ using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -29,6 +30,8 @@ public sealed class SourceRunHarness : IAsyncDisposable
         Workspace = ws;
     }
 
+    public const string WorkspaceName = "ws1";
+
     public ScratchDatabase Db { get; }
 
     public NpgsqlDataSource App { get; }
@@ -41,7 +44,7 @@ public sealed class SourceRunHarness : IAsyncDisposable
 
     public string Lake => _scratch.Lake;
 
-    /// <summary>Configuration the engine sees (secrets, connections).</summary>
+    /// <summary>Configuration the engine sees (secrets, connections, and their grants under <c>Ductus:Grants</c>).</summary>
     public Dictionary<string, string> Configuration { get; } = [];
 
     /// <summary>The egress policy of the engine's HTTP client; loopback allowed unless a test says otherwise.</summary>
@@ -53,7 +56,14 @@ public sealed class SourceRunHarness : IAsyncDisposable
         await new SchemaMigrator(db.DataSource).UpAsync();
         var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
         var catalog = new CatalogStore(app, TimeProvider.System);
-        return new SourceRunHarness(db, app, catalog, await catalog.EnsureWorkspaceAsync("ws1"));
+        return new SourceRunHarness(db, app, catalog, await catalog.EnsureWorkspaceAsync(WorkspaceName));
+    }
+
+    /// <summary>Lets this harness's workspace send the secret <paramref name="name"/> to <paramref name="host"/>.</summary>
+    public void GrantSecret(string name, string host)
+    {
+        Configuration[$"{SourceGrants.Section}:Secrets:{name}:Workspaces:0"] = WorkspaceName;
+        Configuration[$"{SourceGrants.Section}:Secrets:{name}:Hosts:0"] = host;
     }
 
     public async Task<RunRecord> RunAsync(string yaml)
@@ -63,14 +73,16 @@ public sealed class SourceRunHarness : IAsyncDisposable
         Assert.Empty(SpecValidator.Validate(parsed.Spec!, new SourceRoots(Root)));
         var http = new HttpClient(GuardedHttp.CreateHandler(Egress));
         _clients.Add(http);
-        var engine = new RunEngine(new SourceRoots(Root), http, TimeProvider.System)
+        var grants = new SourceGrants();
+        new ConfigurationBuilder().AddInMemoryCollection(Configuration!).Build().GetSection(SourceGrants.Section).Bind(grants);
+        var engine = new RunEngine(SourceAccess.Shared(new SourceRoots(Root), grants), http, TimeProvider.System)
         {
             Threads = 1,
             MemoryLimit = "256MB",
             Sources = new SourceSettings(key => Configuration.GetValueOrDefault(key)),
         };
         var runner = new PipelineRunner(Catalog, new RejectStore(App), engine, Lake, NullLogger<PipelineRunner>.Instance);
-        return await runner.RunAsync(new RunRequest(Workspace, "ws1", parsed.Spec!, RunTrigger.Manual), CancellationToken.None);
+        return await runner.RunAsync(new RunRequest(Workspace, WorkspaceName, parsed.Spec!, RunTrigger.Manual), CancellationToken.None);
     }
 
     /// <summary>Rows of a dataset's snapshot (current when <paramref name="version"/> is null), read from its Parquet files.</summary>

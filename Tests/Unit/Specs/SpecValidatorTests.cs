@@ -111,9 +111,30 @@ public sealed class SpecValidatorTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(root, "innocent.csv"), secret);
         Directory.CreateSymbolicLink(Path.Combine(root, "etc"), "/etc");
 
-        Assert.Equal("'innocent.csv' links outside the source roots", roots.Resolve("innocent.csv").Error);
-        Assert.Equal("'etc/hostname' links outside the source roots", roots.Resolve("etc/hostname").Error);
-        Assert.Equal("'innocent.csv' links outside the source roots", roots.Resolve("*.csv").Error);
+        // A link out of the roots counts as no file: a glob skips it, a path to it is not found.
+        Assert.Equal("file not found", roots.Resolve("innocent.csv").Error);
+        Assert.Equal("file not found", roots.Resolve("etc/hostname").Error);
+        Assert.Equal([Path.Combine(root, "a.csv")], roots.Resolve("*.csv").Files);
+        Assert.Equal("no file matches", roots.Resolve("etc/*").Error);
+    }
+
+    [Fact]
+    public void A_path_outside_the_roots_gets_the_same_answer_whether_or_not_something_exists_there()
+    {
+        var outside = Path.Combine(folder, "outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, "exists.csv"), "password\nhunter2\n");
+        Directory.CreateSymbolicLink(Path.Combine(root, "out"), outside);
+        File.CreateSymbolicLink(Path.Combine(root, "to-existing.csv"), Path.Combine(outside, "exists.csv"));
+        File.CreateSymbolicLink(Path.Combine(root, "to-missing.csv"), Path.Combine(outside, "missing.csv"));
+
+        string?[] Answers(params string[] paths) => [.. paths.Select(p => roots.Resolve(p).Error)];
+
+        Assert.Equal(Answers("to-missing.csv", "never-there.csv"), Answers("to-existing.csv", "to-existing.csv"));
+        Assert.Equal(Answers("out/missing.csv"), Answers("out/exists.csv"));
+        Assert.Equal(Answers("out/*.parquet", "out/**/*.parquet"), Answers("out/*.csv", "out/**/*.csv"));
+        Assert.Equal(Answers(Path.Combine(outside, "missing.csv")), Answers(Path.Combine(outside, "exists.csv")));
+        Assert.All(Answers("to-existing.csv", "out/exists.csv", "out/*.csv", Path.Combine(outside, "exists.csv")), Assert.NotNull);
     }
 
     [Fact]

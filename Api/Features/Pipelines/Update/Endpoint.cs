@@ -1,11 +1,12 @@
 using Ductus.Api.Auth;
 using Ductus.Core.Catalog;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Update;
 
-public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : EndpointWithoutRequest<Pipeline>
 {
     public override void Configure()
     {
@@ -34,7 +35,7 @@ public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : Endpoint
             return;
         }
 
-        var body = await SpecBody.ReadAsync(HttpContext.Request, roots, ct);
+        var body = await SpecBody.ReadAsync(HttpContext.Request, sources, ct);
         if (body is null)
         {
             ValidationFailures.Add(new(SpecEndpoints.ContentTypeField, SpecEndpoints.UnsupportedMediaType));

@@ -1,10 +1,11 @@
 using Ductus.Api.Auth;
+using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Validate;
 
-public sealed class Endpoint(SourceRoots roots) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(SourceAccess sources) : EndpointWithoutRequest<Response>
 {
     public override void Configure()
     {
@@ -22,7 +23,7 @@ public sealed class Endpoint(SourceRoots roots) : EndpointWithoutRequest<Respons
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var body = await SpecBody.ReadAsync(HttpContext.Request, roots, ct);
+        var body = await SpecBody.ReadAsync(HttpContext.Request, sources, ct);
         if (body is null)
         {
             ValidationFailures.Add(new(SpecEndpoints.ContentTypeField, SpecEndpoints.UnsupportedMediaType));
