@@ -14,6 +14,11 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
         _h = await SourceRunHarness.CreateAsync(stack);
         // The scratch database doubles as the source database, under a name of its own.
         _h.Configuration["Ductus:Sources:Postgres:shop"] = _h.Db.ConnectionString;
+        foreach (var connection in new[] { "shop", "nowhere", "ductus" })
+        {
+            // Granted, so the runs meet what lies behind each name (a source, nothing, the catalog).
+            _h.GrantConnection(connection);
+        }
     }
 
     public async Task DisposeAsync() => await _h.DisposeAsync();

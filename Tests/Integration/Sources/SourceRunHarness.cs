@@ -66,6 +66,10 @@ public sealed class SourceRunHarness : IAsyncDisposable
         Configuration[$"{SourceGrants.Section}:Secrets:{name}:Hosts:0"] = host;
     }
 
+    /// <summary>Lets this harness's workspace name the PostgreSQL connection <paramref name="name"/>.</summary>
+    public void GrantConnection(string name) =>
+        Configuration[$"{SourceGrants.Section}:Connections:{name}:Workspaces:0"] = WorkspaceName;
+
     public async Task<RunRecord> RunAsync(string yaml)
     {
         var parsed = SpecParser.ParseYaml(yaml);
