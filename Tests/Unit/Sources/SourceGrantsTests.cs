@@ -140,23 +140,34 @@ public sealed class SourceGrantsTests : IDisposable
         Assert.Equal(["api.github.com"], GitHubForTeam.HostsOf("GitHub"));
     }
 
+    /// <summary>A listener nothing should reach, reached by the name localhost (another host than 127.0.0.1 to a secret).</summary>
+    private static TcpListener Elsewhere(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
+    }
+
+    /// <summary>Reads <paramref name="url"/> sending the secret <c>key</c> in X-Api-Key, bound to 127.0.0.1.</summary>
+    private async Task<HttpExtractResult> ExtractWithKeyAsync(Uri url, Pagination pagination)
+    {
+        using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy { AllowPrivateNetworks = true }));
+        var source = new HttpApiSource(url, string.Empty, new Dictionary<string, string> { ["X-Api-Key"] = "${secret:key}" },
+            pagination, CredentialHosts: new HashSet<string> { "127.0.0.1" });
+        return await new HttpApiExtractor(http, TimeProvider.System, _ => "s3cret").ExtractAsync(source, _out, CancellationToken.None);
+    }
+
     [Fact]
     public async Task A_next_page_on_another_host_is_not_requested_with_the_secret()
     {
-        using var elsewhere = new TcpListener(IPAddress.Loopback, 0);
-        elsewhere.Start();
-        var port = ((IPEndPoint)elsewhere.LocalEndpoint).Port;
+        using var elsewhere = Elsewhere(out var port);
         await using var server = new TestHttpServer(c =>
         {
             c.Response.AddHeader("Link", $"<http://localhost:{port}/steal>; rel=\"next\"");
             return TestHttpServer.WriteAsync(c, "[{\"id\": 1}]");
         });
-        using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy { AllowPrivateNetworks = true }));
-        var source = new HttpApiSource(server.BaseUri, string.Empty, new Dictionary<string, string> { ["X-Api-Key"] = "${secret:key}" },
-            new Pagination { Kind = PaginationKind.LinkHeader }, CredentialHosts: new HashSet<string> { "127.0.0.1" });
-
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() =>
-            new HttpApiExtractor(http, TimeProvider.System, _ => "s3cret").ExtractAsync(source, _out, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => ExtractWithKeyAsync(server.BaseUri, new Pagination { Kind = PaginationKind.LinkHeader }));
 
         Assert.Equal("refused to send the source's secrets to localhost: they may be sent only to 127.0.0.1; nothing was requested from it", error.Message);
         Assert.Single(server.Requests);
@@ -166,21 +177,14 @@ public sealed class SourceGrantsTests : IDisposable
     [Fact]
     public async Task A_redirect_to_another_host_is_not_followed_with_the_secret()
     {
-        using var elsewhere = new TcpListener(IPAddress.Loopback, 0);
-        elsewhere.Start();
-        var port = ((IPEndPoint)elsewhere.LocalEndpoint).Port;
+        using var elsewhere = Elsewhere(out var port);
         await using var server = new TestHttpServer(c =>
         {
             c.Response.StatusCode = 302;
             c.Response.RedirectLocation = $"http://localhost:{port}/steal";
             return Task.CompletedTask;
         });
-        using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy { AllowPrivateNetworks = true }));
-        var source = new HttpApiSource(server.BaseUri, string.Empty, new Dictionary<string, string> { ["X-Api-Key"] = "${secret:key}" },
-            new Pagination(), CredentialHosts: new HashSet<string> { "127.0.0.1" });
-
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() =>
-            new HttpApiExtractor(http, TimeProvider.System, _ => "s3cret").ExtractAsync(source, _out, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => ExtractWithKeyAsync(server.BaseUri, new Pagination()));
 
         Assert.Equal("127.0.0.1 redirected to localhost, a host the request's secrets are not bound to; the redirect was not followed", error.Message);
         Assert.False(elsewhere.Pending(), "the redirect's host was contacted");
@@ -202,11 +206,7 @@ public sealed class SourceGrantsTests : IDisposable
             key = c.Request.Headers["X-Api-Key"];
             await TestHttpServer.WriteAsync(c, "[{\"id\": 1}]");
         });
-        using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy { AllowPrivateNetworks = true }));
-        var source = new HttpApiSource(new Uri(server.BaseUri, "start"), string.Empty, new Dictionary<string, string> { ["X-Api-Key"] = "${secret:key}" },
-            new Pagination(), CredentialHosts: new HashSet<string> { "127.0.0.1" });
-
-        var result = await new HttpApiExtractor(http, TimeProvider.System, _ => "s3cret").ExtractAsync(source, _out, CancellationToken.None);
+        var result = await ExtractWithKeyAsync(new Uri(server.BaseUri, "start"), new Pagination());
 
         Assert.Equal(1, result.Records);
         Assert.Equal(["/start", "/moved"], server.Requests);
