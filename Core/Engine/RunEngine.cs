@@ -260,8 +260,9 @@ public sealed class RunEngine
         /// The transform and row rules are user SQL: they may read the files this run's source
         /// resolved to (real paths, inside the workspace's roots), the run's scratch folder and the
         /// dataset's lake folder, and write nowhere but the last two. Not the source roots as
-        /// folders: DuckDB checks a path as written and would follow a link inside a root to any
-        /// file, and another workspace's files may sit in the same tree.
+        /// folders: DuckDB 1.5 does refuse a link out of an allowed folder, but with only the
+        /// resolved files allowed no guarantee rests on how a DuckDB version resolves links, and
+        /// a transform cannot wander through the rest of a (possibly shared) tree.
         /// </summary>
         private async Task SandboxAsync(IReadOnlyList<string> sourceFiles)
         {
