@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using DuckDB.NET.Data;
 
 namespace Ductus.Core.Query;
@@ -36,9 +37,27 @@ internal sealed class GuardParser
             SET lock_configuration = true;
             """;
         command.ExecuteNonQuery();
+
+        // A fresh instance holds only DuckDB's own catalog views, so these are the names an
+        // unqualified table reference reaches besides a dataset (schemas main and pg_catalog are
+        // searched; information_schema is not).
+        command.CommandText = "SELECT view_name FROM duckdb_views() WHERE schema_name IN ('main', 'pg_catalog')";
+        var names = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                names.Add(AsciiCase.Fold(reader.GetString(0)));
+            }
+        }
+
+        CatalogNames = names.ToFrozenSet(StringComparer.Ordinal);
     }
 
     public static GuardParser Shared => Instance.Value;
+
+    /// <summary>DuckDB's catalog views an unqualified name reaches (<c>duckdb_views</c>, <c>sqlite_master</c>, <c>pg_views</c>...), ASCII-folded.</summary>
+    public FrozenSet<string> CatalogNames { get; }
 
     public DuckDBConnection Rent()
     {

@@ -5,10 +5,10 @@ namespace Ductus.Core.Query;
 
 /// <summary>
 /// One query's view of a sandbox instance (<see cref="SandboxInstance"/>): an in-memory DuckDB that
-/// can see one workspace — a view per dataset over its snapshot's files, then external access
-/// off (except that workspace's lake folder and the instance's scratch folder) and the
-/// configuration locked, so not even a statement that slipped past the guard can read another
-/// workspace, the host's files or change a setting. The query runs on a connection of its own
+/// can see one workspace's snapshots — a view per dataset over its snapshot's files, then external
+/// access off (except exactly those files and the instance's scratch folder) and the configuration
+/// locked, so not even a statement that slipped past the guard can read another workspace, a file
+/// of its own workspace that no view lists, the host's files or change a setting. The query runs on a connection of its own
 /// inside a transaction that is never committed: closing the connection rolls back whatever the
 /// statement changed and drops its temp objects, variables and session settings.
 /// </summary>
@@ -33,8 +33,8 @@ public sealed class QuerySandbox : IAsyncDisposable
     public string ScratchFolder => _instance.ScratchFolder;
 
     /// <summary>A sandbox over a new instance of its own, dropped on dispose (no pool).</summary>
-    /// <param name="workspaceFolder">The only lake folder the instance may read.</param>
-    /// <param name="views">View name → absolute paths of the Parquet files it reads (all inside <paramref name="workspaceFolder"/>).</param>
+    /// <param name="workspaceFolder">The workspace's lake folder, which every view file must be inside.</param>
+    /// <param name="views">View name → absolute paths of the Parquet files it reads, the only lake files the instance may read.</param>
     public static async Task<QuerySandbox> OpenAsync(
         string workspaceFolder,
         IReadOnlyDictionary<string, IReadOnlyList<string>> views,

@@ -13,8 +13,8 @@ namespace Ductus.Core.Query;
 /// instance keeps all of that (and the footers, <c>parquet_metadata_cache</c>).
 /// <para>
 /// An instance never serves another workspace or other snapshot versions (they are in its key) and
-/// stays locked down for its whole life (external access off, allowed directories, configuration
-/// locked; nothing of this can be set once locked). Each query runs on a new connection inside a
+/// stays locked down for its whole life (external access off, only its views' files and its scratch
+/// folder allowed, configuration locked; nothing of this can be set once locked). Each query runs on a new connection inside a
 /// transaction that is never committed (<see cref="QuerySandbox"/>), and before an instance goes
 /// back to the pool its catalog is compared with the one it was created with: any difference
 /// (a table, view, schema, attached database, sequence, type, index or variable that a statement
@@ -58,8 +58,8 @@ public sealed class SandboxPool : IAsyncDisposable
     public long Discarded => Interlocked.Read(ref _discarded);
 
     /// <summary>A sandbox over a warm instance with exactly these views, or a new one.</summary>
-    /// <param name="workspaceFolder">The only lake folder the instance may read.</param>
-    /// <param name="views">View name → absolute paths of the Parquet files it reads (all inside <paramref name="workspaceFolder"/>).</param>
+    /// <param name="workspaceFolder">The workspace's lake folder, which every view file must be inside.</param>
+    /// <param name="views">View name → absolute paths of the Parquet files it reads, the only lake files the instance may read.</param>
     public async Task<QuerySandbox> OpenAsync(string workspaceFolder, IReadOnlyDictionary<string, IReadOnlyList<string>> views, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(views);
@@ -237,8 +237,22 @@ internal sealed class SandboxInstance : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(views);
         ArgumentNullException.ThrowIfNull(options);
         // The trailing separator matters: DuckDB matches allowed directories by prefix, and
-        // "/lake/acme" would otherwise also allow "/lake/acme-rival".
-        var allowed = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspaceFolder)) + Path.DirectorySeparatorChar;
+        // "/lake/acme" would otherwise also pass "/lake/acme-rival/...".
+        var workspace = Path.TrimEndingDirectorySeparator(Path.GetFullPath(workspaceFolder)) + Path.DirectorySeparatorChar;
+        var files = new List<string>();
+        foreach (var (name, list) in views)
+        {
+            foreach (var file in list.Select(Path.GetFullPath))
+            {
+                if (!file.StartsWith(workspace, StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"Dataset '{name}' lists a file outside the workspace folder: {file}");
+                }
+
+                files.Add(file);
+            }
+        }
+
         var scratch = Path.Combine(options.ResolvedScratchDirectory, Guid.NewGuid().ToString("N")) + Path.DirectorySeparatorChar;
         Directory.CreateDirectory(scratch);
 
@@ -246,6 +260,12 @@ internal sealed class SandboxInstance : IAsyncDisposable
         try
         {
             await instance._database.OpenAsync(ct);
+            // Files are allowed one by one (allowed_paths matches the exact, canonical path), never
+            // the workspace folder: a file no view lists — an older snapshot's, a deleted dataset's,
+            // a failed run's leftover — stays out of reach even for a statement that names it.
+            var allowedFiles = files.Count == 0
+                ? string.Empty
+                : $"SET allowed_paths = [{string.Join(", ", files.Select(QuerySandbox.Literal))}];";
             await instance.RunAsync($"""
                 SET autoinstall_known_extensions = false;
                 SET autoload_known_extensions = false;
@@ -253,21 +273,14 @@ internal sealed class SandboxInstance : IAsyncDisposable
                 SET threads = {options.Threads.ToString(CultureInfo.InvariantCulture)};
                 SET temp_directory = {QuerySandbox.Literal(scratch)};
                 SET parquet_metadata_cache = true;
-                SET allowed_directories = [{QuerySandbox.Literal(allowed)}, {QuerySandbox.Literal(scratch)}];
+                SET allowed_directories = [{QuerySandbox.Literal(scratch)}];
+                {allowedFiles}
                 """, ct);
-            foreach (var (name, files) in views)
+            foreach (var (name, list) in views)
             {
-                foreach (var file in files)
-                {
-                    if (!Path.GetFullPath(file).StartsWith(allowed, StringComparison.Ordinal))
-                    {
-                        throw new InvalidOperationException($"Dataset '{name}' lists a file outside the workspace folder: {file}");
-                    }
-                }
-
                 // union_by_name: appends written before a column was added still read as one table.
                 await instance.RunAsync(
-                    $"CREATE VIEW {QuerySandbox.Identifier(name)} AS SELECT * FROM read_parquet([{string.Join(", ", files.Select(QuerySandbox.Literal))}], union_by_name = true)",
+                    $"CREATE VIEW {QuerySandbox.Identifier(name)} AS SELECT * FROM read_parquet([{string.Join(", ", list.Select(QuerySandbox.Literal))}], union_by_name = true)",
                     ct);
             }
 

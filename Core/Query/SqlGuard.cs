@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using DuckDB.NET.Data;
 
@@ -17,36 +18,38 @@ public sealed record GuardResult(bool Allowed, string? Error, string? Sql, IRead
 /// <summary>
 /// Accepts only a single read-only SELECT over catalog datasets, using DuckDB's own parser
 /// (<c>json_serialize_sql</c>) rather than a home-made one, so the statement cannot be read one way
-/// here and another way by the engine.
+/// here and another way by the engine. Names resolve as DuckDB's binder resolves them: a CTE is
+/// visible after its definition and outside its own body (a recursive one also in its recursive
+/// term), and functions are called only when <see cref="FunctionList"/> allows them.
 /// </summary>
 public static class SqlGuard
 {
-    /// <summary>Set-returning functions that read nothing but their arguments.</summary>
-    private static readonly HashSet<string> AllowedTableFunctions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "range", "generate_series", "unnest",
-    };
+    /// <summary>The list-aggregate functions, which take the aggregate to run by name, as a string.</summary>
+    private static readonly FrozenSet<string> ListAggregates = FrozenSet.ToFrozenSet(
+        ["list_aggregate", "list_aggr", "aggregate", "array_aggregate", "array_aggr"], StringComparer.Ordinal);
 
-    /// <summary>Scalar functions that read files, settings, the environment or the catalog, or run SQL.</summary>
-    private static readonly HashSet<string> RefusedFunctions = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>
+    /// Names DuckDB's binder turns into a function call when no column has the name
+    /// (<c>GetSQLValueFunctionName</c>): <c>SELECT user</c> parses as a column and runs <c>user()</c>.
+    /// </summary>
+    private static readonly FrozenDictionary<string, string> ValueKeywords = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        "glob", "getenv", "current_setting", "sniff_csv", "query", "query_table", "which_secret",
-        "json_execute_serialized_sql", "json_deserialize_sql", "json_serialize_sql", "json_serialize_plan",
-        "load_aws_credentials", "delta_scan", "getvariable", "checkpoint", "force_checkpoint",
-        "current_database", "current_schema", "current_schemas", "current_catalog", "col_description",
-        "obj_description", "format_pg_type", "format_type",
-    };
-
-    private static readonly string[] RefusedFunctionPrefixes =
-    [
-        "read_", "duckdb_", "pragma_", "parquet_", "iceberg_", "sqlite_", "postgres_", "mysql_", "ducklake_",
-        "pg_", "has_", "icu_", "test_", "enable_", "disable_",
-    ];
+        ["current_catalog"] = "current_catalog", ["current_date"] = "current_date", ["current_schema"] = "current_schema",
+        ["current_role"] = "current_role", ["current_time"] = "get_current_time", ["current_timestamp"] = "get_current_timestamp",
+        ["current_user"] = "current_user", ["localtime"] = "current_localtime", ["localtimestamp"] = "current_localtimestamp",
+        ["session_user"] = "session_user", ["user"] = "user",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Table reference kinds a plain analytics SELECT can use; anything else (SHOW, DESCRIBE...) is refused.</summary>
     private static readonly HashSet<string> AllowedTableRefs = new(StringComparer.Ordinal)
     {
         "BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "TABLE_FUNCTION", "PIVOT",
+    };
+
+    /// <summary>Query node kinds of a read-only SELECT (a CTE holding an INSERT, UPDATE or DELETE is another kind).</summary>
+    private static readonly HashSet<string> AllowedQueryNodes = new(StringComparer.Ordinal)
+    {
+        "SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE",
     };
 
     /// <summary>Checks <paramref name="sql"/> with a connection of the process's parser instance (<see cref="GuardParser"/>).</summary>
@@ -104,14 +107,14 @@ public static class SqlGuard
             return GuardResult.Refused("only one SELECT statement is allowed");
         }
 
-        var known = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var known = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in datasets)
         {
-            known[name] = name;
+            known[AsciiCase.Fold(name)] = name;
         }
 
-        var walker = new Walker(known);
-        var refusal = walker.Visit(statements[0], ImmutableScope.Empty);
+        var walker = new Walker(known, GuardParser.Shared.CatalogNames);
+        var refusal = walker.Visit(statements[0], Scope.Empty, inTableFunction: false);
         if (refusal is not null)
         {
             return GuardResult.Refused(refusal);
@@ -128,44 +131,53 @@ public static class SqlGuard
         return new GuardResult(true, null, canonical, [.. walker.Referenced]);
     }
 
-    private static bool IsRefusedFunction(string name) =>
-        RefusedFunctions.Contains(name)
-        || RefusedFunctionPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>CTE names visible at a point of the tree; CTEs shadow datasets as they do in DuckDB.</summary>
-    private sealed class ImmutableScope
+    /// <summary>CTE names visible at a point of the tree (ASCII-folded); a visible CTE shadows a dataset of its name, as in DuckDB.</summary>
+    private sealed class Scope
     {
-        public static readonly ImmutableScope Empty = new(null, []);
+        public static readonly Scope Empty = new(null, string.Empty);
 
-        private readonly ImmutableScope? _parent;
-        private readonly HashSet<string> _names;
+        private readonly Scope? _parent;
+        private readonly string _name;
 
-        private ImmutableScope(ImmutableScope? parent, HashSet<string> names)
+        private Scope(Scope? parent, string name)
         {
             _parent = parent;
-            _names = names;
+            _name = name;
         }
 
-        public ImmutableScope With(IEnumerable<string> names) => new(this, new HashSet<string>(names, StringComparer.OrdinalIgnoreCase));
+        public Scope With(string name) => new(this, AsciiCase.Fold(name));
 
-        public bool Contains(string name) => _names.Contains(name) || (_parent?.Contains(name) ?? false);
+        public bool Contains(string name)
+        {
+            var folded = AsciiCase.Fold(name);
+            for (var scope = this; scope is not null; scope = scope._parent)
+            {
+                if (scope._parent is not null && string.Equals(scope._name, folded, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>
     /// Walks every node of the parse tree rather than only the fields known today, so a construct
     /// added by a later DuckDB still has its table references and functions checked.
     /// </summary>
-    private sealed class Walker(Dictionary<string, string> known)
+    private sealed class Walker(Dictionary<string, string> known, FrozenSet<string> catalogNames)
     {
         public SortedSet<string> Referenced { get; } = new(StringComparer.Ordinal);
 
-        public string? Visit(JsonElement element, ImmutableScope scope)
+        /// <param name="inTableFunction">Inside a table function's arguments, where DuckDB also reads the last part of a dotted name as a SQL value keyword.</param>
+        public string? Visit(JsonElement element, Scope scope, bool inTableFunction)
         {
             if (element.ValueKind == JsonValueKind.Array)
             {
                 foreach (var item in element.EnumerateArray())
                 {
-                    if (Visit(item, scope) is { } refusal)
+                    if (Visit(item, scope, inTableFunction) is { } refusal)
                     {
                         return refusal;
                     }
@@ -179,21 +191,46 @@ public static class SqlGuard
                 return null;
             }
 
-            // A query node's CTEs are visible in the node, its subqueries and (recursive) the CTEs themselves.
-            if (element.TryGetProperty("cte_map", out var cteMap) && cteMap.TryGetProperty("map", out var ctes)
-                && ctes.ValueKind == JsonValueKind.Array && ctes.GetArrayLength() > 0)
-            {
-                scope = scope.With(ctes.EnumerateArray().Select(c => c.GetProperty("key").GetString() ?? string.Empty));
-            }
-
-            if (Check(element, scope) is { } own)
+            if (Check(element, scope, inTableFunction) is { } own)
             {
                 return own;
             }
 
+            // DuckDB binds a query node's CTEs in order, each body with the CTEs before it only
+            // (its own name there is the catalog's, not the CTE), then the rest of the node with all of them.
+            var inner = scope;
+            if (element.TryGetProperty("cte_map", out var cteMap) && cteMap.TryGetProperty("map", out var ctes) && ctes.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var cte in ctes.EnumerateArray())
+                {
+                    var name = cte.GetProperty("key").GetString() ?? string.Empty;
+                    if (CteNameRefusal(name) is { } named)
+                    {
+                        return named;
+                    }
+
+                    if (Visit(cte.GetProperty("value"), inner, inTableFunction) is { } body)
+                    {
+                        return body;
+                    }
+
+                    inner = inner.With(name);
+                }
+            }
+
+            // WITH RECURSIVE: the CTE's own name is bound in the recursive term (right) only, not in the anchor (left).
+            var recursive = Text(element, "type") == "RECURSIVE_CTE_NODE" ? Text(element, "cte_name") : null;
+            var isTableFunction = Text(element, "type") == "TABLE_FUNCTION" && element.TryGetProperty("sample", out _);
             foreach (var property in element.EnumerateObject())
             {
-                if (Visit(property.Value, scope) is { } refusal)
+                if (property.NameEquals("cte_map"))
+                {
+                    continue;
+                }
+
+                var propertyScope = recursive is not null && property.NameEquals("right") ? inner.With(recursive) : inner;
+                var arguments = inTableFunction || (isTableFunction && property.NameEquals("function"));
+                if (Visit(property.Value, propertyScope, arguments) is { } refusal)
                 {
                     return refusal;
                 }
@@ -202,17 +239,36 @@ public static class SqlGuard
             return null;
         }
 
-        private string? Check(JsonElement node, ImmutableScope scope)
+        private string? CteNameRefusal(string name)
+        {
+            if (LooksLikePath(name))
+            {
+                return $"a CTE cannot be named '{name}': that is a file path";
+            }
+
+            return catalogNames.Contains(AsciiCase.Fold(name))
+                ? $"a CTE cannot be named '{name}': that is a DuckDB catalog table"
+                : null;
+        }
+
+        private string? Check(JsonElement node, Scope scope, bool inTableFunction)
         {
             if (node.TryGetProperty("class", out var cls))
             {
-                // Expressions: function calls are the only way an expression reaches outside the row.
-                if (cls.GetString() == "FUNCTION" && Text(node, "function_name") is { } function && IsRefusedFunction(function))
+                return cls.GetString() switch
                 {
-                    return $"function {function} is not allowed";
-                }
+                    // Expressions: function calls (window functions included) and the SQL value
+                    // keywords are the only ways an expression reaches outside the row.
+                    "FUNCTION" or "WINDOW" => CheckCall(node),
+                    "COLUMN_REF" => CheckColumn(node, inTableFunction),
+                    _ => null,
+                };
+            }
 
-                return null;
+            if (node.TryGetProperty("modifiers", out _) && node.TryGetProperty("cte_map", out _))
+            {
+                var kind = Text(node, "type") ?? string.Empty;
+                return AllowedQueryNodes.Contains(kind) ? null : $"a {kind.ToLowerInvariant().Replace('_', ' ')} is not allowed: only SELECT";
             }
 
             var isTableRef = !node.TryGetProperty("modifiers", out _) && node.TryGetProperty("sample", out _)
@@ -231,7 +287,7 @@ public static class SqlGuard
             if (type == "TABLE_FUNCTION")
             {
                 var name = node.TryGetProperty("function", out var f) ? Text(f, "function_name") : null;
-                return name is not null && AllowedTableFunctions.Contains(name) ? null : $"table function {name} is not allowed";
+                return name is not null && FunctionList.MayReadFrom(name) ? null : $"table function {name} is not allowed";
             }
 
             if (type != "BASE_TABLE")
@@ -258,16 +314,75 @@ public static class SqlGuard
                 return null;
             }
 
-            if (known.TryGetValue(table, out var dataset))
+            if (known.TryGetValue(AsciiCase.Fold(table), out var dataset))
             {
                 Referenced.Add(dataset);
                 return null;
             }
 
-            return table.IndexOfAny(['/', '\\', '.', ':', '*', '~']) >= 0
+            return LooksLikePath(table)
                 ? $"file path '{table}' is not allowed as a table: name a dataset"
                 : $"unknown dataset '{table}'";
         }
+
+        private static string? CheckCall(JsonElement node)
+        {
+            if (Text(node, "function_name") is not { } function)
+            {
+                return null;
+            }
+
+            if (!FunctionList.MayCall(function))
+            {
+                return $"function {function} is not allowed";
+            }
+
+            if (!ListAggregates.Contains(AsciiCase.Fold(function))
+                || !node.TryGetProperty("children", out var children) || children.GetArrayLength() < 2)
+            {
+                return null;
+            }
+
+            // list_aggr(l, 'name') runs the aggregate it names: the name must be an allowed function too.
+            var argument = children[1];
+            var named = Text(argument, "class") == "CONSTANT" && argument.TryGetProperty("value", out var value)
+                && value.TryGetProperty("value", out var text) && text.ValueKind == JsonValueKind.String
+                ? text.GetString()
+                : null;
+            return named is not null && FunctionList.MayCall(named)
+                ? null
+                : $"function {function} is not allowed with '{named ?? "(an expression)"}': it runs the aggregate it names, which must be an allowed function given as a string constant";
+        }
+
+        private static string? CheckColumn(JsonElement node, bool inTableFunction)
+        {
+            if (!node.TryGetProperty("column_names", out var names) || names.GetArrayLength() == 0)
+            {
+                return null;
+            }
+
+            var parts = names.EnumerateArray().Select(n => n.GetString() ?? string.Empty).ToList();
+            // Where DuckDB's binder may read a name as a SQL value keyword: a bare name (no column of
+            // that name), the first part of a dotted one (a column holding a struct), the part after
+            // "alias." and, in a table function's arguments, the last part.
+            var candidates = new List<string> { parts[0] };
+            if (parts.Count > 1 && (inTableFunction || AsciiCase.Fold(parts[0]) == "alias"))
+            {
+                candidates.Add(parts[^1]);
+            }
+
+            foreach (var candidate in candidates)
+            {
+                if (ValueKeywords.TryGetValue(AsciiCase.Fold(candidate), out var function) && !FunctionList.MayCall(function))
+                {
+                    return $"function {function} is not allowed: DuckDB reads '{candidate}' as a call to it unless a column has that name (write table.{candidate} for a column)";
+                }
+            }
+
+            return null;
+        }
+
+        private static bool LooksLikePath(string name) => name.IndexOfAny(['/', '\\', '.', ':', '*', '~', '?', '[', '{']) >= 0;
 
         private static string? Text(JsonElement node, string property) =>
             node.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

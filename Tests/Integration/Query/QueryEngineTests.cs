@@ -190,6 +190,44 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_sandbox_refuses_a_workspace_file_no_current_snapshot_lists_even_when_the_guard_is_bypassed()
+    {
+        var ws = await AcmeWithFlightsAsync();
+        var replaced = Directory.GetFiles(Path.Combine(_lake, "acme", "flights"), "*.parquet").Single();
+        await LoadAsync(ws, "acme", "flights", "SELECT 'SFO' AS origin, 'LAX' AS destination, 1 AS delay");
+        await LoadAsync(ws, "acme", "unread", "SELECT 'hunter2' AS password");
+        var unread = Directory.GetFiles(Path.Combine(_lake, "acme", "unread"), "*.parquet").Single();
+        // What a deleted dataset and a failed run leave behind: files in the folder, in no snapshot.
+        var deleted = Path.Combine(_lake, "acme", "deleted", "v1.parquet");
+        Directory.CreateDirectory(Path.GetDirectoryName(deleted)!);
+        File.Copy(replaced, deleted);
+        var leftover = Path.Combine(_lake, "acme", "flights", "failed-run.parquet");
+        File.Copy(replaced, leftover);
+
+        // The views the engine builds: the current snapshot of each dataset the statement reads.
+        var current = await _db.Store.GetSnapshotAsync(ws, "flights", null);
+        var files = current!.Files.Select(f => Path.GetFullPath(Path.Combine(_lake, f.RelativePath))).ToList();
+        Assert.DoesNotContain(replaced, files);
+        var options = new QueryOptions { ScratchDirectory = Path.Combine(_lake, ".scratch") };
+        await using var sandbox = await QuerySandbox.OpenAsync(Path.Combine(_lake, "acme"),
+            new Dictionary<string, IReadOnlyList<string>> { ["flights"] = files }, options);
+
+        foreach (var unlisted in new[] { replaced, unread, deleted, leftover })
+        {
+            var failed = await Assert.ThrowsAsync<QueryFailedException>(async () =>
+            {
+                await using var leaked = await sandbox.QueryAsync($"SELECT * FROM read_parquet('{unlisted}')", null, 10, TimeSpan.FromSeconds(10));
+                Assert.Fail($"{unlisted} was readable");
+            });
+            Assert.Contains("Permission Error", failed.Message, StringComparison.Ordinal);
+        }
+
+        await using var cursor = await sandbox.QueryAsync("SELECT origin FROM flights", null, 10, TimeSpan.FromSeconds(10));
+        Assert.True(cursor.Read());
+        Assert.Equal("SFO", cursor.Current[0]);
+    }
+
+    [Fact]
     public async Task A_timeout_interrupts_a_long_query()
     {
         var ws = await AcmeWithFlightsAsync();

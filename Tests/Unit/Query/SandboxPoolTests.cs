@@ -199,6 +199,40 @@ public sealed class SandboxPoolTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The lake keeps files no view of this query lists: the snapshot before (v1 here, replaced by
+    /// v2), a deleted dataset's, a failed run's leftover. None of them is reachable, by name, by a
+    /// glob over the folder or by a path that walks back into it, while the listed file still is.
+    /// </summary>
+    [Fact]
+    public async Task A_workspace_file_that_no_view_lists_is_out_of_reach()
+    {
+        await WriteAsync(Path.Combine(Acme, "deleted", "v1.parquet"), "SELECT 'gone' AS origin");
+        await WriteAsync(Path.Combine(Acme, "flights", "leftover-of-a-failed-run.parquet"), "SELECT 'half' AS origin");
+        var listed = Path.Combine(Acme, "flights", "v2.parquet");
+        await using var sandbox = await _pool.OpenAsync(Acme, Flights("v2"));
+
+        foreach (var unlisted in new[]
+        {
+            $"SELECT count(*) FROM read_parquet('{Path.Combine(Acme, "flights", "v1.parquet")}')",
+            $"SELECT count(*) FROM '{Path.Combine(Acme, "flights", "v1.parquet")}'",
+            $"SELECT count(*) FROM read_parquet('{Path.Combine(Acme, "deleted", "v1.parquet")}')",
+            $"SELECT count(*) FROM read_parquet('{Path.Combine(Acme, "flights", "leftover-of-a-failed-run.parquet")}')",
+            $"SELECT count(*) FROM read_parquet('{Path.Combine(Acme, "flights", "*.parquet")}')",
+            $"SELECT count(*) FROM read_parquet('{listed}/../v1.parquet')",
+            $"SELECT count(*) FROM read_parquet('{Acme}/flights/../flights/v1.parquet')",
+            $"SELECT count(*) FROM glob('{Acme}/*/*')",
+            $"SELECT count(*) FROM read_blob('{Path.Combine(Acme, "flights", "v1.parquet")}')",
+        })
+        {
+            var failed = await Assert.ThrowsAsync<QueryFailedException>(async () => await CountAsync(sandbox, unlisted));
+            Assert.Contains("Permission Error", failed.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, await CountAsync(sandbox));
+        Assert.Equal(1, await CountAsync(sandbox, $"SELECT count(*) FROM read_parquet('{listed}')"));
+    }
+
     [Fact]
     public async Task The_pool_keeps_at_most_its_size_and_closes_the_least_recently_used()
     {
