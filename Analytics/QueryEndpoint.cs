@@ -29,9 +29,6 @@ public static class QueryEndpoint
     /// <summary>Header (Parquet) or trailer (CSV, NDJSON) saying the row cap cut the result.</summary>
     public const string TruncatedHeader = "X-Ductus-Truncated";
 
-    /// <summary>Problem-detail member naming the id under which the full error text was logged.</summary>
-    public const string CorrelationIdMember = "correlationId";
-
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost("/internal/query", HandleAsync).RequireAuthorization();
 
@@ -156,7 +153,7 @@ public static class QueryEndpoint
             detail: detail,
             statusCode: status,
             title: title,
-            extensions: new Dictionary<string, object?> { [CorrelationIdMember] = ErrorRedactor.CorrelationId(http.TraceIdentifier) }).ExecuteAsync(http);
+            extensions: new Dictionary<string, object?> { [ErrorRedactor.CorrelationIdMember] = ErrorRedactor.CorrelationId(http.TraceIdentifier) }).ExecuteAsync(http);
     }
 
     /// <summary>JSON parameter values as the CLR values DuckDB binds (integers stay integers).</summary>

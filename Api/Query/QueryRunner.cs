@@ -19,9 +19,6 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
 {
     public const string CacheHeader = "X-Ductus-Cache";
 
-    /// <summary>Problem-detail member naming the id under which the full error text was logged (the worker uses the same).</summary>
-    public const string CorrelationIdMember = "correlationId";
-
     // A worker's problem detail is a few hundred bytes; anything longer is not one.
     private const int MaxProblemBytes = 64 * 1024;
 
@@ -165,8 +162,8 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
         {
         }
 
-        var id = problem?[CorrelationIdMember]?.GetValueKind() == JsonValueKind.String
-            ? problem[CorrelationIdMember]!.GetValue<string>()
+        var id = problem?[ErrorRedactor.CorrelationIdMember]?.GetValueKind() == JsonValueKind.String
+            ? problem[ErrorRedactor.CorrelationIdMember]!.GetValue<string>()
             : ErrorRedactor.CorrelationId(http.TraceIdentifier);
         if (problem is null)
         {
@@ -180,7 +177,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
             problem["detail"] = redactor.Redact(problem["detail"]!.GetValue<string>());
         }
 
-        problem[CorrelationIdMember] = id;
+        problem[ErrorRedactor.CorrelationIdMember] = id;
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/problem+json";
         await http.Response.WriteAsync(problem.ToJsonString(), ct);
@@ -202,7 +199,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
 
     private static Task ProblemAsync(HttpContext http, int status, string title, string detail, string correlationId) =>
         TypedResults.Problem(detail, statusCode: status, title: title,
-            extensions: new Dictionary<string, object?> { [CorrelationIdMember] = correlationId }).ExecuteAsync(http);
+            extensions: new Dictionary<string, object?> { [ErrorRedactor.CorrelationIdMember] = correlationId }).ExecuteAsync(http);
 
     // The guard is a pure function of the text and the dataset names. A check once opened a
     // DuckDB instance (measured as the dominant cost of a cache hit under 50 concurrent clients);

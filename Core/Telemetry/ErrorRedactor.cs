@@ -24,6 +24,9 @@ public sealed partial class ErrorRedactor
     public const string PathPlaceholder = "<path>";
     public const string AddressPlaceholder = "<address>";
 
+    /// <summary>Problem-detail member that carries <see cref="CorrelationId"/> to the client.</summary>
+    public const string CorrelationIdMember = "correlationId";
+
     /// <summary>Redacts paths and addresses only, with no root to make paths relative to.</summary>
     public static readonly ErrorRedactor Default = new([]);
 
