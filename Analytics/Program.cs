@@ -27,13 +27,16 @@ builder.Services.AddSingleton<IValidateOptions<QueryOptions>, QueryOptionsValida
 builder.Services.AddSingleton<SandboxPool>();
 builder.Services.AddSingleton<QueryEngine>();
 builder.Services.AddProblemDetails();
+builder.AddServiceTokenAuthentication();
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 
 // Internal endpoints: the analytics worker has no external endpoint in the AppHost, only the
-// Api reaches it through service discovery.
-var engine = app.MapGroup("/internal/engine").AllowAnonymous();
+// Api reaches it through service discovery, and each call carries the Api's service token.
+var engine = app.MapGroup("/internal/engine").RequireAuthorization();
 engine.MapGet("/version", async (DuckDbEngine duck, CancellationToken ct) =>
     TypedResults.Ok(new EngineVersion("duckdb", await duck.VersionAsync(ct), System.Diagnostics.Activity.Current?.TraceId.ToString())));
 

@@ -1,15 +1,19 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Ductus.Core.Auth;
+using Ductus.Core.Lake;
 using Ductus.Core.Query;
 using Ductus.Core.Telemetry;
+using DuckDB.NET.Data;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Ductus.Analytics;
 
-/// <summary>Body of <c>POST /internal/query</c>; the Api has already authenticated the caller and resolved the workspace.</summary>
+/// <summary>
+/// Body of <c>POST /internal/query</c>. The workspace is not in it: it comes from the Api's
+/// service token (<see cref="ServiceToken"/>), so a body cannot name another workspace.
+/// </summary>
 public sealed record InternalQueryRequest(
-    Guid WorkspaceId,
-    string Workspace,
     string Sql,
     Dictionary<string, JsonElement>? Parameters,
     Dictionary<string, long>? Versions,
@@ -26,23 +30,25 @@ public static class QueryEndpoint
     public const string TruncatedHeader = "X-Ductus-Truncated";
 
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/internal/query", HandleAsync).AllowAnonymous();
+        app.MapPost("/internal/query", HandleAsync).RequireAuthorization();
 
-    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ILoggerFactory logs)
+    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, ILoggerFactory logs)
     {
         var ct = http.RequestAborted;
+        var log = logs.CreateLogger(typeof(QueryEndpoint));
         using var activity = DuctusTelemetry.ActivitySource.StartActivity("query", ActivityKind.Internal);
-        activity?.SetTag("ductus.workspace", request.Workspace);
         activity?.SetTag("ductus.query.format", request.Format ?? "json");
-        if (QueryResultWriter.Parse(request.Format) is not { } format)
+        // The fallback policy already demanded both claims; a malformed one is the Api's bug.
+        if (ServiceToken.Workspace(http.User) is not { } workspace || !LakeFolders.IsSingleFolderName(workspace.Name))
         {
-            await Problem(http, StatusCodes.Status400BadRequest, "Unknown result format", $"format '{request.Format}' is not one of json, csv, ndjson, parquet");
+            await Problem(http, StatusCodes.Status400BadRequest, "Bad workspace", "the service token must name a workspace by id and folder name");
             return;
         }
 
-        if (string.IsNullOrWhiteSpace(request.Workspace) || request.Workspace.IndexOfAny(['/', '\\']) >= 0 || request.Workspace is "." or "..")
+        activity?.SetTag("ductus.workspace", workspace.Name);
+        if (QueryResultWriter.Parse(request.Format) is not { } format)
         {
-            await Problem(http, StatusCodes.Status400BadRequest, "Bad workspace", "workspace must be the workspace's name");
+            await Problem(http, StatusCodes.Status400BadRequest, "Unknown result format", $"format '{request.Format}' is not one of json, csv, ndjson, parquet");
             return;
         }
 
@@ -50,7 +56,7 @@ public static class QueryEndpoint
         {
             var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
             await using var session = await engine.OpenAsync(
-                new QueryRequest(request.WorkspaceId, request.Workspace, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
+                new QueryRequest(workspace.Id, workspace.Name, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
                     request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
             http.Response.Headers[VersionsHeader] = versions;
@@ -88,7 +94,7 @@ public static class QueryEndpoint
             {
                 // The status is already sent: cut the connection so the client cannot take a
                 // partial body for a whole result.
-                logs.CreateLogger(typeof(QueryEndpoint)).LogWarning(ex, "Query failed while streaming its result");
+                log.LogWarning(ex, "Query failed while streaming its result ({CorrelationId})", ErrorRedactor.CorrelationId(http.TraceIdentifier));
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 http.Features.Get<IHttpResetFeature>()?.Reset(2);
                 http.Abort();
@@ -108,7 +114,7 @@ public static class QueryEndpoint
         }
         catch (QueryFailedException ex)
         {
-            await Problem(http, StatusCodes.Status400BadRequest, "Query failed", ex.Message);
+            await FailedAsync(http, StatusCodes.Status400BadRequest, ex, redactor, log);
         }
         catch (QueryNotFoundException ex)
         {
@@ -118,6 +124,19 @@ public static class QueryEndpoint
         {
             await Problem(http, StatusCodes.Status504GatewayTimeout, "Query timed out", ex.Message);
         }
+        catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
+        {
+            // Opening the sandbox failed (a snapshot's file is missing or unreadable): the lake's
+            // fault, not the statement's.
+            await FailedAsync(http, StatusCodes.Status500InternalServerError, ex, redactor, log);
+        }
+    }
+
+    /// <summary>A DuckDB or file-system error: logged in full, answered redacted (paths relative to the lake, no addresses).</summary>
+    private static Task FailedAsync(HttpContext http, int status, Exception ex, ErrorRedactor redactor, ILogger log)
+    {
+        log.LogWarning(ex, "Query failed ({CorrelationId}): {Error}", ErrorRedactor.CorrelationId(http.TraceIdentifier), ex.Message);
+        return Problem(http, status, "Query failed", redactor.Redact(ex.Message));
     }
 
     private static Task Problem(HttpContext http, int status, string title, string detail)
@@ -130,7 +149,11 @@ public static class QueryEndpoint
         }
 
         http.Response.Headers.Remove(VersionsHeader);
-        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(http);
+        return Results.Problem(
+            detail: detail,
+            statusCode: status,
+            title: title,
+            extensions: new Dictionary<string, object?> { [ErrorRedactor.CorrelationIdMember] = ErrorRedactor.CorrelationId(http.TraceIdentifier) }).ExecuteAsync(http);
     }
 
     /// <summary>JSON parameter values as the CLR values DuckDB binds (integers stay integers).</summary>

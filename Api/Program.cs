@@ -26,6 +26,8 @@ builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();
 builder.AddDuctusIngest();
 
+// Signs the token each call to the analytics worker carries (Ductus:ServiceToken:SigningKey).
+builder.AddServiceTokenOptions();
 // "analytics" resolves through Aspire service discovery to a replica of the analytics worker.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
 builder.Services.AddHttpClient<AnalyticsClient>(client =>

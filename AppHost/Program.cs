@@ -53,6 +53,14 @@ var jwtSigningKey = builder.AddParameter(
     secret: true,
     persist: true);
 
+// Signs the token the Api puts on each call to the analytics worker, which takes the workspace
+// from it; only these two services get it.
+var serviceTokenKey = builder.AddParameter(
+    Resources.ServiceTokenKey,
+    new GenerateParameterDefault { MinLength = 64, Special = false },
+    secret: true,
+    persist: true);
+
 // Applies the schema and exits; every service waits for it to complete.
 var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
     .WithReference(infra.Database)
@@ -65,6 +73,7 @@ var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WaitFor(infra.Redis)
     .WaitForCompletion(migrator)
     .WithEnvironment("Ductus__Lake__Root", lake)
+    .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
     .WithHttpHealthCheck("/health");
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
@@ -94,6 +103,7 @@ builder.AddProject<Projects.Api>(Resources.Api)
     .WithSourceGrants(builder.Configuration)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
+    .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
     .WithHttpHealthCheck("/health");
 
 var app = builder.Build();

@@ -15,5 +15,6 @@ public static class Resources
     public const string Analytics = "analytics";
     public const string AdminKey = "admin-key";
     public const string JwtSigningKey = "jwt-signing-key";
+    public const string ServiceTokenKey = "service-token-key";
     public const string PostgresPassword = "postgres-password";
 }

@@ -87,6 +87,7 @@ builder.Services.AddSingleton(sp => new PipelineRunner(
     Ingest = sp.GetRequiredService<IngestBuffer>(),
     MaxIngestRecordsPerRun = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.MaxIngestRecordsPerRun,
     Compaction = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.CompactFilesPerTier >= 2 ? sp.GetRequiredService<BackgroundCompaction>() : null,
+    Redactor = sp.GetRequiredService<Ductus.Core.Telemetry.ErrorRedactor>(),
 });
 builder.Services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
 builder.Services.AddHttpClient<RunAlerts>()

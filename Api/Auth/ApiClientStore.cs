@@ -16,6 +16,20 @@ public sealed record ApiClient(
     DateTimeOffset? RevokedAt,
     DateTimeOffset? LastUsedAt);
 
+/// <summary>A client as the token exchange reads it: with its secret hash, whatever its state.</summary>
+public sealed record StoredClient(
+    Guid Id,
+    string ClientId,
+    string SecretHash,
+    IReadOnlyList<string> Roles,
+    int? RateLimit,
+    bool Revoked,
+    Guid WorkspaceId,
+    string WorkspaceName)
+{
+    public AuthenticatedClient ToAuthenticated() => new(ClientId, WorkspaceId, WorkspaceName, Roles, RateLimit);
+}
+
 public sealed record NewApiClient(string Name, string? Description, IReadOnlyList<string> Roles, int? RateLimit);
 
 public enum RevokeOutcome
@@ -35,12 +49,12 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
     private const string Columns = "id, client_id, name, description, roles, rate_limit, created_at, created_by, revoked_at, last_used_at";
 
     /// <summary>
-    /// Checks a client id and secret. Answers null for an unknown, revoked or wrong-secret client
-    /// alike, so the token endpoint cannot tell an attacker which of the three it was.
+    /// The client named <paramref name="clientId"/> with its secret hash, revoked or not, from any
+    /// workspace; null when there is none. The one read across workspaces, through a function that
+    /// returns this client only. Deciding whether a secret matches is <see cref="ClientAuthenticator"/>'s.
     /// </summary>
-    public async Task<AuthenticatedClient?> AuthenticateAsync(string clientId, string secret, CancellationToken ct)
+    public async Task<StoredClient?> FindAsync(string clientId, CancellationToken ct)
     {
-        // The one read across workspaces, through a function that returns this client only.
         await using var command = db.CreateCommand("""
             SELECT id, secret_hash, roles, rate_limit, revoked, workspace_id, workspace_name
               FROM ductus_find_api_client($1)
@@ -49,37 +63,34 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
-            SecretHasher.VerifyDecoy(secret);
             return null;
         }
 
-        var id = reader.GetGuid(0);
-        var valid = SecretHasher.Verify(secret, reader.GetString(1));
-        if (!valid || reader.GetBoolean(4))
-        {
-            return null;
-        }
-
-        var client = new AuthenticatedClient(
+        return new StoredClient(
+            reader.GetGuid(0),
             clientId,
-            reader.GetGuid(5),
-            reader.GetString(6),
+            reader.GetString(1),
             reader.GetFieldValue<string[]>(2),
-            reader.IsDBNull(3) ? null : reader.GetInt32(3));
-        await reader.DisposeAsync();
+            reader.IsDBNull(3) ? null : reader.GetInt32(3),
+            reader.GetBoolean(4),
+            reader.GetGuid(5),
+            reader.GetString(6));
+    }
 
+    /// <summary>Records that <paramref name="client"/> just got a token (<c>lastUsedAt</c>).</summary>
+    public async Task TouchAsync(StoredClient client, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         var (connection, tx) = await WorkspaceScope.BeginAsync(db, client.WorkspaceId, ct);
         await using (connection)
         await using (tx)
         {
             await using var touch = new NpgsqlCommand("UPDATE api_clients SET last_used_at = $2 WHERE id = $1", connection, tx);
-            touch.Parameters.AddWithValue(id);
+            touch.Parameters.AddWithValue(client.Id);
             touch.Parameters.AddWithValue(time.GetUtcNow());
             await touch.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }
-
-        return client;
     }
 
     /// <summary>

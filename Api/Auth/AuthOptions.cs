@@ -28,6 +28,23 @@ public sealed class AuthOptions
     public string? Authority { get; set; }
 
     public bool UsesExternalAuthority => !string.IsNullOrWhiteSpace(Authority);
+
+    /// <summary>
+    /// Secret verifications (PBKDF2) per <see cref="TokenAttemptWindow"/> for one client id. Only
+    /// exchanges that must hash count: a secret this process verified before does not.
+    /// </summary>
+    public int TokenAttemptsPerClient { get; set; } = 10;
+
+    /// <summary>Secret verifications per <see cref="TokenAttemptWindow"/> from one IP address, whatever client ids it names.</summary>
+    public int TokenAttemptsPerAddress { get; set; } = 60;
+
+    public TimeSpan TokenAttemptWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a verified client id + secret is remembered (API keys do not expire; revocation ends it at once).</summary>
+    public TimeSpan VerifiedSecretLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most verified secrets remembered per Api process; beyond it, newcomers are hashed each time.</summary>
+    public int VerifiedSecretCapacity { get; set; } = 10_000;
 }
 
 public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
@@ -57,6 +74,29 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (string.IsNullOrWhiteSpace(options.Issuer) || string.IsNullOrWhiteSpace(options.Audience))
         {
             failures.Add($"{AuthOptions.Section}:Issuer and :Audience must not be empty.");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            (nameof(AuthOptions.TokenAttemptsPerClient), options.TokenAttemptsPerClient),
+            (nameof(AuthOptions.TokenAttemptsPerAddress), options.TokenAttemptsPerAddress),
+            (nameof(AuthOptions.VerifiedSecretCapacity), options.VerifiedSecretCapacity),
+        })
+        {
+            if (value < 1)
+            {
+                failures.Add($"{AuthOptions.Section}:{key} must be at least 1, not {value}.");
+            }
+        }
+
+        if (options.TokenAttemptWindow < TimeSpan.FromSeconds(1) || options.TokenAttemptWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{AuthOptions.Section}:TokenAttemptWindow must be between 00:00:01 and 01:00:00, not {options.TokenAttemptWindow}.");
+        }
+
+        if (options.VerifiedSecretLifetime < TimeSpan.Zero || options.VerifiedSecretLifetime > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{AuthOptions.Section}:VerifiedSecretLifetime must be between 00:00:00 (remember none) and 1.00:00:00, not {options.VerifiedSecretLifetime}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -27,6 +27,12 @@ public static class AuthSetup
 
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<ApiClientStore>();
+        services.AddSingleton(sp =>
+        {
+            var auth = sp.GetRequiredService<IOptions<AuthOptions>>().Value;
+            return new VerifiedSecretCache(sp.GetRequiredService<TimeProvider>(), auth.VerifiedSecretLifetime, auth.VerifiedSecretCapacity);
+        });
+        services.AddSingleton<ClientAuthenticator>();
         services.AddSingleton<RedisRateLimiter>();
         services.AddHostedService<BootstrapAdmin>();
 

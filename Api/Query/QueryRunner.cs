@@ -1,19 +1,26 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ductus.Api.Clients;
 using Ductus.Core.Catalog;
 using Ductus.Core.Query;
+using Ductus.Core.Telemetry;
 
 namespace Ductus.Api.Query;
 
 /// <summary>
 /// The one path every read of the lake takes from the Api (<c>/api/query</c>, aggregate,
 /// preview): guard, version resolution, cache lookup, then the analytics worker's sandbox,
-/// streamed to the caller and copied into the cache while it still fits one entry.
+/// streamed to the caller and copied into the cache while it still fits one entry. Errors reach
+/// the caller redacted (no server paths, no internal addresses) with the correlation id under
+/// which the full text was logged.
 /// </summary>
-public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache)
+public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, ErrorRedactor redactor, ILogger<QueryRunner> logger)
 {
     public const string CacheHeader = "X-Ductus-Cache";
+
+    // A worker's problem detail is a few hundred bytes; anything longer is not one.
+    private const int MaxProblemBytes = 64 * 1024;
 
     private static readonly string[] PassedHeaders = ["X-Ductus-Versions", "X-Ductus-Truncated"];
 
@@ -68,17 +75,30 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache)
             return null;
         }
 
-        // The worker reads exactly the versions in the key, so what is cached matches its key.
-        using var response = await analytics.QueryAsync(new
+        // The worker reads exactly the versions in the key, so what is cached matches its key. The
+        // workspace travels in the service token, not in the body.
+        HttpResponseMessage sent;
+        try
         {
-            workspaceId = workspace,
-            workspace = workspaceName,
-            sql = guard.Sql,
-            parameters,
-            versions,
-            limit,
-            format,
-        }, ct);
+            sent = await analytics.QueryAsync(workspace, workspaceName, new
+            {
+                sql = guard.Sql,
+                parameters,
+                versions,
+                limit,
+                format,
+            }, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            var id = ErrorRedactor.CorrelationId(http.TraceIdentifier);
+            logger.LogError(ex, "The analytics worker could not be reached ({CorrelationId})", id);
+            await ProblemAsync(http, StatusCodes.Status502BadGateway, "Query engine unavailable",
+                "The query engine could not be reached; try again shortly.", id);
+            return null;
+        }
+
+        using var response = sent;
         http.Response.StatusCode = (int)response.StatusCode;
         http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
         http.Response.Headers[CacheHeader] = state switch
@@ -95,11 +115,17 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache)
             }
         }
 
+        if (!response.IsSuccessStatusCode)
+        {
+            await ForwardProblemAsync(http, response, ct);
+            return null;
+        }
+
         await using var body = await response.Content.ReadAsStreamAsync(ct);
         using var copy = new MemoryStream();
         var buffer = new byte[81920];
         int read;
-        var cacheable = response.IsSuccessStatusCode && state == CacheState.Miss;
+        var cacheable = state == CacheState.Miss;
         while ((read = await body.ReadAsync(buffer, ct)) > 0)
         {
             await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), ct);
@@ -117,6 +143,63 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache)
 
         return null;
     }
+
+    /// <summary>
+    /// The worker's problem detail, with its detail redacted once more here (this process knows
+    /// its own paths and addresses) and a correlation id kept or added. A body that is not a
+    /// problem detail (a proxy's error page, a crash) is logged and replaced by a generic one.
+    /// </summary>
+    private async Task ForwardProblemAsync(HttpContext http, HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        var text = await ReadBoundedAsync(response.Content, ct);
+        JsonObject? problem = null;
+        try
+        {
+            problem = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+        }
+
+        var id = problem?[ErrorRedactor.CorrelationIdMember]?.GetValueKind() == JsonValueKind.String
+            ? problem[ErrorRedactor.CorrelationIdMember]!.GetValue<string>()
+            : ErrorRedactor.CorrelationId(http.TraceIdentifier);
+        if (problem is null)
+        {
+            logger.LogError("The analytics worker answered {Status} without a problem detail ({CorrelationId}): {Body}", status, id, text);
+            await ProblemAsync(http, status, "Query failed", "The query engine failed.", id);
+            return;
+        }
+
+        if (problem["detail"]?.GetValueKind() == JsonValueKind.String)
+        {
+            problem["detail"] = redactor.Redact(problem["detail"]!.GetValue<string>());
+        }
+
+        problem[ErrorRedactor.CorrelationIdMember] = id;
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/problem+json";
+        await http.Response.WriteAsync(problem.ToJsonString(), ct);
+    }
+
+    private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken ct)
+    {
+        await using var body = await content.ReadAsStreamAsync(ct);
+        var buffer = new byte[MaxProblemBytes];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
+        {
+            length += read;
+        }
+
+        return global::System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    private static Task ProblemAsync(HttpContext http, int status, string title, string detail, string correlationId) =>
+        TypedResults.Problem(detail, statusCode: status, title: title,
+            extensions: new Dictionary<string, object?> { [ErrorRedactor.CorrelationIdMember] = correlationId }).ExecuteAsync(http);
 
     // The guard is a pure function of the text and the dataset names. A check once opened a
     // DuckDB instance (measured as the dominant cost of a cache hit under 50 concurrent clients);

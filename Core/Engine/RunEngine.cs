@@ -48,6 +48,9 @@ public sealed class RunEngine
         this.time = time;
     }
 
+    /// <summary>The folders local sources are read from (error texts show paths relative to them).</summary>
+    public SourceRoots Roots => roots;
+
     /// <summary>DuckDB worker threads per run.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 

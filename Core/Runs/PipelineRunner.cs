@@ -54,6 +54,20 @@ public sealed class PipelineRunner(
     /// <summary>Where an append that leaves the dataset with many files asks for a compaction; null never compacts.</summary>
     public Lake.BackgroundCompaction? Compaction { get; init; }
 
+    /// <summary>
+    /// Makes a failure's text fit for the catalog, which clients read (<c>GET /api/runs/{id}</c>,
+    /// the run's events, alerts): paths relative to the lake or source root, no addresses. The
+    /// full text is logged under the run id. Without one, paths are made relative to this
+    /// runner's lake and the engine's source roots.
+    /// </summary>
+    public ErrorRedactor Redactor
+    {
+        get => _redactor ??= new ErrorRedactor([lakeRoot, .. engine.Roots.Roots]);
+        init => _redactor = value;
+    }
+
+    private ErrorRedactor? _redactor;
+
     public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -115,7 +129,7 @@ public sealed class PipelineRunner(
 
             if (output.Failed)
             {
-                await catalog.FailRunAsync(ws, run.Id, output.FailedStep!, output.FailureReason ?? "failed", stats, CancellationToken.None);
+                await catalog.FailRunAsync(ws, run.Id, output.FailedStep!, Redactor.Redact(output.FailureReason ?? "failed"), stats, CancellationToken.None);
                 DuctusTelemetry.RunsFailed.Add(1, tags);
                 activity?.SetStatus(ActivityStatusCode.Error, output.FailureReason);
                 logger.LogWarning("Run {RunId} of {Pipeline} failed in {Step}: {Reason}", run.Id, spec.Name, output.FailedStep, output.FailureReason);
@@ -169,7 +183,7 @@ public sealed class PipelineRunner(
         {
             var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
             progress.End(failed: true);
-            await catalog.FailRunAsync(ws, run.Id, step, e.Message, RunStats.Empty, CancellationToken.None);
+            await catalog.FailRunAsync(ws, run.Id, step, Redactor.Redact(e.Message), RunStats.Empty, CancellationToken.None);
             DuctusTelemetry.RunsFailed.Add(1, tags);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             logger.LogError(e, "Run {RunId} of {Pipeline} failed in {Step}", run.Id, spec.Name, step);

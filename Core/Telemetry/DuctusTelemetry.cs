@@ -35,6 +35,12 @@ public static class DuctusTelemetry
 
     public static readonly Counter<long> RunsFailed = Meter.CreateCounter<long>("ductus.runs.failed", "{run}", "Runs that ended failed");
 
+    public static readonly Counter<long> SecretHashes = Meter.CreateCounter<long>(
+        "ductus.auth.secret_hashes", "{hash}", "PBKDF2 verifications at the token endpoint (a secret verified before is not hashed again)");
+
+    public static readonly Counter<long> TokenRequestsThrottled = Meter.CreateCounter<long>(
+        "ductus.auth.token_throttled", "{request}", "Token requests refused before hashing: their client id or address spent its budget");
+
     /// <summary>
     /// Row counts on a step's span. Extract and transform are lazy views in DuckDB, so rows are
     /// first counted by the contract step; those two spans carry durations only.

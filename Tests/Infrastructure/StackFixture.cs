@@ -35,6 +35,9 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string JwtSigningKey { get; } = "test-signing-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
+    /// <summary>The key the Api signs its calls to the analytics worker with; tests that call the worker directly sign with it too.</summary>
+    public string ServiceTokenKey { get; } = "test-service-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+
     public DistributedApplication App { get; private set; } = null!;
 
     public string DatabaseConnectionString { get; private set; } = null!;
@@ -54,6 +57,7 @@ public sealed class StackFixture : IAsyncLifetime
             "--Ductus:DemoData=false",
             $"--Parameters:{Resources.AdminKey}={AdminKey}",
             $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",
+            $"--Parameters:{Resources.ServiceTokenKey}={ServiceTokenKey}",
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
         ]);
         App = await builder.BuildAsync();

@@ -240,4 +240,32 @@ public sealed class RunEventsTests(StackFixture stack)
         Assert.Equal(("run", "end", "succeeded"), (final.Name, final.Id, Status(final)));
         Assert.Equal(4, final.Data.GetProperty("rowsRejected").GetInt64());
     }
+
+    [Fact]
+    public async Task A_run_that_cannot_read_its_source_file_shows_an_error_without_server_paths()
+    {
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        var name = NewName();
+        // The source file is gone by the time the run reads it: a link to a deleted file, so the
+        // spec still validates and DuckDB is the one to fail, quoting the file's absolute path.
+        File.CreateSymbolicLink(Path.Combine(stack.SourceRoot, $"{name}.csv"), Path.Combine(stack.SourceRoot, $"{name}-deleted.csv"));
+        using (var created = await engineer.PostAsync("/api/pipelines", ApiJson.Yaml(FlightsSpec(name))))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        using var triggered = await engineer.PostAsync($"/api/pipelines/{name}/runs");
+        var id = (await triggered.BodyAsync()).GetProperty("id").GetGuid();
+        var final = (await FollowAsync(analyst, id))[^1];
+
+        Assert.Equal("failed", Status(final));
+        var error = final.Data.GetProperty("error").GetString()!;
+        Assert.Contains($"{name}-deleted.csv", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(stack.DataDirectory, error, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(^|[\s""'(])/\w", error);
+
+        using var read = await analyst.GetAsync($"/api/runs/{id}");
+        Assert.Equal(error, (await read.BodyAsync()).GetProperty("error").GetString());
+    }
 }

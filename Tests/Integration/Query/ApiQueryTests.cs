@@ -218,4 +218,27 @@ public sealed class ApiQueryTests(StackFixture stack)
         var (unauthorized, _) = await QueryAsync(anonymous, new { sql = "SELECT 1" });
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
+
+    [Fact]
+    public async Task A_query_whose_lake_file_is_gone_answers_a_problem_without_server_paths_and_with_a_correlation_id()
+    {
+        var dataset = ApiLake.NewDatasetName();
+        await LoadAsync(dataset, 1, 3);
+        foreach (var file in Directory.GetFiles(Path.Combine(stack.LakeRoot, "default", dataset)))
+        {
+            File.Delete(file);
+        }
+
+        using var client = await stack.ClientForRoleAsync("analyst");
+        var (response, body) = await QueryAsync(client, new { sql = $"SELECT count(*) FROM {dataset}" });
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        Assert.Contains($"default/{dataset}/", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(stack.DataDirectory, detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(^|[\s""'(])/\w", detail);
+        Assert.Matches("^[0-9a-f]{32}$", problem.RootElement.GetProperty("correlationId").GetString());
+    }
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Ductus.Core;
+using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
 using Ductus.Tests.Infrastructure;
@@ -15,6 +17,7 @@ namespace Ductus.Tests.Integration.Query;
 /// <summary>
 /// <c>POST /internal/query</c> on the analytics worker the AppHost started: the stack's catalog
 /// database (as <c>ductus_app</c>) and the stack's lake folder, a workspace of its own per test.
+/// Calls carry a service token signed with the stack's key, as the Api's do.
 /// </summary>
 [Collection(StackDefinition.Name)]
 public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
@@ -36,9 +39,11 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
-    private async Task LoadAsync(string select)
+    private Task LoadAsync(string select) => LoadAsync(_workspaceId, _workspace, select);
+
+    private async Task LoadAsync(Guid workspaceId, string workspace, string select)
     {
-        var relative = $"{_workspace}/flights/{Guid.NewGuid():N}.parquet";
+        var relative = $"{workspace}/flights/{Guid.NewGuid():N}.parquet";
         var path = Path.Combine(Lake, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         long rows;
@@ -50,27 +55,32 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
             rows = Convert.ToInt64(await copy.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
         }
 
-        var run = await _store.CreateRunAsync(_workspaceId, "load_flights", "flights", RunTrigger.Manual);
-        await _store.MarkRunningAsync(_workspaceId, run.Id, "test");
-        await _store.CommitAsync(_workspaceId, new CommitRequest(run.Id, "flights", null,
+        var run = await _store.CreateRunAsync(workspaceId, "load_flights", "flights", RunTrigger.Manual);
+        await _store.MarkRunningAsync(workspaceId, run.Id, "test");
+        await _store.CommitAsync(workspaceId, new CommitRequest(run.Id, "flights", null,
             [new DatasetColumn("origin", "VARCHAR", null, true), new DatasetColumn("delay", "INTEGER", null, false)],
             WriteMode.Replace, [new LakeFile(relative, rows, new FileInfo(path).Length, new Dictionary<string, ColumnStats>())],
             new RunStats(rows, rows, 0, 0, new Dictionary<string, TimeSpan>())));
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string sql, string format = "json", object? parameters = null, object? versions = null, int? timeoutMs = null)
+    private string Token() => Token(_workspaceId, _workspace);
+
+    private string Token(Guid workspaceId, string workspace) =>
+        ServiceToken.Issue(stack.ServiceTokenKey, workspaceId, workspace, DateTimeOffset.UtcNow);
+
+    private Task<HttpResponseMessage> PostAsync(string sql, string format = "json", object? parameters = null, object? versions = null, int? timeoutMs = null) =>
+        SendAsync(Token(), new { sql, parameters, versions, format, timeoutMs });
+
+    private async Task<HttpResponseMessage> SendAsync(string? token, object body)
     {
         using var client = stack.App.CreateHttpClient(Resources.Analytics);
-        return await client.PostAsJsonAsync("/internal/query", new
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/internal/query") { Content = JsonContent.Create(body) };
+        if (token is not null)
         {
-            workspaceId = _workspaceId,
-            workspace = _workspace,
-            sql,
-            parameters,
-            versions,
-            format,
-            timeoutMs,
-        });
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await client.SendAsync(request);
     }
 
     [Fact]
@@ -157,5 +167,67 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
     {
         using var response = await PostAsync("SELECT 1", "xlsx");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_call_without_a_valid_service_token_is_a_401_problem()
+    {
+        var body = new { sql = "SELECT origin FROM flights" };
+        var otherKey = ServiceToken.Issue("not-the-key-of-this-stack-0123456789abcdef", _workspaceId, _workspace, DateTimeOffset.UtcNow);
+        var expired = ServiceToken.Issue(stack.ServiceTokenKey, _workspaceId, _workspace, DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        foreach (var token in new[] { null, otherKey, expired, "not-a-token" })
+        {
+            using var response = await SendAsync(token, body);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(401, problem.RootElement.GetProperty("status").GetInt32());
+            Assert.DoesNotContain("AMS", problem.RootElement.GetRawText(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_workspace_comes_from_the_service_token_and_never_from_the_body()
+    {
+        // Another workspace with a dataset of the same name and other rows.
+        var other = "q" + Guid.NewGuid().ToString("N")[..10];
+        var otherId = await _store.EnsureWorkspaceAsync(other);
+        await LoadAsync(otherId, other, "SELECT * FROM (VALUES ('SFO', 99)) AS t(origin, delay)");
+
+        // A token for this workspace with a body naming the other one (the old body's fields).
+        using var response = await SendAsync(Token(), new { workspaceId = otherId, workspace = other, sql = "SELECT origin FROM flights ORDER BY origin" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(
+            """{"columns":[{"name":"origin","type":"VARCHAR"}],"rows":[["AMS"],["JFK"],["LHR"]],"truncated":false}""",
+            await response.Content.ReadAsStringAsync());
+
+        // The other workspace's rows only with a token for it.
+        using var theirs = await SendAsync(Token(otherId, other), new { sql = "SELECT origin FROM flights ORDER BY origin" });
+        Assert.Equal(
+            """{"columns":[{"name":"origin","type":"VARCHAR"}],"rows":[["SFO"]],"truncated":false}""",
+            await theirs.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_query_over_a_lost_lake_file_fails_without_server_paths_and_with_a_correlation_id()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(Lake, _workspace, "flights")))
+        {
+            File.Delete(file);
+        }
+
+        using var response = await PostAsync("SELECT origin FROM flights");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var detail = problem.RootElement.GetProperty("detail").GetString()!;
+        // DuckDB named the file by its absolute path; the client sees it relative to the lake.
+        Assert.Contains($"{_workspace}/flights/", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(stack.DataDirectory, detail, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(^|[\s""'(])/\w", detail);
+        Assert.Matches("^[0-9a-f]{32}$", problem.RootElement.GetProperty("correlationId").GetString());
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Ductus.Api.Auth;
+using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -13,7 +14,7 @@ public sealed class ValidatedTokenCacheTests
     private static readonly AuthenticatedClient Client = new(
         "dk-cache", Guid.Parse("00000000-0000-0000-0000-000000000002"), "default", ["analyst"], null);
 
-    private readonly Clock _clock = new(DateTimeOffset.UtcNow);
+    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task A_validated_token_is_answered_from_the_cache_with_its_claims_and_a_fresh_identity()
@@ -135,13 +136,4 @@ public sealed class ValidatedTokenCacheTests
         LifetimeValidator = (notBefore, expires, _, p) =>
             notBefore <= _clock.GetUtcNow().UtcDateTime + p.ClockSkew && expires >= _clock.GetUtcNow().UtcDateTime - p.ClockSkew,
     };
-
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        private DateTimeOffset _now = now;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

@@ -1,11 +1,13 @@
+using System.Globalization;
 using Ductus.Api.Auth;
+using Ductus.Api.Protection;
 using FastEndpoints;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Api.Features.Auth.Token;
 
 /// <summary>Exchanges an API key (client id + secret) for a short-lived bearer token.</summary>
-public sealed class Endpoint(ApiClientStore clients, TokenIssuer issuer, IOptions<AuthOptions> options) : Endpoint<Request, Response>
+public sealed class Endpoint(ClientAuthenticator clients, TokenIssuer issuer, IOptions<AuthOptions> options) : Endpoint<Request, Response>
 {
     private const string ClientCredentials = "client_credentials";
 
@@ -20,7 +22,7 @@ public sealed class Endpoint(ApiClientStore clients, TokenIssuer issuer, IOption
             .WithTags("Auth")
             .Produces<TokenError>(StatusCodes.Status400BadRequest, "application/problem+json")
             .Produces<TokenError>(StatusCodes.Status401Unauthorized, "application/problem+json")
-            .Produces(StatusCodes.Status429TooManyRequests));
+            .ProducesProblemDetails(StatusCodes.Status429TooManyRequests));
         Summary(s =>
         {
             s.Summary = "Exchange an API key for a bearer token (OAuth2 client credentials)";
@@ -62,7 +64,17 @@ public sealed class Endpoint(ApiClientStore clients, TokenIssuer issuer, IOption
         }
 
         var (clientId, secret) = basic ?? (req.ClientId!, req.ClientSecret!);
-        var client = await clients.AuthenticateAsync(clientId, secret, ct);
+        var (client, retryAfter) = await clients.AuthenticateAsync(clientId, secret, HttpContext.Connection.RemoteIpAddress, ct);
+        if (retryAfter is { } wait)
+        {
+            // Checked before any hashing: a flood of guesses costs a Redis round trip each, not PBKDF2.
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(HttpContext, StatusCodes.Status429TooManyRequests, "Too many token requests",
+                $"Too many token requests for this client or from this address; try again in {seconds} s.");
+            return;
+        }
+
         if (client is null)
         {
             // One answer for unknown, revoked and wrong-secret clients alike.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ductus.Api.Auth;
 using Ductus.Api.Clients;
 using FastEndpoints;
 using Npgsql;
@@ -17,7 +18,7 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
     public override void Configure()
     {
         Get("/api/system/info");
-        Policies(Ductus.Api.Auth.PolicyNames.Admin);
+        Policies(PolicyNames.Admin);
         Description(d => d.WithTags("System").Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
         Summary(s =>
         {
@@ -28,7 +29,7 @@ public sealed class Endpoint(NpgsqlDataSource db, IConnectionMultiplexer redis, 
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var engine = analytics.EngineVersionAsync(ct);
+        var engine = analytics.EngineVersionAsync(User.WorkspaceId(), User.FindFirst(DuctusClaims.WorkspaceName)?.Value ?? "default", ct);
 
         var clock = Stopwatch.StartNew();
         await using var command = db.CreateCommand("""
