@@ -1,11 +1,12 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Create;
 
-public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceRoots roots, RunNotifier notifier) : EndpointWithoutRequest<Pipeline>
 {
     public override void Configure()
     {
@@ -52,7 +53,8 @@ public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : Endpoint
 
         await catalog.SavePipelineAsync(workspace, spec.Name, SpecWriter.ToJson(spec, indented: false), body.Text, body.Format,
             spec.Schedule, spec.Target.Dataset, ct);
-        var saved = await catalog.GetPipelineAsync(workspace, spec.Name, ct);
-        await Send.CreatedAtAsync<Show.Endpoint>(new { name = spec.Name }, Pipeline.From(saved!), cancellation: ct);
+        await notifier.PipelineChangedAsync(workspace, spec.Name);
+        var saved = await Pipeline.LoadAsync(catalog, workspace, spec.Name, ct);
+        await Send.CreatedAtAsync<Show.Endpoint>(new { name = spec.Name }, saved!, cancellation: ct);
     }
 }

@@ -1,11 +1,12 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Update;
 
-public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceRoots roots, RunNotifier notifier) : EndpointWithoutRequest<Pipeline>
 {
     public override void Configure()
     {
@@ -58,6 +59,7 @@ public sealed class Endpoint(CatalogStore catalog, SourceRoots roots) : Endpoint
         var spec = body.Spec!;
         await catalog.SavePipelineAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), body.Text, body.Format,
             spec.Schedule, spec.Target.Dataset, ct);
-        await Send.OkAsync(Pipeline.From((await catalog.GetPipelineAsync(workspace, name, ct))!), ct);
+        await notifier.PipelineChangedAsync(workspace, name);
+        await Send.OkAsync((await Pipeline.LoadAsync(catalog, workspace, name, ct))!, ct);
     }
 }
