@@ -100,7 +100,9 @@ builder.Services.AddOptions<RetentionOptions>()
     .Bind(builder.Configuration.GetSection(RetentionOptions.Section))
     .ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+builder.Services.AddSingleton<WorkspaceNames>();
 builder.Services.AddSingleton<ScheduleSync>();
+builder.Services.AddHostedService<ScheduleSyncService>();
 builder.Services.AddHostedService<SpecFolderSync>();
 builder.Services.AddHostedService<QueuedRunDispatcher>();
 builder.Services.AddHostedService<IngestDispatcher>();

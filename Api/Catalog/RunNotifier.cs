@@ -1,14 +1,15 @@
 using System.Text.Json;
+using Ductus.Core.Catalog;
 using Ductus.Core.Runs;
 using StackExchange.Redis;
 
 namespace Ductus.Api.Catalog;
 
 /// <summary>
-/// Tells the Pipelines service about queued and cancelled runs over Redis pub/sub (and a run's
-/// event stream about its cancel). The catalog
-/// row is the truth and the Pipelines service also polls it, so a lost message only delays a
-/// run: failures are logged, never passed on to the client.
+/// Tells the Pipelines service about queued and cancelled runs and changed pipelines over Redis
+/// pub/sub (and a run's event stream about its cancel). The catalog row is the truth and the
+/// Pipelines service also polls it, so a lost message only delays a run or a schedule change:
+/// failures are logged, never passed on to the client.
 /// </summary>
 public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<RunNotifier> logger)
 {
@@ -16,6 +17,10 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
     public const string CancelChannel = "ductus:runs:cancel";
 
     public Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(QueuedChannel, workspaceId, runId, pipeline);
+
+    /// <summary>The pipeline's spec, schedule, enabled flag or existence changed: its Quartz trigger follows.</summary>
+    public Task PipelineChangedAsync(Guid workspaceId, string pipeline) =>
+        PublishAsync(PipelineChange.Channel, new PipelineChange(workspaceId, pipeline).ToJson(), $"pipeline {pipeline}");
 
     public async Task CancelAsync(Guid workspaceId, Guid runId, string pipeline)
     {
@@ -38,23 +43,25 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            LogPublishFailed(logger, ex, key, runEvent.RunId);
+            LogPublishFailed(logger, ex, key, $"run {runEvent.RunId}");
         }
     }
 
-    private async Task PublishAsync(string channel, Guid workspaceId, Guid runId, string pipeline)
+    private Task PublishAsync(string channel, Guid workspaceId, Guid runId, string pipeline) =>
+        PublishAsync(channel, JsonSerializer.Serialize(new { workspaceId, runId, pipeline }, JsonSerializerOptions.Web), $"run {runId}");
+
+    private async Task PublishAsync(string channel, string message, string subject)
     {
-        var message = JsonSerializer.Serialize(new { workspaceId, runId, pipeline }, JsonSerializerOptions.Web);
         try
         {
             await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), message);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            LogPublishFailed(logger, ex, channel, runId);
+            LogPublishFailed(logger, ex, channel, subject);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish run {RunId} on {Channel}; the Pipelines service will find it by polling")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, string channel, Guid runId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Subject} on {Channel}; the Pipelines service will find it by polling")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, string channel, string subject);
 }

@@ -35,6 +35,17 @@ public sealed record PipelineRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>A workspace: its id (what every catalog row carries) and its name (what people and Quartz's job groups use).</summary>
+public sealed record WorkspaceRecord(Guid Id, string Name);
+
+/// <summary>
+/// A pipeline's cron trigger as the clustered scheduler holds it: what it fires on, when it fires
+/// next and Quartz's state for it (<c>WAITING</c>, <c>ACQUIRED</c>, <c>EXECUTING</c>, <c>BLOCKED</c>,
+/// <c>PAUSED</c>, <c>ERROR</c>, <c>COMPLETE</c>).
+/// </summary>
+/// <param name="NextFireAt">Null when the expression has no future time.</param>
+public sealed record ScheduledTrigger(string Pipeline, string Cron, DateTimeOffset? NextFireAt, string State);
+
 /// <summary>What a run did, reported by the engine when the run ends.</summary>
 /// <param name="StepDurations">Time per step (extract, transform, contract, load, commit).</param>
 public sealed record RunStats(

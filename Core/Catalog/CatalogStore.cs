@@ -101,6 +101,20 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         return await command.ExecuteScalarAsync(ct) as string;
     }
 
+    /// <summary>Every workspace (the table is not tenant data), for the services' sweeps across all of them.</summary>
+    public async Task<IReadOnlyList<WorkspaceRecord>> ListWorkspacesAsync(CancellationToken ct = default)
+    {
+        await using var command = db.CreateCommand("SELECT id, name FROM workspaces ORDER BY name");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var workspaces = new List<WorkspaceRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            workspaces.Add(new WorkspaceRecord(reader.GetGuid(0), reader.GetString(1)));
+        }
+
+        return workspaces;
+    }
+
     // ---- pipelines -------------------------------------------------------------------------
 
     /// <summary>
@@ -224,6 +238,30 @@ public sealed class CatalogStore(NpgsqlDataSource db, TimeProvider time, ICatalo
         var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
         await tx.CommitAsync(ct);
         return deleted;
+    }
+
+    /// <summary>
+    /// The workspace's pipeline cron triggers as the scheduler holds them, read through
+    /// <c>ductus_pipeline_schedules()</c> (migration 0017): the Quartz tables are not readable by
+    /// the services' role.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduledTrigger>> ListScheduledTriggersAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId,
+            WorkspaceRead.Query("SELECT pipeline, cron, next_fire_ticks, state FROM ductus_pipeline_schedules() ORDER BY pipeline"), ct);
+        var triggers = new List<ScheduledTrigger>();
+        while (await read.Reader.ReadAsync(ct))
+        {
+            var ticks = read.Reader.NullableValue<long>(2);
+            triggers.Add(new ScheduledTrigger(
+                read.Reader.GetString(0),
+                read.Reader.GetString(1),
+                // Quartz.NET stores times as UTC ticks.
+                ticks is > 0 and var t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
+                read.Reader.GetString(3)));
+        }
+
+        return triggers;
     }
 
     /// <summary>The last committed incremental cursor of a pipeline, or null before its first incremental run.</summary>

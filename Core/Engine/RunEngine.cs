@@ -48,8 +48,8 @@ public sealed class RunEngine
         this.time = time;
     }
 
-    /// <summary>The folders local sources are read from (error texts show paths relative to them).</summary>
-    public SourceRoots Roots => roots;
+    /// <summary>What each workspace's runs may read (error texts show paths relative to its folders).</summary>
+    public SourceAccess Access => access;
 
     /// <summary>DuckDB worker threads per run.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;

@@ -62,7 +62,7 @@ public sealed class PipelineRunner(
     /// </summary>
     public ErrorRedactor Redactor
     {
-        get => _redactor ??= new ErrorRedactor([lakeRoot, .. engine.Roots.Roots]);
+        get => _redactor ??= new ErrorRedactor([lakeRoot, .. engine.Access.AllRoots]);
         init => _redactor = value;
     }
 

@@ -32,6 +32,9 @@ public sealed class SourceAccess
 
     public SourceGrants Grants { get; }
 
+    /// <summary>Every folder any workspace may read: what error texts shown to clients are made relative to.</summary>
+    public IReadOnlyList<string> AllRoots => [.. configured.Concat(Grants.Roots.Values.SelectMany(r => r)).Distinct(StringComparer.Ordinal)];
+
     /// <summary>
     /// The same roots for every workspace, for a host that serves one party only (the
     /// command-line runner, tests of the engine); the grants of secrets and connections still apply.

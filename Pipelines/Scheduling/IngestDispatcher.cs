@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ductus.Core.Catalog;
-using Npgsql;
 using Quartz;
 using StackExchange.Redis;
 
@@ -16,7 +15,7 @@ namespace Ductus.Pipelines.Scheduling;
 /// </summary>
 public sealed partial class IngestDispatcher(
     ISchedulerFactory schedulers,
-    NpgsqlDataSource db,
+    WorkspaceNames workspaces,
     IConnectionMultiplexer redis,
     ILogger<IngestDispatcher> logger) : BackgroundService
 {
@@ -27,7 +26,6 @@ public sealed partial class IngestDispatcher(
     /// <summary>How long notices for one pipeline are gathered into one dispatch after the first.</summary>
     private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
 
-    private readonly ConcurrentDictionary<Guid, string> workspaceNames = new();
     private readonly ConcurrentDictionary<(Guid, string), Notices> notices = new();
     private readonly SemaphoreSlim gate = new(1, 1);
 
@@ -67,10 +65,9 @@ public sealed partial class IngestDispatcher(
                 while (true)
                 {
                     var seen = Volatile.Read(ref pending.Count);
-                    var workspace = await WorkspaceNameAsync(notice.WorkspaceId, ct);
-                    if (workspace is not null)
+                    if (await workspaces.FindAsync(notice.WorkspaceId, ct) is { } workspace)
                     {
-                        await DispatchAsync(workspace, notice.Pipeline, ct);
+                        await DispatchAsync(workspace.Name, notice.Pipeline, ct);
                     }
 
                     await Task.Delay(Coalesce, ct);
@@ -134,24 +131,6 @@ public sealed partial class IngestDispatcher(
         var scheduler = await schedulers.GetScheduler(ct);
         var keys = await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(workspace), ct);
         return keys.Count(k => k.Name.StartsWith(TriggerPrefix, StringComparison.Ordinal));
-    }
-
-    private async Task<string?> WorkspaceNameAsync(Guid id, CancellationToken ct)
-    {
-        if (workspaceNames.TryGetValue(id, out var cached))
-        {
-            return cached;
-        }
-
-        await using var command = db.CreateCommand("SELECT name FROM workspaces WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        if (await command.ExecuteScalarAsync(ct) is string name)
-        {
-            workspaceNames[id] = name;
-            return name;
-        }
-
-        return null;
     }
 
     private sealed class Notices

@@ -16,6 +16,13 @@ public sealed class PipelinesOptions
     /// <summary>How often queued runs (created through the API) are looked for, besides the Redis nudge.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often every node checks every workspace's pipelines against the scheduler. A change
+    /// made through the Api reaches the scheduler within a second over Redis; this sweep is what
+    /// makes it certain when that notice is lost (Redis down, a node restarting).
+    /// </summary>
+    public TimeSpan ScheduleSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often a running run checks whether it was cancelled.</summary>
     public TimeSpan CancelCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -71,6 +78,11 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.PollInterval <= TimeSpan.Zero)
         {
             errors.Add($"{PipelinesOptions.Section}:PollInterval must be positive, not {options.PollInterval}.");
+        }
+
+        if (options.ScheduleSweepInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{PipelinesOptions.Section}:ScheduleSweepInterval must be positive, not {options.ScheduleSweepInterval}.");
         }
 
         if (options.MaxIngestRecordsPerRun <= 0)

@@ -1,6 +1,5 @@
 using Ductus.Core.Catalog;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace Ductus.Pipelines.Scheduling;
@@ -13,7 +12,6 @@ namespace Ductus.Pipelines.Scheduling;
 public sealed class QueuedRunDispatcher(
     CatalogStore catalog,
     ScheduleSync schedules,
-    NpgsqlDataSource db,
     IConnectionMultiplexer redis,
     IOptions<PipelinesOptions> options,
     ILogger<QueuedRunDispatcher> logger) : BackgroundService
@@ -68,18 +66,7 @@ public sealed class QueuedRunDispatcher(
 
     public async Task DispatchQueuedAsync(CancellationToken ct)
     {
-        // The workspaces table is not workspace-scoped; everything below is, per workspace.
-        var workspaces = new List<(Guid Id, string Name)>();
-        await using (var command = db.CreateCommand("SELECT id, name FROM workspaces"))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                workspaces.Add((reader.GetGuid(0), reader.GetString(1)));
-            }
-        }
-
-        foreach (var (id, name) in workspaces)
+        foreach (var (id, name) in await catalog.ListWorkspacesAsync(ct))
         {
             var queued = await catalog.ListRunsAsync(id, new RunFilter(Status: RunStatus.Queued), null, 100, ct);
             foreach (var run in queued.Items)

@@ -90,21 +90,10 @@ public sealed class RetentionJob(
     public async Task<RetentionResult> RunOnceAsync(CancellationToken ct)
     {
         var settings = options.Value;
-        var workspaces = new List<Guid>();
-        // The workspaces table is not workspace-scoped; everything below is, per workspace.
-        await using (var command = db.CreateCommand("SELECT id FROM workspaces"))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                workspaces.Add(reader.GetGuid(0));
-            }
-        }
-
         var collector = new LakeGarbageCollector(db, lake.Value.Root, time);
         int expired = 0;
         long rejected = 0;
-        foreach (var workspace in workspaces)
+        foreach (var (workspace, _) in await catalog.ListWorkspacesAsync(ct))
         {
             if (settings.KeepSnapshots is { } keep)
             {

@@ -1,5 +1,6 @@
 using Ductus.Core.Catalog;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 
 namespace Ductus.Pipelines.Scheduling;
@@ -9,89 +10,163 @@ namespace Ductus.Pipelines.Scheduling;
 /// enabled scheduled pipeline; jobs of deleted pipelines go away. Quartz's store is shared by
 /// the cluster, so whichever node syncs, all see the same schedule.
 /// </summary>
-public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore catalog, IOptions<PipelinesOptions> options, ILogger<ScheduleSync> logger)
+/// <remarks>
+/// A pipeline is synced when it changes (<see cref="PipelineChange"/> over Redis, or the watched
+/// folder) and by a sweep over every workspace (<see cref="SyncAllAsync"/>). Every node hears every
+/// change and sweeps too, so two nodes may sync one pipeline at once, or a sweep that read a
+/// pipeline before an update may write after the update's own sync. A sync therefore holds a
+/// per-pipeline advisory lock while it reads the catalog row and writes the trigger: whichever
+/// sync comes last read the row after the last commit, so the last write is always the newest.
+/// </remarks>
+public sealed class ScheduleSync(
+    ISchedulerFactory schedulers,
+    CatalogStore catalog,
+    NpgsqlDataSource db,
+    IOptions<PipelinesOptions> options,
+    ILogger<ScheduleSync> logger)
 {
     public static JobKey JobKeyFor(string workspace, string pipeline) => new(pipeline, workspace);
 
     public static TriggerKey CronKeyFor(string workspace, string pipeline) => new($"{pipeline}:cron", workspace);
 
-    /// <param name="fromFolder">Pipelines loaded from the watched folder: only these are run at once when never loaded.</param>
-    public async Task SyncAsync(Guid workspaceId, string workspace, IReadOnlySet<string> fromFolder, CancellationToken ct)
+    /// <summary>Brings one pipeline's job and cron trigger in step with its catalog row; removes its job when the row is gone.</summary>
+    public async Task SyncPipelineAsync(WorkspaceRecord workspace, string pipeline, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        var scheduler = await schedulers.GetScheduler(ct);
+        await using var guard = await PipelineLock.AcquireAsync(db, workspace, pipeline, ct);
+        var record = await catalog.GetPipelineAsync(workspace.Id, pipeline, ct);
+        if (record is null)
+        {
+            if (await scheduler.DeleteJob(JobKeyFor(workspace.Name, pipeline), ct))
+            {
+                logger.LogInformation("Removed the job of deleted pipeline {Workspace}/{Pipeline}", workspace.Name, pipeline);
+            }
+
+            return;
+        }
+
+        var jobKey = JobKeyFor(workspace.Name, pipeline);
+        await EnsureJobAsync(scheduler, jobKey, ct);
+        var cronKey = CronKeyFor(workspace.Name, pipeline);
+        var existing = await scheduler.GetTrigger(cronKey, ct) as ICronTrigger;
+        if (WantsCron(record))
+        {
+            if (existing?.CronExpressionString == record.Schedule
+                && await scheduler.GetTriggerState(cronKey, ct) is not TriggerState.Error)
+            {
+                return;
+            }
+
+            var trigger = TriggerBuilder.Create()
+                .WithIdentity(cronKey)
+                .ForJob(jobKey)
+                .UsingJobData(PipelineJob.TriggerKindKey, nameof(RunTrigger.Schedule))
+                // After downtime over several fire times: one run now, not one per missed time.
+                .WithCronSchedule(record.Schedule!, cron => cron.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+                .Build();
+            if (existing is null)
+            {
+                await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
+            }
+            else
+            {
+                await scheduler.RescheduleJob(cronKey, trigger, ct);
+            }
+
+            logger.LogInformation("Scheduled {Workspace}/{Pipeline} with cron {Cron}", workspace.Name, pipeline, record.Schedule);
+        }
+        else if (existing is not null)
+        {
+            await scheduler.UnscheduleJob(cronKey, ct);
+            logger.LogInformation("Unscheduled {Workspace}/{Pipeline} ({Reason})", workspace.Name, pipeline, record.Enabled ? "no schedule" : "disabled");
+        }
+    }
+
+    /// <summary>
+    /// The safety net under the change notices: every workspace's pipelines checked against the
+    /// scheduler with three reads per workspace, and only those out of step synced; jobs of
+    /// pipelines or workspaces that are gone removed.
+    /// </summary>
+    public async Task SyncAllAsync(CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var pipelines = await catalog.ListPipelinesAsync(workspaceId, ct);
-        var wanted = new HashSet<JobKey>();
-
-        foreach (var pipeline in pipelines)
+        var workspaces = await catalog.ListWorkspacesAsync(ct);
+        foreach (var workspace in workspaces)
         {
-            var jobKey = JobKeyFor(workspace, pipeline.Name);
-            wanted.Add(jobKey);
-            await EnsureJobAsync(scheduler, jobKey, ct);
-
-            var cronKey = CronKeyFor(workspace, pipeline.Name);
-            var existing = await scheduler.GetTrigger(cronKey, ct) as ICronTrigger;
-            if (pipeline.Enabled && !string.IsNullOrWhiteSpace(pipeline.Schedule))
+            var pipelines = await catalog.ListPipelinesAsync(workspace.Id, ct);
+            var triggers = (await catalog.ListScheduledTriggersAsync(workspace.Id, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
+            var jobs = (await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(workspace.Name), ct)).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var pipeline in pipelines)
             {
-                if (existing?.CronExpressionString == pipeline.Schedule)
+                var trigger = triggers.GetValueOrDefault(pipeline.Name);
+                var inStep = jobs.Contains(pipeline.Name) && (WantsCron(pipeline)
+                    ? trigger is not null && trigger.Cron == pipeline.Schedule && trigger.State != "ERROR"
+                    : trigger is null);
+                if (!inStep)
                 {
-                    continue;
+                    await SyncPipelineAsync(workspace, pipeline.Name, ct);
                 }
-
-                var trigger = TriggerBuilder.Create()
-                    .WithIdentity(cronKey)
-                    .ForJob(jobKey)
-                    .UsingJobData(PipelineJob.TriggerKindKey, nameof(RunTrigger.Schedule))
-                    // After downtime over several fire times: one run now, not one per missed time.
-                    .WithCronSchedule(pipeline.Schedule, cron => cron.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
-                    .Build();
-                if (existing is null)
-                {
-                    try
-                    {
-                        await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
-                    }
-                    catch (ObjectAlreadyExistsException)
-                    {
-                        // Another replica synced the same folder first; the rest of this pass still runs.
-                        continue;
-                    }
-                }
-                else
-                {
-                    await scheduler.RescheduleJob(cronKey, trigger, ct);
-                }
-
-                logger.LogInformation("Scheduled {Pipeline} with cron {Cron}", pipeline.Name, pipeline.Schedule);
             }
-            else if (existing is not null)
+
+            var names = pipelines.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in jobs.Where(j => !names.Contains(j)))
             {
-                await scheduler.UnscheduleJob(cronKey, ct);
-                logger.LogInformation("Unscheduled {Pipeline}", pipeline.Name);
+                await SyncPipelineAsync(workspace, gone, ct);
             }
         }
 
-        foreach (var stale in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(workspace), ct))
+        var known = workspaces.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in await scheduler.GetJobGroupNames(ct))
         {
-            if (!wanted.Contains(stale))
+            if (known.Contains(group))
             {
-                await scheduler.DeleteJob(stale, ct);
-                logger.LogInformation("Removed the job of deleted pipeline {Pipeline}", stale.Name);
+                continue;
             }
-        }
 
-        if (options.Value.RunNeverLoadedAtStart)
-        {
-            foreach (var pipeline in pipelines.Where(p => p.Enabled && !string.IsNullOrWhiteSpace(p.Schedule) && fromFolder.Contains(p.Name)))
+            foreach (var key in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(group), ct))
             {
-                var dataset = await catalog.GetDatasetAsync(workspaceId, pipeline.Dataset, ct);
-                var runs = await catalog.ListRunsAsync(workspaceId, new RunFilter(pipeline.Name), null, 1, ct);
-                if (dataset?.CurrentVersion is null && runs.Items.Count == 0)
+                // Other groups hold the service's own jobs (retention); only pipeline jobs name a workspace.
+                if ((await scheduler.GetJobDetail(key, ct))?.JobType.Type == typeof(PipelineJob) && await scheduler.DeleteJob(key, ct))
                 {
-                    await DispatchAsync(scheduler, workspace, pipeline.Name, null, RunTrigger.Schedule, $"{pipeline.Name}:first", ct);
+                    logger.LogInformation("Removed the job of {Pipeline}, whose workspace {Workspace} is gone", key.Name, group);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Runs the folder's scheduled pipelines that never loaded their dataset and never ran, now,
+    /// rather than at their first cron time (a fresh stack shows its demo data at once).
+    /// </summary>
+    public async Task RunNeverLoadedAsync(WorkspaceRecord workspace, IEnumerable<string> fromFolder, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(fromFolder);
+        if (!options.Value.RunNeverLoadedAtStart)
+        {
+            return;
+        }
+
+        var scheduler = await schedulers.GetScheduler(ct);
+        foreach (var name in fromFolder)
+        {
+            var pipeline = await catalog.GetPipelineAsync(workspace.Id, name, ct);
+            if (pipeline is null || !WantsCron(pipeline))
+            {
+                continue;
+            }
+
+            var dataset = await catalog.GetDatasetAsync(workspace.Id, pipeline.Dataset, ct);
+            var runs = await catalog.ListRunsAsync(workspace.Id, new RunFilter(pipeline.Name), null, 1, ct);
+            if (dataset?.CurrentVersion is null && runs.Items.Count == 0)
+            {
+                await DispatchAsync(scheduler, workspace.Name, pipeline.Name, null, RunTrigger.Schedule, $"{pipeline.Name}:first", ct);
+            }
+        }
+    }
+
+    private static bool WantsCron(PipelineRecord pipeline) => pipeline.Enabled && !string.IsNullOrWhiteSpace(pipeline.Schedule);
 
     /// <summary>
     /// Fires the pipeline's job once, now. The trigger key is unique per run, so two nodes
@@ -147,6 +222,46 @@ public sealed class ScheduleSync(ISchedulerFactory schedulers, CatalogStore cata
         }
         catch (ObjectAlreadyExistsException)
         {
+        }
+    }
+
+    /// <summary>
+    /// A transaction-scoped PostgreSQL advisory lock on one pipeline's schedule, shared by every
+    /// node of the cluster; released when disposed (the transaction ends).
+    /// </summary>
+    private sealed class PipelineLock : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly NpgsqlTransaction _transaction;
+
+        private PipelineLock(NpgsqlConnection connection, NpgsqlTransaction transaction)
+        {
+            _connection = connection;
+            _transaction = transaction;
+        }
+
+        public static async Task<PipelineLock> AcquireAsync(NpgsqlDataSource db, WorkspaceRecord workspace, string pipeline, CancellationToken ct)
+        {
+            var connection = await db.OpenConnectionAsync(ct);
+            try
+            {
+                var transaction = await connection.BeginTransactionAsync(ct);
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"ductus.schedule:{workspace.Id}/{pipeline}" });
+                await command.ExecuteNonQueryAsync(ct);
+                return new PipelineLock(connection, transaction);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
         }
     }
 }

@@ -76,7 +76,7 @@ public sealed class SpecFolderSync(
     public async Task SyncOnceAsync(CancellationToken ct)
     {
         var workspaceName = options.Value.Workspace;
-        var workspace = await catalog.EnsureWorkspaceAsync(workspaceName, ct);
+        var workspace = new WorkspaceRecord(await catalog.EnsureWorkspaceAsync(workspaceName, ct), workspaceName);
         var files = Directory.EnumerateFiles(options.Value.Folder)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal);
@@ -96,10 +96,17 @@ public sealed class SpecFolderSync(
 
             var spec = parsed.Spec;
             loaded.Add(spec.Name);
-            var version = await catalog.SavePipelineAsync(workspace, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
+            var version = await catalog.SavePipelineAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
             logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
         }
 
-        await schedules.SyncAsync(workspace, workspaceName, loaded, ct);
+        // Saved versions reach the scheduler here rather than through a change notice: this is
+        // the Pipelines service itself. Jobs of pipelines deleted meanwhile go in the sweep.
+        foreach (var name in loaded)
+        {
+            await schedules.SyncPipelineAsync(workspace, name, ct);
+        }
+
+        await schedules.RunNeverLoadedAsync(workspace, loaded, ct);
     }
 }

@@ -40,4 +40,25 @@ public static class SharedTokens
         })).Value;
         return stack.CreateApiClient(token);
     }
+
+    /// <summary>
+    /// The admin of <see cref="StackFixture.GrantedWorkspace"/>, a second workspace whose specs may
+    /// read files under <see cref="StackFixture.GrantedWorkspaceRoot"/>; created once per stack.
+    /// </summary>
+    public static async Task<(Guid Id, HttpClient Client)> ClientOfGrantedWorkspaceAsync(this StackFixture stack)
+    {
+        var created = await Tokens.GetOrAdd((stack, "granted-workspace"), key => new Lazy<Task<string>>(async () =>
+        {
+            using var admin = await key.Item1.CreateAdminClientAsync();
+            using var response = await admin.PostAsJsonAsync(new Uri("/api/workspaces", UriKind.Relative), new { name = StackFixture.GrantedWorkspace });
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"POST /api/workspaces answered {(int)response.StatusCode}: {body}");
+            var json = JsonDocument.Parse(body).RootElement;
+            var adminKey = json.GetProperty("adminKey");
+            var token = await key.Item1.GetTokenAsync(adminKey.GetProperty("clientId").GetString()!, adminKey.GetProperty("clientSecret").GetString()!);
+            return json.GetProperty("id").GetGuid() + " " + token;
+        })).Value;
+        var parts = created.Split(' ');
+        return (Guid.Parse(parts[0]), stack.CreateApiClient(parts[1]));
+    }
 }

@@ -31,6 +31,12 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string LakeRoot => Path.Combine(DataDirectory, "lake");
 
+    /// <summary>A workspace other than <c>default</c> that is granted a source root of its own (created by the tests that use it).</summary>
+    public const string GrantedWorkspace = "granted";
+
+    /// <summary>The source root granted to <see cref="GrantedWorkspace"/> (<c>Ductus:Grants:Roots:granted</c>).</summary>
+    public string GrantedWorkspaceRoot => Path.Combine(DataDirectory, "data-granted");
+
     public string AdminKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
 
     public string JwtSigningKey { get; } = "test-signing-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
@@ -49,11 +55,13 @@ public sealed class StackFixture : IAsyncLifetime
         Directory.CreateDirectory(DataDirectory);
         Directory.CreateDirectory(PipelinesFolder);
         Directory.CreateDirectory(SourceRoot);
+        Directory.CreateDirectory(GrantedWorkspaceRoot);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             $"--Ductus:DataDir={DataDirectory}",
             $"--Ductus:PipelinesFolder={PipelinesFolder}",
             $"--Ductus:SourceRoot={SourceRoot}",
+            $"--Ductus:Grants:Roots:{GrantedWorkspace}:0={GrantedWorkspaceRoot}",
             "--Ductus:DemoData=false",
             $"--Parameters:{Resources.AdminKey}={AdminKey}",
             $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",

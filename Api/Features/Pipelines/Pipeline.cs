@@ -6,6 +6,9 @@ namespace Ductus.Api.Features.Pipelines;
 /// <summary>A pipeline as the Api shows it: its current version with the spec as JSON.</summary>
 /// <param name="Spec">The parsed spec (snake_case keys, the same model as the spec files), whichever format it was sent in.</param>
 /// <param name="Format">The format it was sent in: <c>yaml</c> or <c>json</c>.</param>
+/// <param name="Enabled">False while its schedule is paused (<c>PATCH /api/pipelines/{name}</c>); runs can still be triggered.</param>
+/// <param name="NextRunAt">When the clustered scheduler fires the pipeline's schedule next (UTC); null when it will not, and then <paramref name="NextRunNote"/> says why.</param>
+/// <param name="NextRunNote">Why there is no next scheduled run: no schedule, disabled, not yet picked up by the scheduler, or no future time.</param>
 public sealed record Pipeline(
     string Name,
     int Version,
@@ -15,13 +18,57 @@ public sealed record Pipeline(
     string Format,
     JsonElement Spec,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextRunAt,
+    string? NextRunNote)
 {
-    public static Pipeline From(PipelineRecord record)
+    /// <param name="trigger">The pipeline's cron trigger as the scheduler holds it, if it has one.</param>
+    public static Pipeline From(PipelineRecord record, ScheduledTrigger? trigger)
     {
         ArgumentNullException.ThrowIfNull(record);
         using var spec = JsonDocument.Parse(record.SpecJson);
+        var (next, note) = NextRun(record, trigger);
         return new Pipeline(record.Name, record.Version, record.Dataset, record.Schedule, record.Enabled, record.Format,
-            spec.RootElement.Clone(), record.CreatedAt, record.UpdatedAt);
+            spec.RootElement.Clone(), record.CreatedAt, record.UpdatedAt, next, note);
+    }
+
+    /// <summary>The pipeline as saved and as scheduled now, from the catalog.</summary>
+    public static async Task<Pipeline?> LoadAsync(CatalogStore catalog, Guid workspace, string name, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (await catalog.GetPipelineAsync(workspace, name, ct) is not { } record)
+        {
+            return null;
+        }
+
+        var triggers = await catalog.ListScheduledTriggersAsync(workspace, ct);
+        return From(record, triggers.FirstOrDefault(t => t.Pipeline == name));
+    }
+
+    private static (DateTimeOffset? Next, string? Note) NextRun(PipelineRecord record, ScheduledTrigger? trigger)
+    {
+        if (string.IsNullOrWhiteSpace(record.Schedule))
+        {
+            return (null, "no schedule: the spec has no `schedule`; the pipeline runs only when triggered");
+        }
+
+        if (!record.Enabled)
+        {
+            return (null, "disabled: its schedule is paused; resume it with PATCH /api/pipelines/" + record.Name + " {\"enabled\": true}");
+        }
+
+        if (trigger is null || trigger.Cron != record.Schedule)
+        {
+            // The Pipelines service syncs a change within a second of the notice, or at its next sweep.
+            return (null, "pending: the scheduler has not picked up this schedule yet (it does within a second while the Pipelines service runs)");
+        }
+
+        return trigger.State switch
+        {
+            "ERROR" => (null, "error: the scheduler put this trigger in error; it is rescheduled at the next sweep"),
+            "PAUSED" or "PAUSED_BLOCKED" => (null, "paused in the scheduler"),
+            _ when trigger.NextFireAt is null => (null, $"finished: the cron expression '{record.Schedule}' has no future time"),
+            _ => (trigger.NextFireAt, null),
+        };
     }
 }

@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
@@ -6,7 +7,7 @@ using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Create;
 
-public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNotifier notifier) : EndpointWithoutRequest<Pipeline>
 {
     public override void Configure()
     {
@@ -53,7 +54,8 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : Endpo
 
         await catalog.SavePipelineAsync(workspace, spec.Name, SpecWriter.ToJson(spec, indented: false), body.Text, body.Format,
             spec.Schedule, spec.Target.Dataset, ct);
-        var saved = await catalog.GetPipelineAsync(workspace, spec.Name, ct);
-        await Send.CreatedAtAsync<Show.Endpoint>(new { name = spec.Name }, Pipeline.From(saved!), cancellation: ct);
+        await notifier.PipelineChangedAsync(workspace, spec.Name);
+        var saved = await Pipeline.LoadAsync(catalog, workspace, spec.Name, ct);
+        await Send.CreatedAtAsync<Show.Endpoint>(new { name = spec.Name }, saved!, cancellation: ct);
     }
 }

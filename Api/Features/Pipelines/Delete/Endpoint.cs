@@ -1,10 +1,11 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Delete;
 
-public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request>
+public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpoint<Request>
 {
     public override void Configure()
     {
@@ -18,7 +19,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request>
         Summary(s =>
         {
             s.Summary = "Delete a pipeline";
-            s.Description = "Removes the pipeline, its versions and its watermark. Its runs and its dataset stay: they are history and data.";
+            s.Description = "Removes the pipeline, its versions, its watermark and its scheduled job. Its runs and its dataset stay: they are history and data.";
         });
     }
 
@@ -31,6 +32,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request>
             return;
         }
 
+        await notifier.PipelineChangedAsync(User.WorkspaceId(), req.Name);
         await Send.NoContentAsync(ct);
     }
 }

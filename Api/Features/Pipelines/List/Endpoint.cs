@@ -14,13 +14,15 @@ public sealed class Endpoint(CatalogStore catalog) : EndpointWithoutRequest<Resp
         Summary(s =>
         {
             s.Summary = "List the pipelines of the caller's workspace";
-            s.Description = "Each pipeline at its current version, by name.";
+            s.Description = "Each pipeline at its current version, by name, with its next scheduled run.";
         });
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var pipelines = await catalog.ListPipelinesAsync(User.WorkspaceId(), ct);
-        await Send.OkAsync(new Response([.. pipelines.Select(Pipeline.From)]), ct);
+        var workspace = User.WorkspaceId();
+        var pipelines = await catalog.ListPipelinesAsync(workspace, ct);
+        var triggers = (await catalog.ListScheduledTriggersAsync(workspace, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
+        await Send.OkAsync(new Response([.. pipelines.Select(p => Pipeline.From(p, triggers.GetValueOrDefault(p.Name)))]), ct);
     }
 }

@@ -17,13 +17,14 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request, Pipeline>
         Summary(s =>
         {
             s.Summary = "Get a pipeline";
-            s.Description = "The current version of the pipeline with its spec as JSON.";
+            s.Description = "The current version of the pipeline with its spec as JSON, and when its schedule fires next " +
+                "(`nextRunAt`, from the clustered scheduler) or why it will not (`nextRunNote`).";
         });
     }
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        if (await catalog.GetPipelineAsync(User.WorkspaceId(), req.Name, ct) is not { } pipeline)
+        if (await Pipeline.LoadAsync(catalog, User.WorkspaceId(), req.Name, ct) is not { } pipeline)
         {
             // Pipelines of other workspaces answer the same as pipelines that do not exist.
             AddError(r => r.Name, "No pipeline with this name in your workspace.");
@@ -31,6 +32,6 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request, Pipeline>
             return;
         }
 
-        await Send.OkAsync(Pipeline.From(pipeline), ct);
+        await Send.OkAsync(pipeline, ct);
     }
 }

@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
@@ -6,7 +7,7 @@ using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Update;
 
-public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNotifier notifier) : EndpointWithoutRequest<Pipeline>
 {
     public override void Configure()
     {
@@ -59,6 +60,7 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : Endpo
         var spec = body.Spec!;
         await catalog.SavePipelineAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), body.Text, body.Format,
             spec.Schedule, spec.Target.Dataset, ct);
-        await Send.OkAsync(Pipeline.From((await catalog.GetPipelineAsync(workspace, name, ct))!), ct);
+        await notifier.PipelineChangedAsync(workspace, name);
+        await Send.OkAsync((await Pipeline.LoadAsync(catalog, workspace, name, ct))!, ct);
     }
 }

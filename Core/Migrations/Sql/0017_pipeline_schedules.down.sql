@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS ductus_pipeline_schedules();
