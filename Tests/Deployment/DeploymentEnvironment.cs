@@ -44,12 +44,8 @@ public static partial class DeploymentEnvironment
     }
 
     /// <summary>The image without registry prefix and tag: <c>${DUCTUS_REGISTRY:-}ductus/api:${DUCTUS_TAG:-latest}</c> is <c>ductus/api</c>.</summary>
-    public static string Repository(string image)
-    {
-        var withoutPrefix = Regex.Replace(image, @"^\$\{[^}]*\}", string.Empty);
-        var tag = withoutPrefix.LastIndexOf(':');
-        return tag > withoutPrefix.LastIndexOf('/') ? withoutPrefix[..tag] : withoutPrefix;
-    }
+    public static string Repository(string image) =>
+        Regex.Replace(Regex.Replace(image, @"^\$\{[^}]*\}", string.Empty), @":(\$\{[^}]*\}|[^/:]+)$", string.Empty);
 
     [GeneratedRegex("PASSWORD|SECRET|KEY|TOKEN|^ConnectionStrings__", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
