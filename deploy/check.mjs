@@ -1,13 +1,15 @@
 // Offline checks of the deployment files; Tests/Deployment runs them, and so can you:
 //   node deploy/check.mjs compose      dclint (the Compose Specification schema and its rules,
 //                                      .dclintrc) on compose.yaml, then the file as JSON
+//   node deploy/check.mjs azure        the Container Apps templates of azure/ as JSON (parsed
+//                                      only: no offline schema of that API is published)
 //   node deploy/check.mjs kubernetes   every object of kubernetes/ (and the Secret that
 //                                      secrets.env.example makes) validated against the
 //                                      Kubernetes schemas of kubernetes-models, then all as JSON
 // The JSON on stdout is what the tests hold against the AppHost's manifest; errors go to
 // stderr with exit code 1. The packages are pinned in package-lock.json (npm ci).
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
@@ -96,6 +98,15 @@ async function kubernetes() {
   return { kustomization, objects };
 }
 
+function azure() {
+  const folder = join(here, "azure");
+  return Object.fromEntries(readdirSync(folder).filter(f => f.endsWith(".yaml")).sort()
+    .map(f => [f, parse(readFileSync(join(folder, f), "utf8"))]));
+}
+
 const what = process.argv[2];
-const result = what === "compose" ? compose() : what === "kubernetes" ? await kubernetes() : fail("usage: node check.mjs compose|kubernetes");
+const result = what === "compose" ? compose()
+  : what === "kubernetes" ? await kubernetes()
+  : what === "azure" ? azure()
+  : fail("usage: node check.mjs compose|kubernetes|azure");
 process.stdout.write(JSON.stringify(result));
