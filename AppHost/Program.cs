@@ -4,14 +4,14 @@ using Ductus.Core;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// A published manifest describes the deployment target (containers / managed services), not
-// this machine, so publishing never probes for local binaries.
+// A published manifest describes the deployment target (containers or managed services), not
+// this machine, so publishing never probes for local binaries nor touches this machine's disk.
 var request = InfrastructurePlan.ParseRequest(builder.Configuration["Ductus:Infrastructure"]);
 var plan = builder.ExecutionContext.IsPublishMode
-    ? new InfrastructurePlan(InfrastructureMode.Containers, null)
+    ? InfrastructurePlan.ForPublishing(request)
     : InfrastructurePlan.Choose(request, MachineProbe.Probe(
         builder.Configuration["ASPIRE_CONTAINER_RUNTIME"],
-        probeContainers: request != InfrastructureRequest.Local));
+        probeContainers: InfrastructurePlan.NeedsContainerProbe(request)));
 if (!plan.IsPossible)
 {
     await Console.Error.WriteLineAsync($"Ductus cannot start: {plan.Error}");
@@ -19,22 +19,26 @@ if (!plan.IsPossible)
 }
 
 var infra = builder.AddDuctusInfrastructure(plan);
-var lake = Path.GetFullPath(builder.Configuration["Ductus:LakeRoot"] ?? Path.Combine(infra.DataDirectory, "lake"));
-Directory.CreateDirectory(lake);
-StackFile.WriteWhenReady(builder, infra, lake);
-var repository = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-// Spec files the Pipelines service keeps in step with the catalog, and where local sources may be read from.
-var pipelinesFolder = Path.GetFullPath(builder.Configuration["Ductus:PipelinesFolder"] ?? Path.Combine(repository, "pipelines"));
-var sourceRoot = Path.GetFullPath(builder.Configuration["Ductus:SourceRoot"] ?? Path.Combine(repository, "data"));
-
-// The demo pipelines in pipelines/ read real public data (npm vega-datasets). Fetching it is a
-// step of its own that nothing waits for: the Pipelines service loads the demo specs once their
-// files exist (it rescans every minute), and a machine without npm still runs the stack.
-if (builder.Configuration.GetValue("Ductus:DemoData", true)
-    && !File.Exists(Path.Combine(sourceRoot, "vega", "flights-3m.parquet"))
-    && File.Exists(Path.Combine(repository, "scripts", "fetch-demo-data.sh")))
+ServiceFolders folders;
+if (builder.ExecutionContext.IsPublishMode)
 {
-    builder.AddExecutable("demo-data", "bash", repository, "scripts/fetch-demo-data.sh").ExcludeFromManifest();
+    folders = ServiceFolders.AsDeploymentParameters(builder);
+}
+else
+{
+    var local = LocalFolders.Resolve(builder, infra.DataDirectory!);
+    StackFile.WriteWhenReady(builder, infra, infra.DataDirectory!, local.Lake);
+    folders = local.ForServices();
+
+    // The demo pipelines in pipelines/ read real public data (npm vega-datasets). Fetching it is a
+    // step of its own that nothing waits for: the Pipelines service loads the demo specs once their
+    // files exist (it rescans every minute), and a machine without npm still runs the stack.
+    if (builder.Configuration.GetValue("Ductus:DemoData", true)
+        && !File.Exists(Path.Combine(local.Sources, "vega", "flights-3m.parquet"))
+        && File.Exists(Path.Combine(local.Repository, "scripts", "fetch-demo-data.sh")))
+    {
+        builder.AddExecutable("demo-data", "bash", local.Repository, "scripts/fetch-demo-data.sh").ExcludeFromManifest();
+    }
 }
 
 // The bootstrap admin client's secret: generated once, kept in the AppHost's user secrets,
@@ -61,50 +65,47 @@ var serviceTokenKey = builder.AddParameter(
     secret: true,
     persist: true);
 
-// Applies the schema and exits; every service waits for it to complete.
+// Applies the schema and exits; every service waits for it to complete. A deployment runs it
+// as a run-once step the services wait for too (docs/deploy.md: compose, Kubernetes, Container Apps).
 var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
     .WithReference(infra.Database)
-    .WaitFor(infra.DatabaseServer);
+    .WaitForDatabaseServer(infra);
 
+// Pipelines write the lake and analytics reads it: both are given the same folder (one shared
+// volume in a deployment).
 var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
-    .WithReference(infra.Database)
-    .WithReference(infra.Redis)
-    .WaitFor(infra.Redis)
+    .WithDatabaseAndCache(infra)
     .WaitForCompletion(migrator)
-    .WithEnvironment("Ductus__Lake__Root", lake)
+    .WithEnvironment("Ductus__Lake__Root", folders.LakeRoot)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
-    .WithHttpHealthCheck("/health");
+    .WithHealthProbes();
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
-    .WithReference(infra.Database)
-    .WithReference(infra.Redis)
-    .WaitFor(infra.Redis)
+    .WithDatabaseAndCache(infra)
     .WaitForCompletion(migrator)
-    .WithEnvironment("Ductus__Lake__Root", lake)
-    .WithEnvironment("Ductus__Pipelines__Folder", pipelinesFolder)
-    .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
+    .WithEnvironment("Ductus__Lake__Root", folders.LakeRoot)
+    .WithEnvironment("Ductus__Pipelines__Folder", folders.PipelinesFolder)
+    .WithEnvironment("Ductus__Sources__Roots__0", folders.SourceRoot)
     .WithSourceGrants(builder.Configuration)
-    .WithHttpHealthCheck("/health");
+    .WithHealthProbes();
 
 builder.AddProject<Projects.Api>(Resources.Api)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithExternalHttpEndpoints()
-    .WithReference(infra.Database)
-    .WithReference(infra.Redis)
+    .WithDatabaseAndCache(infra)
     .WithReference(analytics)
-    .WaitFor(infra.Redis)
     .WaitForCompletion(migrator)
     // Runs are triggered through the catalog, not by calling pipelines, but the Api should not
     // accept work before the service that will execute it is up.
     .WaitFor(pipelines)
-    .WithEnvironment("Ductus__Sources__Roots__0", sourceRoot)
+    .WithEnvironment("Ductus__Sources__Roots__0", folders.SourceRoot)
     .WithSourceGrants(builder.Configuration)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
-    .WithHttpHealthCheck("/health");
+    .WithHealthProbes();
 
 var app = builder.Build();
 if (builder.ExecutionContext.IsRunMode && builder.Environment.EnvironmentName == "Development")

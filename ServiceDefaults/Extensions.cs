@@ -19,8 +19,8 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class Extensions
 {
-    public const string HealthEndpointPath = "/health";
-    public const string AlivenessEndpointPath = "/alive";
+    public const string HealthEndpointPath = Ductus.Core.HealthPaths.Ready;
+    public const string AlivenessEndpointPath = Ductus.Core.HealthPaths.Alive;
 
     /// <summary>Tag that marks a check as part of liveness (the process answers) rather than readiness.</summary>
     public const string LiveTag = "live";

@@ -12,28 +12,42 @@ namespace Ductus.AppHost.Infrastructure;
 
 /// <summary>The database and cache resources, whichever way they run.</summary>
 /// <param name="Database">The <c>ductus</c> database connection the services reference.</param>
-/// <param name="DatabaseServer">What to wait for before the schema can be migrated.</param>
+/// <param name="DatabaseServer">What to wait for before the schema can be migrated; none for external services.</param>
 /// <param name="Redis">The cache.</param>
+/// <param name="DataDirectory">Where this machine keeps the stack's data; none when publishing, which describes another machine.</param>
 public sealed record DuctusInfrastructure(
     InfrastructureMode Mode,
     IResourceBuilder<IResourceWithConnectionString> Database,
-    IResourceBuilder<IResource> DatabaseServer,
+    IResourceBuilder<IResource>? DatabaseServer,
     IResourceBuilder<IResourceWithConnectionString> Redis,
-    string DataDirectory);
+    string? DataDirectory);
 
 public static class DuctusInfrastructureExtensions
 {
     /// <summary>
     /// Adds PostgreSQL (database <c>ductus</c>) and Redis as containers when a container engine
-    /// answers, else from the local binaries. Services see the same resource names and
-    /// connection-string shapes either way.
+    /// answers, else from the local binaries, or takes them as connection strings of external
+    /// (managed) services. Services see the same resource names and connection-string shapes
+    /// every way.
     /// </summary>
     public static DuctusInfrastructure AddDuctusInfrastructure(this IDistributedApplicationBuilder builder, InfrastructurePlan plan)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(plan);
 
-        var dataDir = DataDirectory(builder);
+        var dataDir = builder.ExecutionContext.IsRunMode ? DataDirectory(builder) : null;
+        if (plan.Mode == InfrastructureMode.External)
+        {
+            // Secret parameters named like the connections (ConnectionStrings:ductus, :redis):
+            // a deployment tool asks for them, a running AppHost reads them from configuration.
+            return new DuctusInfrastructure(
+                InfrastructureMode.External,
+                builder.AddConnectionString(Resources.Database),
+                null,
+                builder.AddConnectionString(Resources.Redis),
+                dataDir);
+        }
+
         var password = builder.AddParameter(
             Resources.PostgresPassword,
             new GenerateParameterDefault { MinLength = 24, Special = false },
@@ -54,7 +68,25 @@ public static class DuctusInfrastructureExtensions
                 dataDir);
         }
 
-        return AddLocal(builder, plan, dataDir, password);
+        return AddLocal(builder, plan, dataDir ?? throw new InvalidOperationException("Local binaries run only on this machine, never in a published manifest."), password);
+    }
+
+    /// <summary>References the database and the cache, and waits for the cache where it is run here.</summary>
+    public static IResourceBuilder<ProjectResource> WithDatabaseAndCache(this IResourceBuilder<ProjectResource> service, DuctusInfrastructure infra)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(infra);
+        service.WithReference(infra.Database).WithReference(infra.Redis);
+        // External services are up before the stack starts; there is nothing of theirs here to wait for.
+        return infra.Mode == InfrastructureMode.External ? service : service.WaitFor(infra.Redis);
+    }
+
+    /// <summary>Waits for the database server where it is run here.</summary>
+    public static IResourceBuilder<ProjectResource> WaitForDatabaseServer(this IResourceBuilder<ProjectResource> service, DuctusInfrastructure infra)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(infra);
+        return infra.DatabaseServer is { } server ? service.WaitFor(server) : service;
     }
 
     private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(this IResourceBuilder<T> resource, IDistributedApplicationBuilder builder)

@@ -8,6 +8,12 @@ public enum InfrastructureMode
 
     /// <summary>The machine's own postgres and redis-server binaries, as executable resources.</summary>
     Local,
+
+    /// <summary>
+    /// Managed or otherwise existing services: the operator supplies whole connection strings
+    /// (<c>ConnectionStrings:ductus</c>, <c>ConnectionStrings:redis</c>); nothing is run or described.
+    /// </summary>
+    External,
 }
 
 /// <summary>What the operator asked for with <c>Ductus:Infrastructure</c>.</summary>
@@ -16,6 +22,7 @@ public enum InfrastructureRequest
     Auto,
     Containers,
     Local,
+    External,
 }
 
 /// <summary>What was found on this machine.</summary>
@@ -44,6 +51,7 @@ public sealed record InfrastructurePlan(InfrastructureMode? Mode, string? Error)
                 "Ductus:Infrastructure is 'containers' but no container runtime answers" +
                 (facts.ContainerProbeDetail is null ? "." : $" ({facts.ContainerProbeDetail}).") +
                 " Start Docker or Podman, or set Ductus:Infrastructure to 'auto' or 'local'."),
+            InfrastructureRequest.External => new(InfrastructureMode.External, null),
             InfrastructureRequest.Local when facts.Binaries is not null => new(InfrastructureMode.Local, null),
             InfrastructureRequest.Local => new(null,
                 "Ductus:Infrastructure is 'local' but the PostgreSQL and Redis server binaries were not found. " + InstallHint),
@@ -54,6 +62,17 @@ public sealed record InfrastructurePlan(InfrastructureMode? Mode, string? Error)
         };
     }
 
+    /// <summary>
+    /// A published manifest describes the deployment target, never this machine: PostgreSQL and
+    /// Redis as containers, unless the operator asked for managed (external) services.
+    /// </summary>
+    public static InfrastructurePlan ForPublishing(InfrastructureRequest request) =>
+        new(request == InfrastructureRequest.External ? InfrastructureMode.External : InfrastructureMode.Containers, null);
+
+    /// <summary>Only these requests need to know whether a container engine answers.</summary>
+    public static bool NeedsContainerProbe(InfrastructureRequest request) =>
+        request is InfrastructureRequest.Auto or InfrastructureRequest.Containers;
+
     public const string InstallHint =
         "Install the server packages (Debian/Ubuntu: 'apt-get install postgresql redis-server'; macOS: 'brew install postgresql@15 redis') so that initdb, postgres and redis-server are on PATH or under /usr/lib/postgresql/<version>/bin.";
 
@@ -62,7 +81,8 @@ public sealed record InfrastructurePlan(InfrastructureMode? Mode, string? Error)
         null or "" or "auto" => InfrastructureRequest.Auto,
         "containers" or "container" or "docker" => InfrastructureRequest.Containers,
         "local" or "binaries" => InfrastructureRequest.Local,
+        "external" or "managed" => InfrastructureRequest.External,
         _ => throw new ArgumentException(
-            $"Ductus:Infrastructure must be 'auto', 'containers' or 'local', not '{value}'.", nameof(value)),
+            $"Ductus:Infrastructure must be 'external' for managed services, else 'auto', 'containers' or 'local', not '{value}'.", nameof(value)),
     };
 }

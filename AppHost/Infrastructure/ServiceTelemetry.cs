@@ -12,7 +12,13 @@ internal static class ServiceTelemetry
     /// </summary>
     public static readonly TimeSpan MetricsInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Sets the OpenTelemetry metric export interval, overriding the one Aspire sets for every project.</summary>
+    /// <summary>
+    /// Sets the OpenTelemetry metric export interval, overriding the one Aspire sets for every
+    /// project, on this machine only: the interval is for the dashboard's live charts, and a
+    /// deployment's collector sets its own, so a published manifest leaves it out.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithMetricsEvery(this IResourceBuilder<ProjectResource> project, TimeSpan interval) =>
-        project.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", ((long)interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        project.ApplicationBuilder.ExecutionContext.IsPublishMode
+            ? project
+            : project.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", ((long)interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
 }

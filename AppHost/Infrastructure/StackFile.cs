@@ -14,9 +14,9 @@ internal static class StackFile
 {
     public const string FileName = "stack.json";
 
-    public static void WriteWhenReady(IDistributedApplicationBuilder builder, DuctusInfrastructure infra, string lakeRoot)
+    public static void WriteWhenReady(IDistributedApplicationBuilder builder, DuctusInfrastructure infra, string dataDirectory, string lakeRoot)
     {
-        builder.Eventing.Subscribe<ResourceReadyEvent>(infra.DatabaseServer.Resource, async (_, ct) =>
+        async Task WriteAsync(CancellationToken ct)
         {
             var stack = new StackInfo(
                 new Dictionary<string, string?>
@@ -31,7 +31,7 @@ internal static class StackFile
                     ? await key.GetValueAsync(ct)
                     : null,
             };
-            var path = Path.Combine(infra.DataDirectory, FileName);
+            var path = Path.Combine(dataDirectory, FileName);
             await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 if (!OperatingSystem.IsWindows())
@@ -41,7 +41,17 @@ internal static class StackFile
 
                 await JsonSerializer.SerializeAsync(file, stack, StackInfo.Json, ct);
             }
-        });
+        }
+
+        if (infra.DatabaseServer is { } server)
+        {
+            builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, (_, ct) => WriteAsync(ct));
+        }
+        else
+        {
+            // External services are up before the stack starts; once the Api is ready its address is known too.
+            builder.Eventing.Subscribe<ResourceReadyEvent>((e, ct) => e.Resource.Name == Resources.Api ? WriteAsync(ct) : Task.CompletedTask);
+        }
     }
 
     private static string? ApiUrl(IDistributedApplicationBuilder builder)

@@ -90,6 +90,42 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IReadOnlyList<Mi
         return applied.Count == 0 ? 0 : applied.Max();
     }
 
+    /// <summary>
+    /// Returns once every migration this build knows is applied: a deployment's services wait
+    /// for the run-once migration step with it (their init step), whichever tool ran that step.
+    /// It only reads, so a waiter needs no right to change the schema, and a database that does
+    /// not answer or does not exist yet counts as "not yet".
+    /// </summary>
+    /// <returns>The highest applied version.</returns>
+    public async Task<int> WaitForLatestAsync(TimeSpan poll, Action<int>? notYet = null, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            var applied = await AppliedVersionsIfAnyAsync(ct);
+            if (applied is not null && _migrations.All(m => applied.Contains(m.Version)))
+            {
+                return applied.Count == 0 ? 0 : applied.Max();
+            }
+
+            notYet?.Invoke(applied is null || applied.Count == 0 ? 0 : applied.Max());
+            await Task.Delay(poll, ct);
+        }
+    }
+
+    private async Task<HashSet<int>?> AppliedVersionsIfAnyAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var exists = new NpgsqlCommand("SELECT to_regclass('ductus_schema_history') IS NOT NULL", connection);
+            return await exists.ExecuteScalarAsync(ct) is true ? await AppliedVersionsAsync(connection, ct) : [];
+        }
+        catch (NpgsqlException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection);

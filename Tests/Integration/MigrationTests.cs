@@ -31,6 +31,39 @@ public sealed class MigrationTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task A_schema_waiter_returns_only_once_every_migration_of_its_build_is_applied()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+        var previous = MigrationCatalog.All[^2].Version;
+        await migrator.UpAsync(previous);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var waiting = migrator.WaitForLatestAsync(TimeSpan.FromMilliseconds(50), seen.Enqueue, limit.Token);
+        await Eventually.Async(() => Task.FromResult(seen.Count), n => n >= 2, TimeSpan.FromSeconds(30), "two polls of the older schema");
+        Assert.False(waiting.IsCompleted);
+        Assert.All(seen, v => Assert.Equal(previous, v));
+
+        await migrator.UpAsync();
+        Assert.Equal(migrator.LatestVersion, await waiting);
+    }
+
+    [Fact]
+    public async Task A_schema_waiter_treats_a_database_that_does_not_exist_yet_as_not_migrated()
+    {
+        var missing = new NpgsqlConnectionStringBuilder(stack.DatabaseConnectionString) { Database = "missing_" + Guid.NewGuid().ToString("N")[..12] };
+        await using var dataSource = NpgsqlDataSource.Create(missing.ConnectionString);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => new SchemaMigrator(dataSource).WaitForLatestAsync(TimeSpan.FromMilliseconds(100), seen.Enqueue, limit.Token));
+        Assert.NotEmpty(seen);
+        Assert.All(seen, v => Assert.Equal(0, v));
+    }
+
+    [Fact]
     public async Task Each_migration_reverts_on_its_own()
     {
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);

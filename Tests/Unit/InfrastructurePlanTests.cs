@@ -60,6 +60,22 @@ public sealed class InfrastructurePlanTests
         Assert.Equal(InfrastructureMode.Containers, plan.Mode);
     }
 
+    [Fact]
+    public void External_is_honoured_without_a_runtime_or_binaries()
+    {
+        var plan = InfrastructurePlan.Choose(InfrastructureRequest.External, new MachineFacts(false, null));
+        Assert.Equal(InfrastructureMode.External, plan.Mode);
+        Assert.False(InfrastructurePlan.NeedsContainerProbe(InfrastructureRequest.External));
+    }
+
+    [Theory]
+    [InlineData(InfrastructureRequest.Auto, InfrastructureMode.Containers)]
+    [InlineData(InfrastructureRequest.Local, InfrastructureMode.Containers)]
+    [InlineData(InfrastructureRequest.Containers, InfrastructureMode.Containers)]
+    [InlineData(InfrastructureRequest.External, InfrastructureMode.External)]
+    public void A_published_manifest_describes_containers_unless_external_services_are_asked_for(InfrastructureRequest request, InfrastructureMode expected) =>
+        Assert.Equal(expected, InfrastructurePlan.ForPublishing(request).Mode);
+
     [Theory]
     [InlineData(null, InfrastructureRequest.Auto)]
     [InlineData("", InfrastructureRequest.Auto)]
@@ -67,6 +83,8 @@ public sealed class InfrastructurePlanTests
     [InlineData("containers", InfrastructureRequest.Containers)]
     [InlineData("docker", InfrastructureRequest.Containers)]
     [InlineData(" Local ", InfrastructureRequest.Local)]
+    [InlineData("external", InfrastructureRequest.External)]
+    [InlineData("Managed", InfrastructureRequest.External)]
     public void Requests_parse_case_insensitively(string? value, InfrastructureRequest expected) =>
         Assert.Equal(expected, InfrastructurePlan.ParseRequest(value));
 
@@ -75,6 +93,7 @@ public sealed class InfrastructurePlanTests
     {
         var error = Assert.Throws<ArgumentException>(() => InfrastructurePlan.ParseRequest("kubernetes"));
         Assert.Contains("'auto', 'containers' or 'local', not 'kubernetes'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'external' for managed services", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Ductus.Core.Auth;
@@ -14,87 +13,23 @@ namespace Ductus.Tests.Integration.Api;
 [Collection(StackDefinition.Name)]
 public sealed class TypeScriptClientTests(StackFixture stack)
 {
-    private static readonly TimeSpan NodeTimeout = TimeSpan.FromMinutes(5);
+    private static string ClientFolder() => Path.Combine(ExternalProcess.RepositoryRoot, "clients", "typescript");
 
-    private static readonly SemaphoreSlim Install = new(1, 1);
-
-    private static string ClientFolder()
+    // Redocly reports usage to its vendor unless told not to; tests send nothing out.
+    private static readonly Dictionary<string, string> Quiet = new()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Solution.sln")))
-            {
-                return Path.Combine(dir.FullName, "clients", "typescript");
-            }
-        }
+        ["REDOCLY_TELEMETRY"] = "off",
+        ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true",
+    };
 
-        throw new InvalidOperationException($"No Solution.sln above {AppContext.BaseDirectory}");
-    }
+    private static Task<ProcessResult> RunAsync(string folder, string file, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
+        ExternalProcess.RunAsync(folder, file, args, new Dictionary<string, string>(Quiet.Concat(env ?? new Dictionary<string, string>())));
 
-    private sealed record Result(int ExitCode, string Output, string Error)
-    {
-        public override string ToString() => $"exit {ExitCode}\n{Output}\n{Error}";
-    }
-
-    private static async Task<Result> RunAsync(string folder, string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Redocly reports usage to its vendor unless told not to; tests send nothing out.
-        start.Environment["REDOCLY_TELEMETRY"] = "off";
-        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(NodeTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', start.ArgumentList)} ran longer than {NodeTimeout}");
-        }
-
-        return new Result(process.ExitCode, await output, await error);
-    }
-
-    private static Task<Result> NodeAsync(string folder, string script, params string[] args) =>
+    private static Task<ProcessResult> NodeAsync(string folder, string script, params string[] args) =>
         RunAsync(folder, "node", [Path.Combine(ClientFolder(), "node_modules", script), .. args]);
 
     /// <summary>The pinned npm packages; installed from the lock file when a fresh clone has none.</summary>
-    private static async Task EnsurePackagesAsync()
-    {
-        var client = ClientFolder();
-        await Install.WaitAsync();
-        try
-        {
-            if (!File.Exists(Path.Combine(client, "node_modules", ".package-lock.json")))
-            {
-                var installed = await RunAsync(client, "npm", ["ci", "--no-audit", "--no-fund"]);
-                Assert.True(installed.ExitCode == 0, $"npm ci in {client}: {installed}");
-            }
-        }
-        finally
-        {
-            Install.Release();
-        }
-    }
+    private static Task EnsurePackagesAsync() => ExternalProcess.EnsureNpmPackagesAsync(ClientFolder());
 
     /// <summary>The live document in a scratch folder holding a copy of the client's sources.</summary>
     private async Task<string> ScratchWithDocumentAsync()
