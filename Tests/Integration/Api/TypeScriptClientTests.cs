@@ -18,18 +18,7 @@ public sealed class TypeScriptClientTests(StackFixture stack)
 
     private static readonly SemaphoreSlim Install = new(1, 1);
 
-    private static string ClientFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Solution.sln")))
-            {
-                return Path.Combine(dir.FullName, "clients", "typescript");
-            }
-        }
-
-        throw new InvalidOperationException($"No Solution.sln above {AppContext.BaseDirectory}");
-    }
+    private static string ClientFolder() => Path.Combine(Repository.Root, "clients", "typescript");
 
     private sealed record Result(int ExitCode, string Output, string Error)
     {

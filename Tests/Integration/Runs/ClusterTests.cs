@@ -19,7 +19,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
     private const string Workspace = "default";
 
     private readonly string _root = Path.Combine("/var/tmp/ductus-tests", "cluster-" + Guid.NewGuid().ToString("N")[..10]);
-    private readonly List<PipelinesProcess> _replicas = [];
+    private readonly List<ServiceProcess> _replicas = [];
     private ScratchDatabase _db = null!;
     private NpgsqlDataSource _app = null!;
     private CatalogStore _catalog = null!;
@@ -83,7 +83,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
     /// A replica with short cluster check-ins (a dead node is declared dead after ~3 s instead of
     /// the production ~15 s) and quick polling; everything else as deployed.
     /// </summary>
-    private async Task<PipelinesProcess> StartReplicaAsync(params (string Key, string Value)[] extra)
+    private async Task<ServiceProcess> StartReplicaAsync(params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string>
         {
