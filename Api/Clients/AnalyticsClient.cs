@@ -1,20 +1,66 @@
 using System.Net.Http.Json;
+using Ductus.Core;
 
 namespace Ductus.Api.Clients;
 
 /// <summary>Typed client for the analytics worker's internal endpoints.</summary>
 public sealed class AnalyticsClient(HttpClient http)
 {
-    public async Task<EngineVersion> EngineVersionAsync(CancellationToken ct) =>
-        await http.GetFromJsonAsync<EngineVersion>("/internal/engine/version", ct)
+    // Service discovery takes the listed replicas in turn (round robin) and knows nothing of their
+    // health, so with two listed and one gone every other request would fail. A refused connection
+    // means the worker never saw the request: it is sent again, and the next turn picks the next
+    // replica. Nothing is repeated once a worker has the request (a timeout, a 504, a worker dying
+    // mid-query): a query that killed one worker must not go on to kill the next.
+    private const int ConnectAttempts = 3;
+
+    public async Task<EngineVersion> EngineVersionAsync(CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "/internal/engine/version"), HttpCompletionOption.ResponseContentRead, ct);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<EngineVersion>(ct)
             ?? throw new InvalidOperationException("The analytics worker answered with an empty body.");
+    }
 
     /// <summary>Starts a query; the caller streams the body (any status) and disposes the response.</summary>
-    public async Task<HttpResponseMessage> QueryAsync(object body, CancellationToken ct)
+    public Task<HttpResponseMessage> QueryAsync(object body, CancellationToken ct) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "/internal/query") { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead, ct);
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, HttpCompletionOption completion, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/internal/query") { Content = JsonContent.Create(body) };
-        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var message = request();
+            try
+            {
+                return await http.SendAsync(message, completion, ct);
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && attempt < ConnectAttempts)
+            {
+            }
+        }
     }
 }
 
 public sealed record EngineVersion(string Engine, string Version, string? TraceId = null);
+
+public static class AnalyticsClientSetup
+{
+    /// <summary>
+    /// The <see cref="AnalyticsClient"/>: "analytics" resolves through service discovery
+    /// (<c>services__analytics__http__N</c>) to a replica of the analytics worker.
+    /// </summary>
+    public static IServiceCollection AddAnalyticsClient(this IServiceCollection services)
+    {
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
+        services.AddHttpClient<AnalyticsClient>(client =>
+            {
+                client.BaseAddress = new Uri($"http://{Resources.Analytics}");
+                // The worker enforces the query timeout itself; this only bounds a hung connection.
+                client.Timeout = TimeSpan.FromMinutes(5);
+            })
+            // A query that timed out (504) or was refused must not be run again by a retry policy.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        return services;
+    }
+}
