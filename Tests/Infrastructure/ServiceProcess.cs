@@ -73,7 +73,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         TimeSpan? healthTimeout = null)
     {
         var listen = port ?? TestHttpServer.FreePort();
-        var service = new ServiceProcess(name, Launch(assembly, environment, ("ASPNETCORE_URLS", $"http://127.0.0.1:{listen}")), listen);
+        var service = new ServiceProcess(name, Launch([assembly], environment, ("ASPNETCORE_URLS", $"http://127.0.0.1:{listen}")), listen);
         var timeout = healthTimeout ?? DefaultHealthTimeout;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -109,10 +109,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a run-once step (the migrator) to its end; its output, or an exception with it when it fails.</summary>
-    public static async Task<string> RunToExitAsync(string name, string assembly, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    /// <summary>
+    /// Runs <c>dotnet</c> with <paramref name="arguments"/> (a run-once step such as the migrator's
+    /// assembly, or an SDK command) to its end; its output, or an exception with it when it fails.
+    /// </summary>
+    public static async Task<string> RunToExitAsync(string name, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        await using var step = new ServiceProcess(name, Launch(assembly, environment), 0);
+        await using var step = new ServiceProcess(name, Launch(arguments, environment), 0);
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
@@ -145,8 +148,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static Process Launch(string assembly, IReadOnlyDictionary<string, string> environment, params (string Name, string Value)[] extra)
+    private static Process Launch(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, params (string Name, string Value)[] extra)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environment);
         // "dotnet" is found on the test process's PATH; the child gets none of its variables.
         var start = new ProcessStartInfo("dotnet")
@@ -155,14 +159,18 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(assembly);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment.Clear();
         foreach (var (key, value) in environment.Concat(extra.Select(e => KeyValuePair.Create(e.Name, e.Value))))
         {
             start.Environment[key] = value;
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException($"dotnet did not start {assembly}.");
+        return Process.Start(start) ?? throw new InvalidOperationException($"dotnet did not start {string.Join(' ', arguments)}.");
     }
 
     private void Append(string? line)
