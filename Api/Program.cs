@@ -26,19 +26,7 @@ builder.AddDuctusSecurity();
 builder.AddDuctusCatalog();
 builder.AddDuctusIngest();
 
-// Signs the token each call to the analytics worker carries (Ductus:ServiceToken:SigningKey).
-builder.AddServiceTokenOptions();
-// "analytics" resolves through Aspire service discovery to a replica of the analytics worker.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
-builder.Services.AddHttpClient<AnalyticsClient>(client =>
-    {
-        client.BaseAddress = new Uri($"http://{Resources.Analytics}");
-        // The worker enforces the query timeout itself; this only bounds a hung connection.
-        client.Timeout = TimeSpan.FromMinutes(5);
-    })
-    // A query that timed out (504) or was refused must not be run again by a retry policy.
-    .RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+builder.AddAnalyticsClient();
 builder.Services.AddOptions<Ductus.Api.Query.QueryCacheOptions>().Bind(builder.Configuration.GetSection(Ductus.Api.Query.QueryCacheOptions.Section));
 builder.Services.AddSingleton(sp => new Ductus.Api.Query.QueryCache(
     sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(),

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Ductus.Core;
 using Ductus.Core.Auth;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Api.Clients;
@@ -11,21 +13,43 @@ namespace Ductus.Api.Clients;
 /// </summary>
 public sealed class AnalyticsClient(HttpClient http, IOptions<ServiceTokenOptions> options, TimeProvider time)
 {
+    // Service discovery takes the listed replicas in turn (round robin) and knows nothing of their
+    // health, so with two listed and one gone every other request would fail. A refused connection
+    // means the worker never saw the request: it is sent again, and the next turn picks the next
+    // replica. Nothing is repeated once a worker has the request (a timeout, a 504, a worker dying
+    // mid-query): a query that killed one worker must not go on to kill the next.
+    private const int ConnectAttempts = 3;
+
     public async Task<EngineVersion> EngineVersionAsync(Guid workspaceId, string workspaceName, CancellationToken ct)
     {
-        using var request = Request(HttpMethod.Get, "/internal/engine/version", workspaceId, workspaceName);
-        using var response = await http.SendAsync(request, ct);
+        using var response = await SendAsync(() => Request(HttpMethod.Get, "/internal/engine/version", workspaceId, workspaceName), HttpCompletionOption.ResponseContentRead, ct);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<EngineVersion>(ct)
             ?? throw new InvalidOperationException("The analytics worker answered with an empty body.");
     }
 
     /// <summary>Starts a query in <paramref name="workspaceName"/>; the caller streams the body (any status) and disposes the response.</summary>
-    public async Task<HttpResponseMessage> QueryAsync(Guid workspaceId, string workspaceName, object body, CancellationToken ct)
+    public Task<HttpResponseMessage> QueryAsync(Guid workspaceId, string workspaceName, object body, CancellationToken ct) =>
+        SendAsync(() =>
+        {
+            var request = Request(HttpMethod.Post, "/internal/query", workspaceId, workspaceName);
+            request.Content = JsonContent.Create(body);
+            return request;
+        }, HttpCompletionOption.ResponseHeadersRead, ct);
+
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> request, HttpCompletionOption completion, CancellationToken ct)
     {
-        using var request = Request(HttpMethod.Post, "/internal/query", workspaceId, workspaceName);
-        request.Content = JsonContent.Create(body);
-        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var message = request();
+            try
+            {
+                return await http.SendAsync(message, completion, ct);
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && attempt < ConnectAttempts)
+            {
+            }
+        }
     }
 
     private HttpRequestMessage Request(HttpMethod method, string path, Guid workspaceId, string workspaceName)
@@ -36,3 +60,31 @@ public sealed class AnalyticsClient(HttpClient http, IOptions<ServiceTokenOption
 }
 
 public sealed record EngineVersion(string Engine, string Version, string? TraceId = null);
+
+public static class AnalyticsClientSetup
+{
+    /// <summary>
+    /// The <see cref="AnalyticsClient"/>: "analytics" resolves through service discovery
+    /// (<c>services__analytics__http__N</c>) to a replica of the analytics worker; its calls are
+    /// signed with <c>Ductus:ServiceToken:SigningKey</c>.
+    /// </summary>
+    public static TBuilder AddAnalyticsClient<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddServiceTokenOptions();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        var services = builder.Services;
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
+        services.AddHttpClient<AnalyticsClient>(client =>
+            {
+                client.BaseAddress = new Uri($"http://{Resources.Analytics}");
+                // The worker enforces the query timeout itself; this only bounds a hung connection.
+                client.Timeout = TimeSpan.FromMinutes(5);
+            })
+            // A query that timed out (504) or was refused must not be run again by a retry policy.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        return builder;
+    }
+}

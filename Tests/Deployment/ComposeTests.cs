@@ -113,7 +113,7 @@ public sealed class ComposeTests
         var services = await ServicesAsync();
         Assert.Equal([Resources.Api], services.Where(s => s.Value.TryGetProperty("ports", out _)).Select(s => s.Key));
 
-        var ignored = await ExternalProcess.RunAsync(ExternalProcess.RepositoryRoot, "git", ["check-ignore", "deploy/.env", "deploy/kubernetes/secrets.env"]);
+        var ignored = await ExternalProcess.RunAsync(Repository.Root, "git", ["check-ignore", "deploy/.env", "deploy/kubernetes/secrets.env"]);
         Assert.True(ignored.ExitCode == 0, $"git does not ignore the secrets files: {ignored}");
         Assert.True(File.Exists(Path.Combine(DeploymentEnvironment.DeployFolder, ".env.example")));
     }

@@ -10,7 +10,7 @@ namespace Ductus.Tests.Deployment;
 /// </summary>
 public static partial class DeploymentEnvironment
 {
-    public static string DeployFolder => Path.Combine(ExternalProcess.RepositoryRoot, "deploy");
+    public static string DeployFolder => Path.Combine(Infrastructure.Repository.Root, "deploy");
 
     /// <summary>An environment variable that carries a credential or a connection string.</summary>
     public static bool IsSecretName(string name) => SecretName().IsMatch(name);

@@ -51,7 +51,7 @@ public static partial class ManifestPublisher
     /// </summary>
     public static async Task<Published> PublishAsync(params string[] settings)
     {
-        var repository = ExternalProcess.RepositoryRoot;
+        var repository = Repository.Root;
         var scratch = Path.Combine(Path.GetTempPath(), "ductus-manifest-" + Guid.NewGuid().ToString("N")[..10]);
         var output = Path.Combine(scratch, "out");
         Directory.CreateDirectory(output);

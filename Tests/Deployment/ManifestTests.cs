@@ -20,7 +20,7 @@ public sealed class ManifestTests
     {
         var published = await ManifestPublisher.For(infrastructure);
         var manifest = published.Manifest;
-        var repository = ExternalProcess.RepositoryRoot;
+        var repository = Repository.Root;
         string[] machinePaths =
         [
             repository,

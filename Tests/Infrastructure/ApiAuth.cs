@@ -33,6 +33,12 @@ public static class ApiAuth
     {
         ArgumentNullException.ThrowIfNull(stack);
         using var client = stack.CreateApiClient();
+        return await client.GetTokenAsync(clientId, secret);
+    }
+
+    /// <summary>A bearer token from the Api <paramref name="client"/> points at.</summary>
+    public static async Task<string> GetTokenAsync(this HttpClient client, string clientId, string secret)
+    {
         using var response = await client.RequestTokenAsync(clientId, secret);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"token request for {clientId} answered {(int)response.StatusCode}: {body}");

@@ -16,9 +16,6 @@ public static class ExternalProcess
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> NpmInstalls = new(StringComparer.Ordinal);
 
-    /// <summary>The folder holding Solution.sln, above the test's build output.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
     public static async Task<ProcessResult> RunAsync(string folder, string file, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -73,18 +70,5 @@ public static class ExternalProcess
         {
             gate.Release();
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Solution.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Solution.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -13,7 +13,7 @@ namespace Ductus.Tests.Integration.Api;
 [Collection(StackDefinition.Name)]
 public sealed class TypeScriptClientTests(StackFixture stack)
 {
-    private static string ClientFolder() => Path.Combine(ExternalProcess.RepositoryRoot, "clients", "typescript");
+    private static string ClientFolder() => Path.Combine(Repository.Root, "clients", "typescript");
 
     // Redocly reports usage to its vendor unless told not to; tests send nothing out.
     private static readonly Dictionary<string, string> Quiet = new()

@@ -19,7 +19,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
     private const string Workspace = "default";
 
     private readonly string _root = Path.Combine("/var/tmp/ductus-tests", "cluster-" + Guid.NewGuid().ToString("N")[..10]);
-    private readonly List<PipelinesProcess> _replicas = [];
+    private readonly List<ServiceProcess> _replicas = [];
     private ScratchDatabase _db = null!;
     private NpgsqlDataSource _app = null!;
     private CatalogStore _catalog = null!;
@@ -53,37 +53,17 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         Directory.Delete(_root, recursive: true);
     }
 
-    private static string Csv(int rows) =>
-        "id,amount\n" + string.Concat(Enumerable.Range(1, rows).Select(i => $"{i},{i * 10}\n"));
-
     private static Task ServeCsvAsync(HttpListenerContext context, int rows) =>
-        TestHttpServer.WriteAsync(context, Csv(rows), contentType: "text/csv");
+        TestHttpServer.WriteAsync(context, CsvPipeline.Rows(rows), contentType: "text/csv");
 
-    private async Task WriteSpecAsync(string name, Uri source, string extra = "")
-    {
-        var yaml = $"""
-            name: {name}
-            source:
-              kind: csv
-              path: {source}
-              header: true
-            contract:
-              columns:
-                id: {"{"} type: integer, required: true {"}"}
-                amount: {"{"} type: integer, min: 0 {"}"}
-            target:
-              dataset: {name}
-              mode: append
-
-            """ + extra;
-        await File.WriteAllTextAsync(Path.Combine(Folder, $"{name}.yaml"), yaml);
-    }
+    private Task WriteSpecAsync(string name, Uri source, string extra = "") =>
+        File.WriteAllTextAsync(Path.Combine(Folder, $"{name}.yaml"), CsvPipeline.Spec(name, source.ToString(), extra));
 
     /// <summary>
     /// A replica with short cluster check-ins (a dead node is declared dead after ~3 s instead of
     /// the production ~15 s) and quick polling; everything else as deployed.
     /// </summary>
-    private async Task<PipelinesProcess> StartReplicaAsync(params (string Key, string Value)[] extra)
+    private async Task<ServiceProcess> StartReplicaAsync(params (string Key, string Value)[] extra)
     {
         var settings = new Dictionary<string, string>
         {
@@ -205,21 +185,9 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
     public async Task A_run_on_a_replica_killed_mid_run_is_completed_by_the_other_with_exactly_one_runs_rows()
     {
         var name = "kill_" + Guid.NewGuid().ToString("N")[..8];
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var requests = 0;
-        await using var source = new TestHttpServer(
-            async context =>
-            {
-                // The first execution stalls mid-extract until its node is dead.
-                if (Interlocked.Increment(ref requests) == 1)
-                {
-                    await release.Task.WaitAsync(TimeSpan.FromSeconds(90));
-                }
-
-                await ServeCsvAsync(context, 1000);
-            },
-            concurrent: true);
-        await WriteSpecAsync(name, new Uri(source.BaseUri, $"{name}.csv"));
+        // The first execution stalls mid-extract until its node is dead.
+        await using var source = new StallingCsvSource(rows: 1000, stalled: 1, longest: TimeSpan.FromSeconds(90));
+        await WriteSpecAsync(name, source.For(name));
         await StartReplicaAsync();
         await StartReplicaAsync();
         var ws = await PipelineLoadedAsync(name);
@@ -227,20 +195,20 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         var queued = await _catalog.CreateRunAsync(ws, name, name, RunTrigger.Api);
         var running = await Eventually.Async(
             () => _catalog.GetRunAsync(ws, queued.Id),
-            r => r!.Status == RunStatus.Running && Volatile.Read(ref requests) == 1,
+            r => r!.Status == RunStatus.Running && source.Requests == 1,
             TimeSpan.FromSeconds(30),
             "the run starting on one replica");
         var victim = _replicas.Single(r => r.Node == running!.Node);
         var survivor = _replicas.Single(r => r != victim);
         await victim.KillAsync();
-        release.SetResult();
+        source.Release();
 
         var done = await FinishedAsync(ws, queued.Id, TimeSpan.FromSeconds(45));
         Assert.True(done!.Status == RunStatus.Succeeded, $"{done.Status} {done.Error}\n{Logs}");
         Assert.Equal(survivor.Node, done.Node);
         Assert.Equal(2, done.Attempt);
         Assert.Equal(1000, done.RowsLoaded);
-        Assert.Equal(2, Volatile.Read(ref requests));
+        Assert.Equal(2, source.Requests);
         Assert.Single(await RunsAsync(ws, name));
 
         // One snapshot, and the lake holds exactly its file: no orphan, no rows twice, none lost.
