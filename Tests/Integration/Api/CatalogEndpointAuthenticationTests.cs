@@ -14,6 +14,7 @@ public sealed class CatalogEndpointAuthenticationTests(StackFixture stack)
         ("POST", "/api/pipelines/validate"),
         ("GET", "/api/pipelines/flights"),
         ("PUT", "/api/pipelines/flights"),
+        ("PATCH", "/api/pipelines/flights"),
         ("DELETE", "/api/pipelines/flights"),
         ("POST", "/api/pipelines/flights/runs"),
         ("GET", "/api/runs"),
