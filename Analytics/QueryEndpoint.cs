@@ -1,36 +1,19 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Ductus.Analytics.Query;
 using Ductus.Core.Auth;
+using Ductus.Core.Contracts;
 using Ductus.Core.Lake;
-using Ductus.Core.Query;
 using Ductus.Core.Telemetry;
 using DuckDB.NET.Data;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Ductus.Analytics;
 
-/// <summary>
-/// Body of <c>POST /internal/query</c>. The workspace is not in it: it comes from the Api's
-/// service token (<see cref="ServiceToken"/>), so a body cannot name another workspace.
-/// </summary>
-public sealed record InternalQueryRequest(
-    string Sql,
-    Dictionary<string, JsonElement>? Parameters,
-    Dictionary<string, long>? Versions,
-    int? Limit,
-    string? Format,
-    int? TimeoutMs);
-
 public static class QueryEndpoint
 {
-    /// <summary>Header naming the snapshot each dataset was read at (<c>flights=3,airports=1</c>), for the Api's cache key.</summary>
-    public const string VersionsHeader = "X-Ductus-Versions";
-
-    /// <summary>Header (Parquet) or trailer (CSV, NDJSON) saying the row cap cut the result.</summary>
-    public const string TruncatedHeader = "X-Ductus-Truncated";
-
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
-        app.MapPost("/internal/query", HandleAsync).RequireAuthorization();
+        app.MapPost(AnalyticsRoutes.Query, HandleAsync).RequireAuthorization();
 
     private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, ILoggerFactory logs)
     {
@@ -46,7 +29,7 @@ public static class QueryEndpoint
         }
 
         activity?.SetTag("ductus.workspace", workspace.Name);
-        if (QueryResultWriter.Parse(request.Format) is not { } format)
+        if (QueryResultFormats.Parse(request.Format) is not { } format)
         {
             await Problem(http, StatusCodes.Status400BadRequest, "Unknown result format", $"format '{request.Format}' is not one of json, csv, ndjson, parquet");
             return;
@@ -59,14 +42,14 @@ public static class QueryEndpoint
                 new QueryRequest(workspace.Id, workspace.Name, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
                     request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
-            http.Response.Headers[VersionsHeader] = versions;
+            http.Response.Headers[DuctusHeaders.Versions] = versions;
             activity?.SetTag("ductus.query.versions", versions);
 
             if (format == QueryResultFormat.Parquet)
             {
                 var file = await session.WriteParquetAsync(ct);
-                http.Response.ContentType = QueryResultWriter.ContentType(format);
-                http.Response.Headers[TruncatedHeader] = file.Truncated ? "true" : "false";
+                http.Response.ContentType = QueryResultFormats.ContentType(format);
+                http.Response.Headers[DuctusHeaders.Truncated] = file.Truncated ? "true" : "false";
                 activity?.SetTag("ductus.query.rows", file.Rows);
                 activity?.SetTag("ductus.query.truncated", file.Truncated);
                 await http.Response.SendFileAsync(file.Path, ct);
@@ -74,11 +57,11 @@ public static class QueryEndpoint
             }
 
             await using var cursor = await session.QueryAsync(ct);
-            http.Response.ContentType = QueryResultWriter.ContentType(format);
+            http.Response.ContentType = QueryResultFormats.ContentType(format);
             var trailers = format != QueryResultFormat.Json && http.Response.SupportsTrailers();
             if (trailers)
             {
-                http.Response.DeclareTrailer(TruncatedHeader);
+                http.Response.DeclareTrailer(DuctusHeaders.Truncated);
             }
 
             try
@@ -105,7 +88,7 @@ public static class QueryEndpoint
             activity?.SetTag("ductus.query.truncated", cursor.Truncated);
             if (trailers)
             {
-                http.Response.AppendTrailer(TruncatedHeader, cursor.Truncated ? "true" : "false");
+                http.Response.AppendTrailer(DuctusHeaders.Truncated, cursor.Truncated ? "true" : "false");
             }
         }
         catch (QueryRefusedException ex)
@@ -148,7 +131,7 @@ public static class QueryEndpoint
             return Task.CompletedTask;
         }
 
-        http.Response.Headers.Remove(VersionsHeader);
+        http.Response.Headers.Remove(DuctusHeaders.Versions);
         return Results.Problem(
             detail: detail,
             statusCode: status,

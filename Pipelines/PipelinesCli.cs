@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using Ductus.Core;
 using Ductus.Core.Catalog;
-using Ductus.Core.Engine;
-using Ductus.Core.Net;
-using Ductus.Core.Runs;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
+using Ductus.Pipelines.Net;
+using Ductus.Pipelines.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -21,6 +21,19 @@ namespace Ductus.Pipelines;
 internal static class PipelinesCli
 {
     public static bool Handles(string[] args) => args.Length > 0 && args[0] is "validate" or "run" or "help" or "--help";
+
+    /// <summary>The command on this process's console.</summary>
+    public static async Task<int> RunInConsoleAsync(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C cancels the run cleanly (nothing is committed); the run is recorded as cancelled.
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return await RunAsync(args, Console.Out, Console.Error, cancel.Token);
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken ct)
     {
@@ -63,7 +76,7 @@ internal static class PipelinesCli
         Guid workspace;
         try
         {
-            workspace = await catalog.FindWorkspaceAsync(workspaceName, ct)
+            workspace = await catalog.Workspaces.FindAsync(workspaceName, ct)
                 ?? throw new InvalidOperationException($"There is no workspace '{workspaceName}'.");
         }
         catch (NpgsqlException e)
@@ -82,7 +95,7 @@ internal static class PipelinesCli
             Sources = new SourceSettings(key => Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal))),
         }, stack.LakeRoot, NullLogger<PipelineRunner>.Instance)
         {
-            Ingest = new Ductus.Core.Ingest.IngestBuffer(db, TimeProvider.System),
+            Ingest = new Ingest.IngestDrainer(db, TimeProvider.System),
         };
         var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));

@@ -1,4 +1,3 @@
-using Ductus.Core.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
@@ -13,24 +12,22 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every Ductus service shares: telemetry, health endpoints, service discovery and
-/// resilient HttpClients. Kept in the Aspire template's shape so it reads like every other
-/// Aspire service.
+/// What every service shares: telemetry, health endpoints, service discovery and resilient
+/// HttpClients. Kept in the Aspire template's shape, and free of the application's own types,
+/// so it reads like every other Aspire service; what a service needs beyond it, the service
+/// registers itself.
 /// </summary>
 public static class Extensions
 {
-    public const string HealthEndpointPath = Ductus.Core.HealthPaths.Ready;
-    public const string AlivenessEndpointPath = Ductus.Core.HealthPaths.Alive;
-
     /// <summary>Tag that marks a check as part of liveness (the process answers) rather than readiness.</summary>
     public const string LiveTag = "live";
 
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    /// <param name="telemetryNames">The service's own trace sources and meters, exported beside the built-in ones.</param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, params IEnumerable<string> telemetryNames)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.ConfigureOpenTelemetry();
+        builder.ConfigureOpenTelemetry(telemetryNames);
         builder.AddDefaultHealthChecks();
-        builder.AddErrorRedaction();
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -41,9 +38,11 @@ public static class Extensions
         return builder;
     }
 
-    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
+    /// <param name="telemetryNames">The service's own trace sources and meters, exported beside the built-in ones.</param>
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder, params IEnumerable<string> telemetryNames)
         where TBuilder : IHostApplicationBuilder
     {
+        string[] names = [.. telemetryNames];
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -55,16 +54,16 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(DuctusTelemetry.Name, DuctusTelemetry.Quartz, DuctusTelemetry.Npgsql))
+                .AddMeter(names))
             .WithTracing(tracing => tracing
                 .SetSampler(TraceSampler(builder.Configuration))
                 .AddSource(builder.Environment.ApplicationName)
-                .AddSource(DuctusTelemetry.Name, DuctusTelemetry.Quartz, DuctusTelemetry.Npgsql)
+                .AddSource(names)
                 .AddAspNetCoreInstrumentation(options =>
                     // Health probes every few seconds would drown the real requests in the trace view.
                     options.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath, StringComparison.OrdinalIgnoreCase)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath, StringComparison.OrdinalIgnoreCase))
+                        !context.Request.Path.StartsWithSegments(HealthPaths.Ready, StringComparison.OrdinalIgnoreCase)
+                        && !context.Request.Path.StartsWithSegments(HealthPaths.Alive, StringComparison.OrdinalIgnoreCase))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -114,8 +113,8 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        app.MapHealthChecks(HealthPaths.Ready).AllowAnonymous();
+        app.MapHealthChecks(HealthPaths.Alive, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
         }).AllowAnonymous();

@@ -5,15 +5,15 @@ using StackExchange.Redis;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Redis holds only derived data (query cache, rate-limit counters, run notices): every service
-/// keeps working without it, so an outage makes <c>/health</c> Degraded, not Unhealthy. Aspire's
-/// own Redis check reports Unhealthy, which would mark a service that still answers as down.
+/// A Redis client for a service that keeps working without Redis (it keeps only derived data
+/// there: caches, counters, notices), so an outage makes <c>/health</c> Degraded, not Unhealthy.
+/// Aspire's own Redis check reports Unhealthy, which would mark a service that still answers as down.
 /// </summary>
 public static class RedisDefaults
 {
     public const string HealthCheckName = "redis";
 
-    public static TBuilder AddDuctusRedis<TBuilder>(this TBuilder builder, string connectionName)
+    public static TBuilder AddOptionalRedisClient<TBuilder>(this TBuilder builder, string connectionName)
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddRedisClient(
@@ -23,7 +23,6 @@ public static class RedisDefaults
             // machine; the shared thread pool serves both with fewer context switches.
             options => options.SocketManager = SocketManager.ThreadPool);
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>(HealthCheckName, HealthStatus.Degraded);
-        builder.Services.AddSingleton<Ductus.Core.Catalog.ICatalogVersions, RedisCatalogVersions>();
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using Ductus.Core.Auth;
+using Ductus.Core.Catalog;
 using Npgsql;
 
 namespace Ductus.Api.Auth;

@@ -1,5 +1,6 @@
+using Ductus.Core;
 using Ductus.Core.Catalog;
-using Microsoft.Extensions.Options;
+using Ductus.Core.Sources;
 
 namespace Ductus.Api.Catalog;
 
@@ -9,12 +10,9 @@ public static class CatalogSetup
     public static IHostApplicationBuilder AddDuctusCatalog(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<CatalogOptions>()
-            .Bind(builder.Configuration.GetSection(CatalogOptions.Section))
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
-        builder.AddSourceAccess();
-        builder.Services.AddSingleton<CatalogStore>();
+        builder.Services.AddValidatedOptions<CatalogOptions, CatalogOptionsValidator>(CatalogOptions.Section);
+        builder.Services.AddSourceAccess();
+        builder.Services.AddCatalogStore();
         builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RunNotifier>();
         return builder;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Ductus.Core.Runs;
 using StackExchange.Redis;
 
@@ -13,18 +14,15 @@ namespace Ductus.Api.Catalog;
 /// </summary>
 public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<RunNotifier> logger)
 {
-    public const string QueuedChannel = "ductus:runs:queued";
-    public const string CancelChannel = "ductus:runs:cancel";
-
-    public Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(QueuedChannel, workspaceId, runId, pipeline);
+    public Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(RedisChannels.RunQueued, workspaceId, runId, pipeline);
 
     /// <summary>The pipeline's spec, schedule, enabled flag or existence changed: its Quartz trigger follows.</summary>
     public Task PipelineChangedAsync(Guid workspaceId, string pipeline) =>
-        PublishAsync(PipelineChange.Channel, new PipelineChange(workspaceId, pipeline).ToJson(), $"pipeline {pipeline}");
+        PublishAsync(RedisChannels.PipelineChanged, new PipelineChange(workspaceId, pipeline).ToJson(), $"pipeline {pipeline}");
 
     public async Task CancelAsync(Guid workspaceId, Guid runId, string pipeline)
     {
-        await PublishAsync(CancelChannel, workspaceId, runId, pipeline);
+        await PublishAsync(RedisChannels.RunCancelled, workspaceId, runId, pipeline);
         // Watchers of the run's event stream learn of it at once rather than at their next poll.
         await AppendAsync(RunEvent.ForStatus(runId, Ductus.Core.Catalog.RunStatus.Cancelled));
     }
@@ -33,7 +31,7 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
     public async Task AppendAsync(RunEvent runEvent)
     {
         ArgumentNullException.ThrowIfNull(runEvent);
-        var key = RunEvent.Key(runEvent.RunId);
+        var key = RedisChannels.RunEvents(runEvent.RunId);
         try
         {
             var db = redis.GetDatabase();

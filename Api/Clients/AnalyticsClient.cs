@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Ductus.Core;
 using Ductus.Core.Auth;
+using Ductus.Core.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -22,17 +23,18 @@ public sealed class AnalyticsClient(HttpClient http, IOptions<ServiceTokenOption
 
     public async Task<EngineVersion> EngineVersionAsync(Guid workspaceId, string workspaceName, CancellationToken ct)
     {
-        using var response = await SendAsync(() => Request(HttpMethod.Get, "/internal/engine/version", workspaceId, workspaceName), HttpCompletionOption.ResponseContentRead, ct);
+        using var response = await SendAsync(() => Request(HttpMethod.Get, AnalyticsRoutes.EngineVersion, workspaceId, workspaceName), HttpCompletionOption.ResponseContentRead, ct);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<EngineVersion>(ct)
             ?? throw new InvalidOperationException("The analytics worker answered with an empty body.");
     }
 
     /// <summary>Starts a query in <paramref name="workspaceName"/>; the caller streams the body (any status) and disposes the response.</summary>
+    /// <param name="body">An <see cref="InternalQueryRequest"/> (typed as object so tests can send what the Api never would).</param>
     public Task<HttpResponseMessage> QueryAsync(Guid workspaceId, string workspaceName, object body, CancellationToken ct) =>
         SendAsync(() =>
         {
-            var request = Request(HttpMethod.Post, "/internal/query", workspaceId, workspaceName);
+            var request = Request(HttpMethod.Post, AnalyticsRoutes.Query, workspaceId, workspaceName);
             request.Content = JsonContent.Create(body);
             return request;
         }, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -59,8 +61,6 @@ public sealed class AnalyticsClient(HttpClient http, IOptions<ServiceTokenOption
     }
 }
 
-public sealed record EngineVersion(string Engine, string Version, string? TraceId = null);
-
 public static class AnalyticsClientSetup
 {
     /// <summary>
@@ -72,7 +72,7 @@ public static class AnalyticsClientSetup
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddServiceTokenOptions();
+        builder.Services.AddValidatedOptions<ServiceTokenOptions, ServiceTokenOptionsValidator>(ServiceTokenOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         var services = builder.Services;
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Ductus.Core.Ingest;
+using Ductus.Core.Contracts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -14,7 +14,7 @@ public static class IngestSetup
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<IngestOptions>().Bind(builder.Configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
-        builder.Services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new IngestWriter(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IngestNotifier>();
         builder.Services.AddSingleton<SharedDoorChecks>();
         return builder;
@@ -28,14 +28,12 @@ public static class IngestSetup
 /// </summary>
 public sealed partial class IngestNotifier(IConnectionMultiplexer redis, ILogger<IngestNotifier> logger)
 {
-    public const string BufferedChannel = "ductus:ingest:buffered";
-
     public void Buffered(Guid workspaceId, string dataset, string pipeline)
     {
         var message = JsonSerializer.Serialize(new { workspaceId, dataset, pipeline }, JsonSerializerOptions.Web);
         try
         {
-            redis.GetSubscriber().Publish(RedisChannel.Literal(BufferedChannel), message, CommandFlags.FireAndForget);
+            redis.GetSubscriber().Publish(RedisChannel.Literal(RedisChannels.IngestBuffered), message, CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -56,14 +54,14 @@ public sealed partial class IngestNotifier(IConnectionMultiplexer redis, ILogger
 /// moment ago is found by the next push, and a push is refused for a full buffer only on a fresh
 /// answer, so one sent just after the drains caught up is not turned away.
 /// </summary>
-public sealed class SharedDoorChecks(IngestBuffer buffer, TimeProvider time)
+public sealed class SharedDoorChecks(IngestWriter buffer, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
 
-    private readonly ConcurrentDictionary<(Guid, string), (long At, Task<IngestBuffer.Door> Door)> _recent = new();
+    private readonly ConcurrentDictionary<(Guid, string), (long At, Task<IngestWriter.Door> Door)> _recent = new();
 
     /// <param name="fresh">Ask the database even when a shared answer is recent (before refusing a push on it).</param>
-    public Task<IngestBuffer.Door> CheckAsync(Guid workspaceId, string dataset, CancellationToken ct, bool fresh = false)
+    public Task<IngestWriter.Door> CheckAsync(Guid workspaceId, string dataset, CancellationToken ct, bool fresh = false)
     {
         var key = (workspaceId, dataset);
         var now = time.GetTimestamp();

@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Ductus.Core.Contracts;
 using StackExchange.Redis;
 
 namespace Ductus.Api.Query;
@@ -19,7 +20,7 @@ public sealed class QueryCacheOptions
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromHours(1);
 }
 
-/// <summary>What the <c>X-Ductus-Cache</c> header says.</summary>
+/// <summary>What the <see cref="DuctusHeaders.Cache"/> header says.</summary>
 public enum CacheState
 {
     /// <summary>Served from the cache.</summary>

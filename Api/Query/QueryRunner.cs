@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ductus.Api.Clients;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Ductus.Core.Query;
 using Ductus.Core.Telemetry;
 
@@ -15,14 +17,15 @@ namespace Ductus.Api.Query;
 /// the caller redacted (no server paths, no internal addresses) with the correlation id under
 /// which the full text was logged.
 /// </summary>
-public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, ErrorRedactor redactor, ILogger<QueryRunner> logger)
+public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, CatalogStore catalog, ErrorRedactor redactor, ILogger<QueryRunner> logger)
 {
-    public const string CacheHeader = "X-Ductus-Cache";
-
     // A worker's problem detail is a few hundred bytes; anything longer is not one.
     private const int MaxProblemBytes = 64 * 1024;
 
-    private static readonly string[] PassedHeaders = ["X-Ductus-Versions", "X-Ductus-Truncated"];
+    private static readonly string[] PassedHeaders = [DuctusHeaders.Versions, DuctusHeaders.Truncated];
+
+    /// <summary>The caller's workspace and its datasets, which <see cref="RunAsync"/> checks a statement against.</summary>
+    public Task<QueryScope> ScopeAsync(ClaimsPrincipal user, CancellationToken ct) => QueryScope.LoadAsync(catalog, user, ct);
 
     /// <summary>
     /// Runs <paramref name="sql"/> and writes the result (or a 404/504 problem) to the response.
@@ -31,15 +34,15 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
     /// </summary>
     public async Task<string?> RunAsync(
         HttpContext http,
-        Guid workspace,
-        string workspaceName,
-        IReadOnlyDictionary<string, DatasetRecord> datasets,
+        QueryScope scope,
         string sql,
         IReadOnlyDictionary<string, JsonElement>? parameters,
         IReadOnlyDictionary<string, long>? pinned,
         int? limit,
         CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(scope);
+        var datasets = scope.Datasets;
         var guard = await CheckAsync(sql, datasets.Keys, ct);
         if (!guard.Allowed)
         {
@@ -65,12 +68,12 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
         }
 
         var format = Format(http.Request.Headers.Accept.ToString());
-        var key = QueryCache.Key(workspace, guard.Sql!, parameters, versions, format, limit);
+        var key = QueryCache.Key(scope.Workspace, guard.Sql!, parameters, versions, format, limit);
         var (state, cached) = await cache.GetAsync(key);
         if (cached is not null)
         {
-            http.Response.Headers[CacheHeader] = "hit";
-            http.Response.ContentType = QueryResultWriter.ContentType(QueryResultWriter.Parse(format)!.Value);
+            http.Response.Headers[DuctusHeaders.Cache] = "hit";
+            http.Response.ContentType = QueryResultFormats.ContentType(QueryResultFormats.Parse(format)!.Value);
             await http.Response.Body.WriteAsync(cached, ct);
             return null;
         }
@@ -80,14 +83,8 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
         HttpResponseMessage sent;
         try
         {
-            sent = await analytics.QueryAsync(workspace, workspaceName, new
-            {
-                sql = guard.Sql,
-                parameters,
-                versions,
-                limit,
-                format,
-            }, ct);
+            sent = await analytics.QueryAsync(scope.Workspace, scope.WorkspaceName,
+                new InternalQueryRequest(guard.Sql!, parameters, versions, limit, format, TimeoutMs: null), ct);
         }
         catch (HttpRequestException ex)
         {
@@ -101,7 +98,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Err
         using var response = sent;
         http.Response.StatusCode = (int)response.StatusCode;
         http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/octet-stream";
-        http.Response.Headers[CacheHeader] = state switch
+        http.Response.Headers[DuctusHeaders.Cache] = state switch
         {
             CacheState.Unavailable => "unavailable",
             CacheState.Disabled => "disabled",

@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Publishing;
-using Ductus.Core;
+using Microsoft.Extensions.Hosting;
 
 namespace Ductus.AppHost.Infrastructure;
 

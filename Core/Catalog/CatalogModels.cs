@@ -145,7 +145,7 @@ public enum SnapshotOperation
     Replace,
     Merge,
 
-    /// <summary>The parent's rows in fewer files (<see cref="Lake.LakeCompactor"/>).</summary>
+    /// <summary>The parent's rows in fewer files (the Pipelines service's <c>LakeCompactor</c>).</summary>
     Compact,
 }
 

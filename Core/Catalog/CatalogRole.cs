@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Npgsql;
 
 namespace Ductus.Core.Catalog;
@@ -14,10 +15,17 @@ public static class CatalogRole
     /// Makes every connection of <paramref name="connectionString"/> switch to
     /// <see cref="Name"/> as it opens (<c>-c role=ductus_app</c>). The login must be a
     /// superuser or a member of the role: the usual case is the stack's <c>postgres</c> login,
-    /// which would otherwise bypass RLS.
+    /// which would otherwise bypass RLS. Null stays null: a service's configuration may lack the
+    /// connection string, and the data source it is handed to reports that itself.
     /// </summary>
-    public static string Adopt(string connectionString)
+    [return: NotNullIfNotNull(nameof(connectionString))]
+    public static string? Adopt(string? connectionString)
     {
+        if (connectionString is null)
+        {
+            return null;
+        }
+
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? $"-c role={Name}" : $"{builder.Options} -c role={Name}";
         return builder.ConnectionString;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Ductus.Core.Lake;
+using Ductus.Core.Quoting;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -143,10 +144,10 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
             var line = string.Join(',',
                 reject.Id.ToString(CultureInfo.InvariantCulture),
                 reject.Line?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
-                CsvField(string.Join('|', reject.Rules)),
-                CsvField(reject.Message),
-                CsvField(reject.ValuesJson),
-                CsvField(reject.RawText),
+                Csv.Field(string.Join('|', reject.Rules)),
+                Csv.Field(reject.Message),
+                Csv.Field(reject.ValuesJson),
+                Csv.Field(reject.RawText),
                 reject.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
             await writer.WriteLineAsync(line.AsMemory(), ct);
         }
@@ -247,15 +248,5 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
         {
             await copy.WriteAsync(value, type, ct);
         }
-    }
-
-    private static string CsvField(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return string.Empty;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }

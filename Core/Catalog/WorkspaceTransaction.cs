@@ -4,11 +4,10 @@ using NpgsqlTypes;
 namespace Ductus.Core.Catalog;
 
 /// <summary>
-/// A connection and transaction acting for one workspace: <c>ductus.workspace_id</c> is set
-/// transaction-locally, so the row-level security policies see it and a pooled connection
-/// never carries it into the next transaction.
+/// A connection and transaction acting for one workspace (<see cref="WorkspaceScope"/>), with
+/// the commands the catalog's stores run in it.
 /// </summary>
-internal sealed class WorkspaceTransaction : IAsyncDisposable
+public sealed class WorkspaceTransaction : IAsyncDisposable
 {
     private WorkspaceTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -22,21 +21,8 @@ internal sealed class WorkspaceTransaction : IAsyncDisposable
 
     public static async Task<WorkspaceTransaction> BeginAsync(NpgsqlDataSource db, Guid workspaceId, CancellationToken ct)
     {
-        var connection = await db.OpenConnectionAsync(ct);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(ct);
-            var scope = new WorkspaceTransaction(connection, transaction);
-            await using var set = scope.Command("SELECT set_config('ductus.workspace_id', $1, true)");
-            set.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workspaceId.ToString() });
-            await set.ExecuteNonQueryAsync(ct);
-            return scope;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        var (connection, transaction) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        return new WorkspaceTransaction(connection, transaction);
     }
 
     public NpgsqlCommand Command(string sql) => new(sql, Connection, Transaction);
@@ -57,7 +43,7 @@ internal sealed class WorkspaceTransaction : IAsyncDisposable
 /// four round trips (set_config with BEGIN, the query, ROLLBACK, and the pool's reset), which on
 /// the hottest Api endpoints was most of the database's work.
 /// </summary>
-internal sealed class WorkspaceRead : IAsyncDisposable
+public sealed class WorkspaceRead : IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBatch _batch;
@@ -81,9 +67,7 @@ internal sealed class WorkspaceRead : IAsyncDisposable
         NpgsqlBatch? batch = null;
         try
         {
-            var scope = new NpgsqlBatchCommand("SELECT set_config('ductus.workspace_id', $1, true)");
-            scope.Parameters.Add(new NpgsqlParameter<string> { TypedValue = workspaceId.ToString() });
-            batch = new NpgsqlBatch(connection) { BatchCommands = { scope, query } };
+            batch = new NpgsqlBatch(connection) { BatchCommands = { WorkspaceScope.ActFor(workspaceId), query } };
             var reader = await batch.ExecuteReaderAsync(ct);
             await reader.NextResultAsync(ct);
             return new WorkspaceRead(connection, batch, reader);
@@ -108,7 +92,7 @@ internal sealed class WorkspaceRead : IAsyncDisposable
     }
 }
 
-internal static class CommandExtensions
+public static class CommandExtensions
 {
     public static NpgsqlBatchCommand With<T>(this NpgsqlBatchCommand command, string name, T value)
     {
@@ -134,6 +118,14 @@ internal static class CommandExtensions
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
         return command;
     }
+
+    /// <summary>A run's counts as the <c>runs</c> table holds them: @read, @loaded, @rejected, @bytes and @durations.</summary>
+    public static NpgsqlCommand WithStats(this NpgsqlCommand command, RunStats stats) => command
+        .With("read", stats.RowsRead)
+        .With("loaded", stats.RowsLoaded)
+        .With("rejected", stats.RowsRejected)
+        .With("bytes", stats.Bytes)
+        .With("durations", CatalogJson.Durations(stats.StepDurations), NpgsqlDbType.Jsonb);
 
     public static T? Nullable<T>(this NpgsqlDataReader reader, int ordinal)
         where T : class => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);

@@ -5,7 +5,7 @@ namespace Ductus.Core.Ingest;
 /// COPY row) outgrows it. A span or memory taken from <see cref="Available"/> stays valid until
 /// the next <see cref="FillAsync"/>, so items can be handed on without being copied.
 /// </summary>
-internal sealed class ByteWindow
+public sealed class ByteWindow
 {
     private byte[] _buffer = new byte[1 << 16];
     private int _start;

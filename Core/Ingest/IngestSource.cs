@@ -1,9 +1,9 @@
-using Ductus.Core.Engine;
-using Ductus.Core.Specs;
-
 namespace Ductus.Core.Ingest;
 
-/// <summary>How a run reads the records it drained from the ingest buffer.</summary>
+/// <summary>
+/// The ingest source's rows as both services see them: runs add the batch column to every record
+/// they drain, and the Api counts a batch's rejected rows by it.
+/// </summary>
 public static class IngestSource
 {
     /// <summary>
@@ -11,25 +11,17 @@ public static class IngestSource
     /// loaded rows can be traced to the request that sent them.
     /// </summary>
     public const string BatchColumn = "ingest_batch_id";
+}
 
-    /// <summary>The DuckDB table function over the drained records (NDJSON written by <see cref="IngestBuffer.DrainAsync"/>).</summary>
-    internal static string Reader(SourceSpec source, string? ndjsonPath)
-    {
-        if (ndjsonPath is null)
-        {
-            throw new IOException("source: an ingest source has no file to read; it is drained by a run of the Pipelines service, which reads the dataset's ingest buffer.");
-        }
+/// <summary>
+/// The buffer's slots (migration 0014): a push writes into the ring slot of its time, and a ring
+/// slot whose batches are all consumed is emptied with TRUNCATE; batches still waiting when their
+/// slot comes round again move to the overflow slot, whose rows are deleted as they are consumed.
+/// </summary>
+public static class IngestSlots
+{
+    /// <summary>Ring slots are 0 to <c>Ring - 1</c>; each is written for 10 s of every 80.</summary>
+    public const short Ring = 8;
 
-        var file = Sql.List([Path.GetFullPath(ndjsonPath)]);
-        if (source.Columns.Count == 0)
-        {
-            // Pushed records need not all have the same keys: look at every one, not a sample.
-            return $"read_json({file}, format = 'newline_delimited', sample_size = -1)";
-        }
-
-        var columns = source.Columns.Where(c => c.Name != BatchColumn)
-            .Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(SpecTypes.ToDuckDb(c.Type)!)}")
-            .Prepend($"{Sql.Literal(BatchColumn)}: 'VARCHAR'");
-        return $"read_json({file}, format = 'newline_delimited', columns = {{{string.Join(", ", columns)}}})";
-    }
+    public const short Overflow = 8;
 }

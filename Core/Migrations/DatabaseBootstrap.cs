@@ -1,3 +1,4 @@
+using Ductus.Core.Quoting;
 using Npgsql;
 
 namespace Ductus.Core.Migrations;
@@ -26,7 +27,7 @@ public static class DatabaseBootstrap
 
         try
         {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(name)}", connection);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Sql.Ident(name)}", connection);
             await create.ExecuteNonQueryAsync(ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
@@ -34,6 +35,4 @@ public static class DatabaseBootstrap
             // Another migrator created it first.
         }
     }
-
-    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -17,69 +17,20 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IReadOnlyList<Mi
     public int LatestVersion => _migrations.Count == 0 ? 0 : _migrations[^1].Version;
 
     /// <summary>Applies every pending migration up to <paramref name="target"/> (default: all).</summary>
-    public async Task<IReadOnlyList<Migration>> UpAsync(int? target = null, CancellationToken ct = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await LockAsync(connection, ct);
-        try
-        {
-            await EnsureHistoryTableAsync(connection, ct);
-            var applied = await AppliedVersionsAsync(connection, ct);
-            var done = new List<Migration>();
-            foreach (var migration in _migrations.Where(m => m.Version <= (target ?? int.MaxValue) && !applied.Contains(m.Version)))
-            {
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await ExecuteAsync(connection, migration.Up, ct);
-                await using (var record = new NpgsqlCommand("INSERT INTO ductus_schema_history (version, name) VALUES ($1, $2)", connection))
-                {
-                    record.Parameters.AddWithValue(migration.Version);
-                    record.Parameters.AddWithValue(migration.Name);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-                done.Add(migration);
-            }
-
-            return done;
-        }
-        finally
-        {
-            await UnlockAsync(connection);
-        }
-    }
+    public Task<IReadOnlyList<Migration>> UpAsync(int? target = null, CancellationToken ct = default) => StepAsync(
+        applied => _migrations.Where(m => m.Version <= (target ?? int.MaxValue) && !applied.Contains(m.Version)),
+        m => m.Up,
+        "INSERT INTO ductus_schema_history (version, name) VALUES ($1, $2)",
+        m => [m.Version, m.Name],
+        ct);
 
     /// <summary>Reverts applied migrations newer than <paramref name="target"/> (0 reverts all), newest first.</summary>
-    public async Task<IReadOnlyList<Migration>> DownAsync(int target = 0, CancellationToken ct = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await LockAsync(connection, ct);
-        try
-        {
-            await EnsureHistoryTableAsync(connection, ct);
-            var applied = await AppliedVersionsAsync(connection, ct);
-            var done = new List<Migration>();
-            foreach (var migration in _migrations.Reverse().Where(m => m.Version > target && applied.Contains(m.Version)))
-            {
-                await using var tx = await connection.BeginTransactionAsync(ct);
-                await ExecuteAsync(connection, migration.Down, ct);
-                await using (var record = new NpgsqlCommand("DELETE FROM ductus_schema_history WHERE version = $1", connection))
-                {
-                    record.Parameters.AddWithValue(migration.Version);
-                    await record.ExecuteNonQueryAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-                done.Add(migration);
-            }
-
-            return done;
-        }
-        finally
-        {
-            await UnlockAsync(connection);
-        }
-    }
+    public Task<IReadOnlyList<Migration>> DownAsync(int target = 0, CancellationToken ct = default) => StepAsync(
+        applied => _migrations.Reverse().Where(m => m.Version > target && applied.Contains(m.Version)),
+        m => m.Down,
+        "DELETE FROM ductus_schema_history WHERE version = $1",
+        m => [m.Version],
+        ct);
 
     /// <summary>The highest applied version, or 0 when the schema is empty.</summary>
     public async Task<int> CurrentVersionAsync(CancellationToken ct = default)
@@ -109,6 +60,49 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IReadOnlyList<Mi
 
             notYet?.Invoke(applied is null || applied.Count == 0 ? 0 : applied.Max());
             await Task.Delay(poll, ct);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> of each migration <paramref name="pending"/> picks from the
+    /// applied versions, each in one transaction with the history row <paramref name="record"/> writes.
+    /// </summary>
+    private async Task<IReadOnlyList<Migration>> StepAsync(
+        Func<HashSet<int>, IEnumerable<Migration>> pending,
+        Func<Migration, string> sql,
+        string record,
+        Func<Migration, object[]> recordValues,
+        CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await LockAsync(connection, ct);
+        try
+        {
+            await EnsureHistoryTableAsync(connection, ct);
+            var done = new List<Migration>();
+            foreach (var migration in pending(await AppliedVersionsAsync(connection, ct)))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await ExecuteAsync(connection, sql(migration), ct);
+                await using (var history = new NpgsqlCommand(record, connection))
+                {
+                    foreach (var value in recordValues(migration))
+                    {
+                        history.Parameters.AddWithValue(value);
+                    }
+
+                    await history.ExecuteNonQueryAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+                done.Add(migration);
+            }
+
+            return done;
+        }
+        finally
+        {
+            await UnlockAsync(connection);
         }
     }
 

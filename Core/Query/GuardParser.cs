@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using Ductus.Core.DuckDb;
 using DuckDB.NET.Data;
 
 namespace Ductus.Core.Query;
@@ -29,14 +30,9 @@ internal sealed class GuardParser
         using var command = _database.CreateCommand();
         // It only parses, but it is locked down like a sandbox anyway: one thread, no file or
         // network access, no extension loading, and no way to change that.
-        command.CommandText = """
-            SET autoinstall_known_extensions = false;
-            SET autoload_known_extensions = false;
-            SET threads = 1;
-            SET enable_external_access = false;
-            SET lock_configuration = true;
-            """;
+        command.CommandText = "SET threads = 1";
         command.ExecuteNonQuery();
+        DuckDbLockdown.Nothing.Apply(_database);
 
         // A fresh instance holds only DuckDB's own catalog views, so these are the names an
         // unqualified table reference reaches besides a dataset (schemas main and pg_catalog are

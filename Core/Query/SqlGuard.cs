@@ -34,10 +34,17 @@ public static class SqlGuard
     /// </summary>
     private static readonly FrozenDictionary<string, string> ValueKeywords = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["current_catalog"] = "current_catalog", ["current_date"] = "current_date", ["current_schema"] = "current_schema",
-        ["current_role"] = "current_role", ["current_time"] = "get_current_time", ["current_timestamp"] = "get_current_timestamp",
-        ["current_user"] = "current_user", ["localtime"] = "current_localtime", ["localtimestamp"] = "current_localtimestamp",
-        ["session_user"] = "session_user", ["user"] = "user",
+        ["current_catalog"] = "current_catalog",
+        ["current_date"] = "current_date",
+        ["current_schema"] = "current_schema",
+        ["current_role"] = "current_role",
+        ["current_time"] = "get_current_time",
+        ["current_timestamp"] = "get_current_timestamp",
+        ["current_user"] = "current_user",
+        ["localtime"] = "current_localtime",
+        ["localtimestamp"] = "current_localtimestamp",
+        ["session_user"] = "session_user",
+        ["user"] = "user",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Table reference kinds a plain analytics SELECT can use; anything else (SHOW, DESCRIBE...) is refused.</summary>

@@ -29,13 +29,10 @@ public sealed record RunEvent(
     };
 
     /// <summary>
-    /// The Redis stream key holding one run's events (kept a while after the run, so a watcher
-    /// that connects late or reconnects still gets them in order), and the pub/sub channel of
-    /// the same name that nudges its watchers when one is added.
+    /// How long a run's events stay readable after the last one in their stream
+    /// (<see cref="Contracts.RedisChannels.RunEvents"/>), so a watcher that connects late or
+    /// reconnects still gets them in order.
     /// </summary>
-    public static string Key(Guid runId) => $"ductus:runs:{runId:N}:events";
-
-    /// <summary>How long a run's events stay readable after the last one.</summary>
     public static readonly TimeSpan KeptFor = TimeSpan.FromHours(1);
 
     /// <summary>A run reports a handful of events; the cap only bounds a misbehaving one.</summary>
@@ -67,13 +64,4 @@ public static class RunEventTypes
 {
     public const string Status = "status";
     public const string Step = "step";
-}
-
-/// <summary>
-/// Where a run announces its events. Synchronous and fire-and-forget on purpose: the engine
-/// reports progress from inside its steps, and a slow or absent broker must never slow a run.
-/// </summary>
-public interface IRunEventSink
-{
-    void Publish(RunEvent runEvent);
 }

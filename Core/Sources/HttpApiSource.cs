@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Ductus.Core.Sources;
 
 /// <summary>How an HTTP JSON API hands out the next page.</summary>
@@ -57,4 +59,50 @@ public sealed record HttpApiSource(
     Pagination Pagination,
     int MaxPages = 10_000,
     int MaxRetries = 5,
-    IReadOnlySet<string>? CredentialHosts = null);
+    IReadOnlySet<string>? CredentialHosts = null)
+{
+    /// <summary>
+    /// Replaces (or adds) the given query parameters, keeping the spec's own ones: the extractor's
+    /// page parameters, and the incremental watermark a spec sends (<see cref="Specs.SourceSpecRules"/>).
+    /// </summary>
+    public static Uri WithQuery(Uri url, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var builder = new UriBuilder(url);
+        var pairs = (builder.Query.TrimStart('?').Length == 0 ? [] : builder.Query.TrimStart('?').Split('&'))
+            .Select(p => p.Split('=', 2))
+            .Select(p => new KeyValuePair<string, string>(Uri.UnescapeDataString(p[0]), p.Length > 1 ? Uri.UnescapeDataString(p[1]) : string.Empty))
+            .ToList();
+        foreach (var parameter in parameters)
+        {
+            pairs.RemoveAll(p => p.Key == parameter.Key);
+            pairs.Add(parameter);
+        }
+
+        builder.Query = string.Join('&', pairs.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
+        return builder.Uri;
+    }
+}
+
+/// <summary>
+/// The <c>${secret:NAME}</c> references in an http source's header values: checked against the
+/// grants when a spec is saved (<see cref="SourceGrants"/>), replaced by the secrets' values when
+/// a run sends the request.
+/// </summary>
+public static partial class SecretReferences
+{
+    /// <summary>The names of the secrets <paramref name="headerValue"/> refers to.</summary>
+    public static IEnumerable<string> In(string headerValue) =>
+        Pattern().Matches(headerValue).Select(m => m.Groups["name"].Value);
+
+    /// <summary><paramref name="headerValue"/> with each reference replaced by <paramref name="value"/> of its name.</summary>
+    public static string Replace(string headerValue, Func<string, string> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Pattern().Replace(headerValue, m => value(m.Groups["name"].Value));
+    }
+
+    [GeneratedRegex(@"\$\{secret:(?<name>[A-Za-z0-9_.-]+)\}")]
+    private static partial Regex Pattern();
+}

@@ -120,7 +120,7 @@ public sealed class SourceGrants
 
         foreach (var (header, value) in source.Headers)
         {
-            foreach (var name in HttpApiExtractor.SecretReferences(value))
+            foreach (var name in SecretReferences.In(value))
             {
                 yield return ($"source.headers.{header}", name);
             }

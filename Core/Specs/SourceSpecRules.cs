@@ -6,7 +6,7 @@ namespace Ductus.Core.Specs;
 
 /// <summary>
 /// Validation of the http and postgres source keys and of <c>incremental</c>, and the mapping of
-/// an http source to what <see cref="HttpApiExtractor"/> reads.
+/// an http source to what the Pipelines service's extractor reads (<see cref="HttpApiSource"/>).
 /// </summary>
 public static partial class SourceSpecRules
 {
@@ -218,7 +218,7 @@ public static partial class SourceSpecRules
         var url = new Uri(source.Url!);
         if (incremental?.QueryParam is { } param && watermark is not null)
         {
-            url = HttpApiExtractor.WithQuery(url, [new(param, watermark)]);
+            url = HttpApiSource.WithQuery(url, [new(param, watermark)]);
         }
 
         var headers = new Dictionary<string, string>(source.Headers, StringComparer.OrdinalIgnoreCase);

@@ -13,9 +13,6 @@ public static partial class SpecValidator
     /// <summary>Parse errors and validation errors of a YAML spec together.</summary>
     public static IReadOnlyList<SpecError> ValidateYaml(string yaml, SourceRoots roots) => Combine(SpecParser.ParseYaml(yaml), roots);
 
-    /// <summary>Parse errors and validation errors of a JSON spec together.</summary>
-    public static IReadOnlyList<SpecError> ValidateJson(string json, SourceRoots roots) => Combine(SpecParser.ParseJson(json), roots);
-
     public static IReadOnlyList<SpecError> Validate(PipelineSpec spec, SourceRoots roots)
     {
         ArgumentNullException.ThrowIfNull(spec);

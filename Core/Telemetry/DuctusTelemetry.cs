@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Ductus.Core.Engine;
 
 namespace Ductus.Core.Telemetry;
 
 /// <summary>
 /// Ductus's own trace source and meter. One name for both so the dashboard groups our spans
-/// and instruments together, and ServiceDefaults subscribes to exactly this name.
+/// and instruments together, and each service exports exactly <see cref="SourceNames"/>.
 /// </summary>
 public static class DuctusTelemetry
 {
@@ -17,6 +16,12 @@ public static class DuctusTelemetry
 
     /// <summary>Npgsql's ActivitySource and Meter name.</summary>
     public const string Npgsql = "Npgsql";
+
+    /// <summary>
+    /// The trace sources and meters every service hands to <c>AddServiceDefaults</c>: the same set
+    /// everywhere, so a span or instrument moved from one service to another stays exported.
+    /// </summary>
+    public static IReadOnlyList<string> SourceNames { get; } = [Name, Quartz, Npgsql];
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
@@ -40,33 +45,4 @@ public static class DuctusTelemetry
 
     public static readonly Counter<long> TokenRequestsThrottled = Meter.CreateCounter<long>(
         "ductus.auth.token_throttled", "{request}", "Token requests refused before hashing: their client id or address spent its budget");
-
-    /// <summary>
-    /// Row counts on a step's span. Extract and transform are lazy views in DuckDB, so rows are
-    /// first counted by the contract step; those two spans carry durations only.
-    /// </summary>
-    internal static void TagStep(Activity? span, string step, RunOutput output)
-    {
-        if (span is null)
-        {
-            return;
-        }
-
-        switch (step)
-        {
-            case RunSteps.Contract:
-                span.SetTag("ductus.rows.read", output.RowsRead);
-                span.SetTag("ductus.rows.rejected", output.RowsRejected);
-                break;
-            case RunSteps.Load:
-                span.SetTag("ductus.rows.loaded", output.RowsLoaded);
-                span.SetTag("ductus.bytes", output.BytesWritten);
-                break;
-        }
-
-        if (output.FailedStep == step)
-        {
-            span.SetStatus(ActivityStatusCode.Error, output.FailureReason);
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using Ductus.Core.Contracts;
 using Ductus.Core.Runs;
 using StackExchange.Redis;
 
@@ -13,7 +14,7 @@ public sealed partial class RedisRunEvents(IConnectionMultiplexer redis, ILogger
     public void Publish(RunEvent runEvent)
     {
         ArgumentNullException.ThrowIfNull(runEvent);
-        var key = RunEvent.Key(runEvent.RunId);
+        var key = RedisChannels.RunEvents(runEvent.RunId);
         try
         {
             // One connection keeps the order: the entry exists before the nudge arrives.

@@ -1,4 +1,4 @@
-using Ductus.Core.Lake;
+using Ductus.Pipelines.Lake;
 
 namespace Ductus.Pipelines.Scheduling;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Quartz;
 using StackExchange.Redis;
 
@@ -19,7 +20,7 @@ public sealed partial class IngestDispatcher(
     IConnectionMultiplexer redis,
     ILogger<IngestDispatcher> logger) : BackgroundService
 {
-    public static readonly RedisChannel BufferedChannel = RedisChannel.Literal("ductus:ingest:buffered");
+    private static readonly RedisChannel BufferedChannel = RedisChannel.Literal(RedisChannels.IngestBuffered);
 
     private const string TriggerPrefix = "ingest:";
 
@@ -123,14 +124,6 @@ public sealed partial class IngestDispatcher(
         {
             gate.Release();
         }
-    }
-
-    /// <summary>Every queued drain trigger of the workspace; for tests and diagnostics.</summary>
-    public async Task<int> PendingAsync(string workspace, CancellationToken ct)
-    {
-        var scheduler = await schedulers.GetScheduler(ct);
-        var keys = await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(workspace), ct);
-        return keys.Count(k => k.Name.StartsWith(TriggerPrefix, StringComparison.Ordinal));
     }
 
     private sealed class Notices

@@ -1,7 +1,7 @@
 using Ductus.Core.Catalog;
-using Ductus.Core.Ingest;
-using Ductus.Core.Runs;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Ingest;
+using Ductus.Pipelines.Runs;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -17,7 +17,7 @@ namespace Ductus.Pipelines.Scheduling;
 public sealed class PipelineJob(
     CatalogStore catalog,
     PipelineRunner runner,
-    IngestBuffer ingest,
+    IngestDrainer ingest,
     RunAlerts alerts,
     IOptions<PipelinesOptions> options,
     TimeProvider time,
@@ -31,14 +31,14 @@ public sealed class PipelineJob(
         ArgumentNullException.ThrowIfNull(context);
         var pipelineName = context.JobDetail.Key.Name;
         var workspaceName = context.JobDetail.Key.Group;
-        var ws = await catalog.FindWorkspaceAsync(workspaceName, cancellationToken);
+        var ws = await catalog.Workspaces.FindAsync(workspaceName, cancellationToken);
         if (ws is not { } workspace)
         {
             logger.LogWarning("Job {Job} names workspace {Workspace}, which no longer exists", context.JobDetail.Key, workspaceName);
             return;
         }
 
-        var record = await catalog.GetPipelineAsync(workspace, pipelineName, cancellationToken);
+        var record = await catalog.Pipelines.GetAsync(workspace, pipelineName, cancellationToken);
         if (record is null)
         {
             logger.LogWarning("Pipeline {Pipeline} was deleted; its trigger fired anyway", pipelineName);
@@ -60,7 +60,7 @@ public sealed class PipelineJob(
         if (context.Recovering && runId is null)
         {
             // The node that fired this died mid-run: take over its run rather than start a second one.
-            var running = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName, RunStatus.Running), null, 1, cancellationToken);
+            var running = await catalog.Runs.ListAsync(workspace, new RunFilter(pipelineName, RunStatus.Running), null, 1, cancellationToken);
             runId = running.Items.Count > 0 ? running.Items[0].Id : null;
             logger.LogWarning("Recovering {Pipeline} after a node failure (run {RunId})", pipelineName, runId);
         }
@@ -113,7 +113,7 @@ public sealed class PipelineJob(
             if (run.Status == RunStatus.Succeeded)
             {
                 // Only a success needs the history: was the run before it a failure?
-                var recent = await catalog.ListRunsAsync(workspace, new RunFilter(pipelineName), null, 3, cancellationToken);
+                var recent = await catalog.Runs.ListAsync(workspace, new RunFilter(pipelineName), null, 3, cancellationToken);
                 var last = recent.Items.FirstOrDefault(r => r.Id != run.Id && r.Status is RunStatus.Succeeded or RunStatus.Failed);
                 if (last?.Status == RunStatus.Failed)
                 {
@@ -124,7 +124,7 @@ public sealed class PipelineJob(
             }
 
             // Contract and validation failures are about the data or the spec: a retry would fail the same way.
-            var retryable = run.Status == RunStatus.Failed && run.ErrorStep is not (Core.Engine.RunSteps.Contract or Core.Engine.RunSteps.Validate);
+            var retryable = run.Status == RunStatus.Failed && run.ErrorStep is not (Engine.RunSteps.Contract or Engine.RunSteps.Validate);
             if (!retryable || attempt >= attempts)
             {
                 if (run.Status == RunStatus.Failed)
@@ -157,12 +157,12 @@ public sealed class PipelineJob(
         Guid? replayOf = null;
         if (existing is null)
         {
-            var created = await catalog.CreateRunAsync(workspace, spec.Name, spec.Target.Dataset, trigger, null, shutdown);
+            var created = await catalog.Runs.CreateAsync(workspace, spec.Name, spec.Target.Dataset, trigger, null, shutdown);
             existing = created.Id;
         }
         else
         {
-            var queued = await catalog.GetRunAsync(workspace, existing.Value, shutdown)
+            var queued = await catalog.Runs.GetAsync(workspace, existing.Value, shutdown)
                 ?? throw new JobExecutionException($"Run {existing} does not exist.");
             if (queued.Status is not (RunStatus.Queued or RunStatus.Running))
             {
@@ -195,7 +195,7 @@ public sealed class PipelineJob(
             {
                 while (await timer.WaitForNextTickAsync(watch.Stopping))
                 {
-                    var run = await catalog.GetRunAsync(workspace, runId, watch.Stopping);
+                    var run = await catalog.Runs.GetAsync(workspace, runId, watch.Stopping);
                     if (run?.Status == RunStatus.Cancelled)
                     {
                         await cancel.CancelAsync();

@@ -1,4 +1,5 @@
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,7 +17,7 @@ public sealed class QueuedRunDispatcher(
     IOptions<PipelinesOptions> options,
     ILogger<QueuedRunDispatcher> logger) : BackgroundService
 {
-    public static readonly RedisChannel QueuedChannel = RedisChannel.Literal("ductus:runs:queued");
+    private static readonly RedisChannel QueuedChannel = RedisChannel.Literal(RedisChannels.RunQueued);
 
     private readonly SemaphoreSlim _nudge = new(0, 1);
 
@@ -66,9 +67,9 @@ public sealed class QueuedRunDispatcher(
 
     public async Task DispatchQueuedAsync(CancellationToken ct)
     {
-        foreach (var (id, name) in await catalog.ListWorkspacesAsync(ct))
+        foreach (var (id, name) in await catalog.Workspaces.ListAsync(ct))
         {
-            var queued = await catalog.ListRunsAsync(id, new RunFilter(Status: RunStatus.Queued), null, 100, ct);
+            var queued = await catalog.Runs.ListAsync(id, new RunFilter(Status: RunStatus.Queued), null, 100, ct);
             foreach (var run in queued.Items)
             {
                 if (await schedules.DispatchAsync(name, run.Pipeline, run.Id, run.Trigger, ct))

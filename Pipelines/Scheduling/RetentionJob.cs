@@ -1,5 +1,6 @@
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
+using Ductus.Pipelines.Lake;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
@@ -93,11 +94,11 @@ public sealed class RetentionJob(
         var collector = new LakeGarbageCollector(db, lake.Value.Root, time);
         int expired = 0;
         long rejected = 0;
-        foreach (var (workspace, _) in await catalog.ListWorkspacesAsync(ct))
+        foreach (var (workspace, _) in await catalog.Workspaces.ListAsync(ct))
         {
             if (settings.KeepSnapshots is { } keep)
             {
-                foreach (var dataset in await catalog.ListDatasetsAsync(workspace, ct))
+                foreach (var dataset in await catalog.Datasets.ListAsync(workspace, ct))
                 {
                     expired += await collector.ExpireSnapshotsAsync(workspace, dataset.Name, keep, ct);
                 }

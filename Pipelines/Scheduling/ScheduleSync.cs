@@ -35,7 +35,7 @@ public sealed class ScheduleSync(
         ArgumentNullException.ThrowIfNull(workspace);
         var scheduler = await schedulers.GetScheduler(ct);
         await using var guard = await PipelineLock.AcquireAsync(db, workspace, pipeline, ct);
-        var record = await catalog.GetPipelineAsync(workspace.Id, pipeline, ct);
+        var record = await catalog.Pipelines.GetAsync(workspace.Id, pipeline, ct);
         if (record is null)
         {
             if (await scheduler.DeleteJob(JobKeyFor(workspace.Name, pipeline), ct))
@@ -91,11 +91,11 @@ public sealed class ScheduleSync(
     public async Task SyncAllAsync(CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var workspaces = await catalog.ListWorkspacesAsync(ct);
+        var workspaces = await catalog.Workspaces.ListAsync(ct);
         foreach (var workspace in workspaces)
         {
-            var pipelines = await catalog.ListPipelinesAsync(workspace.Id, ct);
-            var triggers = (await catalog.ListScheduledTriggersAsync(workspace.Id, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
+            var pipelines = await catalog.Pipelines.ListAsync(workspace.Id, ct);
+            var triggers = (await catalog.Pipelines.ListScheduledTriggersAsync(workspace.Id, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
             var jobs = (await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(workspace.Name), ct)).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var pipeline in pipelines)
             {
@@ -151,14 +151,14 @@ public sealed class ScheduleSync(
         var scheduler = await schedulers.GetScheduler(ct);
         foreach (var name in fromFolder)
         {
-            var pipeline = await catalog.GetPipelineAsync(workspace.Id, name, ct);
+            var pipeline = await catalog.Pipelines.GetAsync(workspace.Id, name, ct);
             if (pipeline is null || !WantsCron(pipeline))
             {
                 continue;
             }
 
-            var dataset = await catalog.GetDatasetAsync(workspace.Id, pipeline.Dataset, ct);
-            var runs = await catalog.ListRunsAsync(workspace.Id, new RunFilter(pipeline.Name), null, 1, ct);
+            var dataset = await catalog.Datasets.GetAsync(workspace.Id, pipeline.Dataset, ct);
+            var runs = await catalog.Runs.ListAsync(workspace.Id, new RunFilter(pipeline.Name), null, 1, ct);
             if (dataset?.CurrentVersion is null && runs.Items.Count == 0)
             {
                 await DispatchAsync(scheduler, workspace.Name, pipeline.Name, null, RunTrigger.Schedule, $"{pipeline.Name}:first", ct);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -19,7 +20,7 @@ public sealed partial class ScheduleSyncService(
     TimeProvider time,
     ILogger<ScheduleSyncService> logger) : BackgroundService
 {
-    private static readonly RedisChannel Channel = RedisChannel.Literal(PipelineChange.Channel);
+    private static readonly RedisChannel Channel = RedisChannel.Literal(RedisChannels.PipelineChanged);
 
     // Bounded so a flood of notices cannot grow memory; dropping is safe, the sweep repairs it.
     private readonly Channel<PipelineChange> _changes = System.Threading.Channels.Channel.CreateBounded<PipelineChange>(
@@ -106,7 +107,7 @@ public sealed partial class ScheduleSyncService(
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            LogNoSubscription(logger, e, PipelineChange.Channel);
+            LogNoSubscription(logger, e, RedisChannels.PipelineChanged);
         }
     }
 

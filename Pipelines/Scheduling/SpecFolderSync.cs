@@ -76,7 +76,7 @@ public sealed class SpecFolderSync(
     public async Task SyncOnceAsync(CancellationToken ct)
     {
         var workspaceName = options.Value.Workspace;
-        var workspace = new WorkspaceRecord(await catalog.EnsureWorkspaceAsync(workspaceName, ct), workspaceName);
+        var workspace = new WorkspaceRecord(await catalog.Workspaces.EnsureAsync(workspaceName, ct), workspaceName);
         var files = Directory.EnumerateFiles(options.Value.Folder)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal);
@@ -96,7 +96,7 @@ public sealed class SpecFolderSync(
 
             var spec = parsed.Spec;
             loaded.Add(spec.Name);
-            var version = await catalog.SavePipelineAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
+            var version = await catalog.Pipelines.SaveAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
             logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
         }
 

@@ -19,7 +19,7 @@ public sealed class WorkspaceNames(CatalogStore catalog)
             return new WorkspaceRecord(id, cached);
         }
 
-        if (await catalog.WorkspaceNameAsync(id, ct) is not { } name)
+        if (await catalog.Workspaces.NameAsync(id, ct) is not { } name)
         {
             return null;
         }

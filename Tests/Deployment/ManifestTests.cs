@@ -1,5 +1,6 @@
 using Ductus.Core;
 using Ductus.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 
 namespace Ductus.Tests.Deployment;
 

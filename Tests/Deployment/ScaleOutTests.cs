@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Ductus.Tests.Infrastructure;
 using Quartz;
 using Xunit.Abstractions;
@@ -53,8 +54,8 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
 
     private async Task<Guid> LoadedAsync(string name)
     {
-        var ws = await Eventually.Async(() => deployment.Catalog.FindWorkspaceAsync(Workspace), w => w is not null, TimeSpan.FromSeconds(30), "the workspace");
-        await Eventually.Async(() => deployment.Catalog.GetPipelineAsync(ws!.Value, name), p => p is not null, TimeSpan.FromSeconds(30), $"pipeline {name} in the catalog");
+        var ws = await Eventually.Async(() => deployment.Catalog.Workspaces.FindAsync(Workspace), w => w is not null, TimeSpan.FromSeconds(30), "the workspace");
+        await Eventually.Async(() => deployment.Catalog.Pipelines.GetAsync(ws!.Value, name), p => p is not null, TimeSpan.FromSeconds(30), $"pipeline {name} in the catalog");
         return ws!.Value;
     }
 
@@ -69,13 +70,13 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
 
     private async Task<RunRecord> FinishedAsync(Guid ws, Guid run, TimeSpan timeout) =>
         (await Eventually.Async(
-            () => deployment.Catalog.GetRunAsync(ws, run),
+            () => deployment.Catalog.Runs.GetAsync(ws, run),
             r => r?.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled,
             timeout,
             $"run {run} finishing"))!;
 
     private async Task<IReadOnlyList<RunRecord>> RunsAsync(Guid ws, string pipeline) =>
-        [.. (await deployment.Catalog.ListRunsAsync(ws, new RunFilter(pipeline), null, 500)).Items.OrderBy(r => r.CreatedAt)];
+        [.. (await deployment.Catalog.Runs.ListAsync(ws, new RunFilter(pipeline), null, 500)).Items.OrderBy(r => r.CreatedAt)];
 
     private static string Describe(IEnumerable<RunRecord> runs) =>
         string.Join("; ", runs.Select(r => $"{r.Trigger} {r.Status} created {r.CreatedAt:HH:mm:ss.fff} on {r.Node} attempt {r.Attempt}"));
@@ -97,7 +98,7 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
         var body = await response.Content.ReadAsStringAsync();
         string? Header(string name) => response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
         var rows = response.IsSuccessStatusCode ? JsonDocument.Parse(body).RootElement.GetProperty("rows")[0][0].GetInt64() : -1;
-        return new Answer(response.StatusCode, rows, Header("X-Ductus-Versions"), Header("X-Ductus-Cache"), body);
+        return new Answer(response.StatusCode, rows, Header(DuctusHeaders.Versions), Header(DuctusHeaders.Cache), body);
     }
 
     private async Task AssertBothApisSeeAsync(string dataset, long rows, long version)
@@ -149,8 +150,8 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
             Assert.Contains(r.Node, deployment.PipelinesReplicas.Select(p => p.Node));
         });
         // Two replicas watching one folder store the spec once.
-        Assert.Equal(1, (await deployment.Catalog.GetPipelineAsync(ws, name))!.Version);
-        var dataset = await deployment.Catalog.GetDatasetAsync(ws, name);
+        Assert.Equal(1, (await deployment.Catalog.Pipelines.GetAsync(ws, name))!.Version);
+        var dataset = await deployment.Catalog.Datasets.GetAsync(ws, name);
         Assert.Equal((2L, 200L), (dataset!.CurrentVersion!.Value, dataset.RowCount));
     }
 
@@ -247,7 +248,7 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
         // analytics replica that api-2 still lists.
         var id = await TriggerAsync(1, name);
         var running = await Eventually.Async(
-            () => deployment.Catalog.GetRunAsync(ws, id),
+            () => deployment.Catalog.Runs.GetAsync(ws, id),
             r => r!.Status == RunStatus.Running && source.Requests == 2,
             TimeSpan.FromSeconds(30),
             "the second run starting");
@@ -260,7 +261,7 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
         // Queries keep coming through the surviving api while the run is taken over.
         var answered = new List<Answer>();
         RunRecord? run;
-        while ((run = await deployment.Catalog.GetRunAsync(ws, id))!.Status is RunStatus.Running or RunStatus.Queued)
+        while ((run = await deployment.Catalog.Runs.GetAsync(ws, id))!.Status is RunStatus.Running or RunStatus.Queued)
         {
             Assert.True(DateTimeOffset.UtcNow - killedAt < TimeSpan.FromSeconds(90), $"the run was not recovered within 90 s\n{deployment.Logs}");
             var answer = await CountAsync(2, name);
@@ -283,7 +284,7 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
         Assert.True(answered.Count >= 2, $"only {answered.Count} queries during the takeover");
 
         // The lake holds exactly the current snapshot's files: nothing of the killed execution.
-        var current = await deployment.Catalog.GetSnapshotAsync(ws, name, null);
+        var current = await deployment.Catalog.Datasets.GetSnapshotAsync(ws, name, null);
         Assert.Equal(2, current!.Snapshot.Version);
         Assert.Equal(
             current.Files.Select(f => Path.GetFileName(f.RelativePath)).Order(),

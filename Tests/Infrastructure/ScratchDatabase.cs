@@ -1,4 +1,5 @@
 using Ductus.Core.Migrations;
+using Ductus.Core.Quoting;
 using Npgsql;
 
 namespace Ductus.Tests.Infrastructure;
@@ -40,7 +41,7 @@ public sealed class ScratchDatabase : IAsyncDisposable
         var maintenance = new NpgsqlConnectionStringBuilder(_serverConnectionString) { Database = "postgres", Pooling = false };
         await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseBootstrap.QuoteIdentifier(Name)} WITH (FORCE)", connection);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Sql.Ident(Name)} WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
     }
 }

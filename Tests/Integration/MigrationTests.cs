@@ -96,13 +96,13 @@ public sealed class MigrationTests(StackFixture stack)
         await using (var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString)))
         {
             var store = new CatalogStore(app, TimeProvider.System);
-            var ws = await store.EnsureWorkspaceAsync("alpha");
-            var run = await store.MarkRunningAsync(ws, (await store.CreateRunAsync(ws, "load_events", "events", RunTrigger.Manual)).Id, "test-node");
-            await store.CommitAsync(ws, new CommitRequest(
+            var ws = await store.Workspaces.EnsureAsync("alpha");
+            var run = await store.Runs.MarkRunningAsync(ws, (await store.Runs.CreateAsync(ws, "load_events", "events", RunTrigger.Manual)).Id, "test-node");
+            await store.Committer.CommitAsync(ws, new CommitRequest(
                 run.Id, "events", null, [new DatasetColumn("id", "BIGINT", null, true)], WriteMode.Append,
                 [new LakeFile("alpha/events/a.parquet", 2, 10, new Dictionary<string, ColumnStats>()), new LakeFile("alpha/events/b.parquet", 3, 10, new Dictionary<string, ColumnStats>())],
                 new RunStats(5, 5, 0, 20)), null);
-            await store.CommitCompactionAsync(ws, "events", ["alpha/events/a.parquet", "alpha/events/b.parquet"], new LakeFile("alpha/events/c.parquet", 5, 15, new Dictionary<string, ColumnStats>()));
+            await store.Committer.CommitCompactionAsync(ws, "events", ["alpha/events/a.parquet", "alpha/events/b.parquet"], new LakeFile("alpha/events/c.parquet", 5, 15, new Dictionary<string, ColumnStats>()));
         }
 
         await migrator.DownAsync(15);

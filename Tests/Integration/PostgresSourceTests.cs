@@ -1,4 +1,4 @@
-using Ductus.Core.Sources;
+using Ductus.Pipelines.Sources;
 using Ductus.Tests.Infrastructure;
 using DuckDB.NET.Data;
 using Npgsql;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Ductus.Core.Engine;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
 
 namespace Ductus.Bench;
 

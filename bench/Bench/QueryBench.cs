@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Ductus.Core.Contracts;
 using DuckDB.NET.Data;
 using Npgsql;
 
@@ -83,7 +84,7 @@ internal static class QueryBench
                     apiTimes.Add(clock.Elapsed.TotalMilliseconds);
                     if (cache != "miss")
                     {
-                        throw new InvalidOperationException($"expected an uncached answer, got X-Ductus-Cache: {cache}");
+                        throw new InvalidOperationException($"expected an uncached answer, got {DuctusHeaders.Cache}: {cache}");
                     }
 
                     apiBytes = bytes;
@@ -97,13 +98,17 @@ internal static class QueryBench
 
                 var line = JsonSerializer.SerializeToElement(new
                 {
-                    dataset, query = name,
-                    api_median_ms = Math.Round(Percentile(apiTimes, 0.5), 1), api_p95_ms = Math.Round(Percentile(apiTimes, 0.95), 1),
-                    raw_median_ms = Math.Round(Percentile(rawTimes, 0.5), 1), raw_p95_ms = Math.Round(Percentile(rawTimes, 0.95), 1),
+                    dataset,
+                    query = name,
+                    api_median_ms = Math.Round(Percentile(apiTimes, 0.5), 1),
+                    api_p95_ms = Math.Round(Percentile(apiTimes, 0.95), 1),
+                    raw_median_ms = Math.Round(Percentile(rawTimes, 0.5), 1),
+                    raw_p95_ms = Math.Round(Percentile(rawTimes, 0.95), 1),
                     ratio = Math.Round(Percentile(apiTimes, 0.5) / Percentile(rawTimes, 0.5), 2),
                     raw_warm_median_ms = Math.Round(Percentile(warmTimes, 0.5), 1),
                     ratio_vs_warm = Math.Round(Percentile(apiTimes, 0.5) / Percentile(warmTimes, 0.5), 2),
-                    rows = rawRows, api_bytes = apiBytes,
+                    rows = rawRows,
+                    api_bytes = apiBytes,
                 });
                 Console.WriteLine(line.GetRawText());
                 results.Add(line);
@@ -127,7 +132,9 @@ internal static class QueryBench
     {
         using var response = await http.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["grant_type"] = "client_credentials", ["client_id"] = id, ["client_secret"] = secret,
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = id,
+            ["client_secret"] = secret,
         }));
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
@@ -235,7 +242,7 @@ internal static class QueryBench
             throw new InvalidOperationException($"{sql}: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
         }
 
-        return (response.Headers.GetValues("X-Ductus-Cache").Single(), body.Length);
+        return (response.Headers.GetValues(DuctusHeaders.Cache).Single(), body.Length);
     }
 
     private static async Task<long> RawAsync(string[] files, string dataset, string sql)
@@ -297,8 +304,13 @@ internal static class QueryBench
         var all = (await Task.WhenAll(clients)).SelectMany(t => t).ToList();
         var line = JsonSerializer.Serialize(new
         {
-            cached = true, clients = concurrency, requests = all.Count, req_per_s = Math.Round(all.Count / deadline.Elapsed.TotalSeconds),
-            p50_ms = Math.Round(Percentile(all, 0.5), 2), p95_ms = Math.Round(Percentile(all, 0.95), 2), p99_ms = Math.Round(Percentile(all, 0.99), 2),
+            cached = true,
+            clients = concurrency,
+            requests = all.Count,
+            req_per_s = Math.Round(all.Count / deadline.Elapsed.TotalSeconds),
+            p50_ms = Math.Round(Percentile(all, 0.5), 2),
+            p95_ms = Math.Round(Percentile(all, 0.95), 2),
+            p99_ms = Math.Round(Percentile(all, 0.99), 2),
         });
         Console.WriteLine(line);
         return Percentile(all, 0.99);

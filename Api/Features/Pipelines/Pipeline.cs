@@ -36,12 +36,12 @@ public sealed record Pipeline(
     public static async Task<Pipeline?> LoadAsync(CatalogStore catalog, Guid workspace, string name, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        if (await catalog.GetPipelineAsync(workspace, name, ct) is not { } record)
+        if (await catalog.Pipelines.GetAsync(workspace, name, ct) is not { } record)
         {
             return null;
         }
 
-        var triggers = await catalog.ListScheduledTriggersAsync(workspace, ct);
+        var triggers = await catalog.Pipelines.ListScheduledTriggersAsync(workspace, ct);
         return From(record, triggers.FirstOrDefault(t => t.Pipeline == name));
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Ductus.Api.Auth;
+using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
@@ -49,6 +50,17 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors);
     }
 
+    /// <summary>Saves this valid spec as pipeline <paramref name="name"/>'s next version, and tells the schedulers.</summary>
+    public async Task<Pipeline> SaveAsync(CatalogStore catalog, RunNotifier notifier, Guid workspace, string name, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(notifier);
+        var spec = Spec ?? throw new InvalidOperationException("Only a valid spec is saved.");
+        await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, ct);
+        await notifier.PipelineChangedAsync(workspace, name);
+        return (await Pipeline.LoadAsync(catalog, workspace, name, ct))!;
+    }
+
     /// <summary>
     /// Grants name workspaces, tokens carry the workspace's id (and our own tokens its name).
     /// An external issuer's token may lack the name: it is then looked up, never assumed.
@@ -61,7 +73,7 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         }
 
         var id = context.User.WorkspaceId();
-        return await context.RequestServices.GetRequiredService<CatalogStore>().WorkspaceNameAsync(id, ct)
+        return await context.RequestServices.GetRequiredService<CatalogStore>().Workspaces.NameAsync(id, ct)
             ?? throw new InvalidOperationException($"The token's workspace {id} does not exist.");
     }
 }

@@ -25,7 +25,7 @@ public sealed class CatalogCacheApiTests(StackFixture stack)
         var dataset = ApiLake.NewDatasetName();
         using var client = await stack.ClientForRoleAsync("analyst");
 
-        var run = await writer.CreateRunAsync(ws, "load_" + dataset, dataset, RunTrigger.Manual);
+        var run = await writer.Runs.CreateAsync(ws, "load_" + dataset, dataset, RunTrigger.Manual);
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal("queued", await StatusAsync(client, run.Id));
@@ -33,10 +33,10 @@ public sealed class CatalogCacheApiTests(StackFixture stack)
 
         Assert.DoesNotContain(dataset, await DatasetNamesAsync(client));
 
-        await writer.MarkRunningAsync(ws, run.Id, "test-node");
+        await writer.Runs.MarkRunningAsync(ws, run.Id, "test-node");
         Assert.Equal("running", await StatusAsync(client, run.Id));
 
-        await writer.CommitAsync(ws, new CommitRequest(run.Id, dataset, "cached", [new DatasetColumn("id", "BIGINT", null, true)], WriteMode.Append,
+        await writer.Committer.CommitAsync(ws, new CommitRequest(run.Id, dataset, "cached", [new DatasetColumn("id", "BIGINT", null, true)], WriteMode.Append,
             [new LakeFile($"default/{dataset}/a.parquet", 7, 700, new Dictionary<string, ColumnStats>())],
             new RunStats(7, 7, 0, 700)));
         Assert.Equal("succeeded", await StatusAsync(client, run.Id));

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Ductus.Core.Catalog;
-using Ductus.Core.Runs;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Runs;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -71,7 +71,7 @@ internal static class CatalogData
         var spec = EngineScratch.Parse(yaml);
         await using var app = App(stack);
         var catalog = Catalog(app);
-        await catalog.SavePipelineAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
+        await catalog.Pipelines.SaveAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
         using var scratch = new EngineScratch();
         var runner = new PipelineRunner(catalog, new RejectStore(app), scratch.Engine, Path.Combine(stack.DataDirectory, "lake"), NullLogger<PipelineRunner>.Instance);
         var run = await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);

@@ -67,9 +67,7 @@ public sealed class KeyTablesRowLevelSecurityTests(StackFixture stack)
         await using var tx = await connection.BeginTransactionAsync();
         if (workspace is { } id)
         {
-            await using var set = new NpgsqlCommand("SELECT set_config('ductus.workspace_id', $1, true)", connection, tx);
-            set.Parameters.AddWithValue(id.ToString());
-            await set.ExecuteNonQueryAsync();
+            await WorkspaceScope.ActForAsync(connection, tx, id, CancellationToken.None);
         }
 
         await using var command = new NpgsqlCommand(sql, connection, tx);

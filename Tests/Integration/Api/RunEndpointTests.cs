@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Ductus.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -43,8 +44,8 @@ public sealed class RunEndpointTests(StackFixture stack)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var queued = Channel.CreateUnbounded<string>();
         var cancel = Channel.CreateUnbounded<string>();
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal("ductus:runs:queued"), (_, m) => queued.Writer.TryWrite(m!));
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal("ductus:runs:cancel"), (_, m) => cancel.Writer.TryWrite(m!));
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.RunQueued), (_, m) => queued.Writer.TryWrite(m!));
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.RunCancelled), (_, m) => cancel.Writer.TryWrite(m!));
 
         using var triggered = await engineer.PostAsync($"/api/pipelines/{name}/runs");
         var run = await triggered.BodyAsync();
@@ -128,10 +129,10 @@ public sealed class RunEndpointTests(StackFixture stack)
         var made = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            made.Add((await catalog.CreateRunAsync(CatalogData.DefaultWorkspace, pipeline, "listed", RunTrigger.Manual)).Id);
+            made.Add((await catalog.Runs.CreateAsync(CatalogData.DefaultWorkspace, pipeline, "listed", RunTrigger.Manual)).Id);
         }
 
-        await catalog.CancelRunAsync(CatalogData.DefaultWorkspace, made[0]);
+        await catalog.Runs.CancelAsync(CatalogData.DefaultWorkspace, made[0]);
 
         using var first = await analyst.GetAsync($"/api/runs?pipeline={pipeline}&limit=2");
         var page = await first.BodyAsync();

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
-using Ductus.Core.Runs;
+using Ductus.Core.Contracts;
 using Ductus.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -166,11 +166,11 @@ public sealed class RunEventsTests(StackFixture stack)
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
         // A run of a pipeline that does not exist stays queued: nothing executes it.
         await using var app = CatalogData.App(stack);
-        var run = await CatalogData.Catalog(app).CreateRunAsync(CatalogData.DefaultWorkspace, NewName(), "watched", RunTrigger.Api);
+        var run = await CatalogData.Catalog(app).Runs.CreateAsync(CatalogData.DefaultWorkspace, NewName(), "watched", RunTrigger.Api);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         async Task<long> SubscribersAsync()
         {
-            var reply = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", RunEvent.Key(run.Id)))!;
+            var reply = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", RedisChannels.RunEvents(run.Id)))!;
             return (long)reply[1];
         }
 

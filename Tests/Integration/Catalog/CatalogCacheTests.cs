@@ -23,27 +23,27 @@ public sealed class CatalogCacheTests(StackFixture stack)
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var writer = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
         var reader = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
-        var ws = await writer.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var ws = await writer.Workspaces.EnsureAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
 
-        Assert.Empty(await reader.ListDatasetsAsync(ws));
-        var run = await writer.CreateRunAsync(ws, "load_flights", "flights", RunTrigger.Manual);
-        Assert.Equal(RunStatus.Queued, (await reader.GetRunAsync(ws, run.Id))!.Status);
-        Assert.Equal(RunStatus.Queued, (await reader.GetRunAsync(ws, run.Id))!.Status);
+        Assert.Empty(await reader.Datasets.ListAsync(ws));
+        var run = await writer.Runs.CreateAsync(ws, "load_flights", "flights", RunTrigger.Manual);
+        Assert.Equal(RunStatus.Queued, (await reader.Runs.GetAsync(ws, run.Id))!.Status);
+        Assert.Equal(RunStatus.Queued, (await reader.Runs.GetAsync(ws, run.Id))!.Status);
 
-        await writer.MarkRunningAsync(ws, run.Id, "node-a");
-        Assert.Equal(RunStatus.Running, (await reader.GetRunAsync(ws, run.Id))!.Status);
+        await writer.Runs.MarkRunningAsync(ws, run.Id, "node-a");
+        Assert.Equal(RunStatus.Running, (await reader.Runs.GetAsync(ws, run.Id))!.Status);
 
-        await writer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
-        var datasets = await reader.ListDatasetsAsync(ws);
+        await writer.Committer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+        var datasets = await reader.Datasets.ListAsync(ws);
         Assert.Equal(1, Assert.Single(datasets).CurrentVersion);
-        Assert.Equal(RunStatus.Succeeded, (await reader.GetRunAsync(ws, run.Id))!.Status);
-        Assert.Equal(10, (await reader.GetDatasetAsync(ws, "flights"))!.RowCount);
+        Assert.Equal(RunStatus.Succeeded, (await reader.Runs.GetAsync(ws, run.Id))!.Status);
+        Assert.Equal(10, (await reader.Datasets.GetAsync(ws, "flights"))!.RowCount);
 
-        var second = await writer.CreateRunAsync(ws, "load_flights", "flights", RunTrigger.Manual);
-        await writer.MarkRunningAsync(ws, second.Id, "node-a");
-        await writer.CommitAsync(ws, Request(second.Id, "flights", WriteMode.Append, File("x/flights/b.parquet", 5)));
-        Assert.Equal(2, (await reader.ListDatasetsAsync(ws))[0].CurrentVersion);
-        Assert.Equal(15, (await reader.GetDatasetAsync(ws, "flights"))!.RowCount);
+        var second = await writer.Runs.CreateAsync(ws, "load_flights", "flights", RunTrigger.Manual);
+        await writer.Runs.MarkRunningAsync(ws, second.Id, "node-a");
+        await writer.Committer.CommitAsync(ws, Request(second.Id, "flights", WriteMode.Append, File("x/flights/b.parquet", 5)));
+        Assert.Equal(2, (await reader.Datasets.ListAsync(ws))[0].CurrentVersion);
+        Assert.Equal(15, (await reader.Datasets.GetAsync(ws, "flights"))!.RowCount);
     }
 
     [Fact]
@@ -52,11 +52,11 @@ public sealed class CatalogCacheTests(StackFixture stack)
         await using var db = await CreateAsync(stack);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
         var store = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
-        var ws = await store.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var ws = await store.Workspaces.EnsureAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
         var run = await db.StartRunAsync(ws, "flights");
-        await store.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+        await store.Committer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
 
-        var first = await store.ListDatasetsAsync(ws);
+        var first = await store.Datasets.ListAsync(ws);
         // A change made behind the catalog's back (no token moved) proves the next read came from
         // memory: the same list object, the old description.
         await using (var sneak = db.Admin.CreateCommand($"UPDATE datasets SET description = 'changed' WHERE workspace_id = '{ws}'"))
@@ -64,11 +64,11 @@ public sealed class CatalogCacheTests(StackFixture stack)
             await sneak.ExecuteNonQueryAsync();
         }
 
-        Assert.Same(first, await store.ListDatasetsAsync(ws));
-        Assert.Equal("test data", (await store.GetDatasetAsync(ws, "flights"))!.Description);
+        Assert.Same(first, await store.Datasets.ListAsync(ws));
+        Assert.Equal("test data", (await store.Datasets.GetAsync(ws, "flights"))!.Description);
 
         await new RedisCatalogVersions(redis, NullLogger<RedisCatalogVersions>.Instance).ChangedAsync(ws, CatalogArea.Datasets);
-        Assert.Equal("changed", (await store.ListDatasetsAsync(ws))[0].Description);
+        Assert.Equal("changed", (await store.Datasets.ListAsync(ws))[0].Description);
     }
 
     [Fact]
@@ -79,18 +79,18 @@ public sealed class CatalogCacheTests(StackFixture stack)
         // the database.
         await using var nowhere = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200");
         var store = new CatalogStore(db.App, TimeProvider.System, Versions(nowhere));
-        var ws = await store.EnsureWorkspaceAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var ws = await store.Workspaces.EnsureAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
         var run = await db.StartRunAsync(ws, "flights");
-        await store.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
+        await store.Committer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("x/flights/a.parquet", 10)));
 
-        var first = await store.ListDatasetsAsync(ws);
+        var first = await store.Datasets.ListAsync(ws);
         await using (var sneak = db.Admin.CreateCommand($"UPDATE datasets SET description = 'changed' WHERE workspace_id = '{ws}'"))
         {
             await sneak.ExecuteNonQueryAsync();
         }
 
         Assert.Equal("test data", first[0].Description);
-        Assert.Equal("changed", (await store.ListDatasetsAsync(ws))[0].Description);
+        Assert.Equal("changed", (await store.Datasets.ListAsync(ws))[0].Description);
     }
 
     private static RedisCatalogVersions Versions(IConnectionMultiplexer redis) => new(redis, NullLogger<RedisCatalogVersions>.Instance);

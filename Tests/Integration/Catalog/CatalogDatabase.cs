@@ -60,8 +60,8 @@ internal sealed class CatalogDatabase : IAsyncDisposable
 
     public async Task<RunRecord> StartRunAsync(Guid workspace, string dataset, string? pipeline = null)
     {
-        var run = await Store.CreateRunAsync(workspace, pipeline ?? "load_" + dataset, dataset, RunTrigger.Manual);
-        return await Store.MarkRunningAsync(workspace, run.Id, "test-node");
+        var run = await Store.Runs.CreateAsync(workspace, pipeline ?? "load_" + dataset, dataset, RunTrigger.Manual);
+        return await Store.Runs.MarkRunningAsync(workspace, run.Id, "test-node");
     }
 
     public static LakeFile File(string path, long rows) =>

@@ -1,5 +1,6 @@
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
+using Ductus.Pipelines.Lake;
 using Ductus.Tests.Infrastructure;
 using static Ductus.Tests.Integration.Catalog.CatalogDatabase;
 
@@ -15,11 +16,11 @@ public sealed class LakeGarbageCollectorTests(StackFixture stack)
         var lake = Directory.CreateTempSubdirectory("ductus-lake-").FullName;
         try
         {
-            var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+            var ws = await db.Store.Workspaces.EnsureAsync("alpha");
             var run = await db.StartRunAsync(ws, "flights");
-            await db.Store.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("alpha/flights/committed.parquet", 1)));
+            await db.Store.Committer.CommitAsync(ws, Request(run.Id, "flights", WriteMode.Append, File("alpha/flights/committed.parquet", 1)));
             var failed = await db.StartRunAsync(ws, "flights");
-            await db.Store.FailRunAsync(ws, failed.Id, "load", "crashed", RunStats.Empty);
+            await db.Store.Runs.FailAsync(ws, failed.Id, "load", "crashed", RunStats.Empty);
 
             var old = DateTime.UtcNow.AddDays(-2);
             var committed = Touch(lake, "alpha/flights/committed.parquet", old);
@@ -50,17 +51,17 @@ public sealed class LakeGarbageCollectorTests(StackFixture stack)
         var lake = Directory.CreateTempSubdirectory("ductus-lake-").FullName;
         try
         {
-            var ws = await db.Store.EnsureWorkspaceAsync("alpha");
-            var other = await db.Store.EnsureWorkspaceAsync("beta");
+            var ws = await db.Store.Workspaces.EnsureAsync("alpha");
+            var other = await db.Store.Workspaces.EnsureAsync("beta");
             foreach (var (mode, path) in new[] { (WriteMode.Append, "alpha/d/1.parquet"), (WriteMode.Append, "alpha/d/2.parquet"), (WriteMode.Replace, "alpha/d/3.parquet") })
             {
                 var run = await db.StartRunAsync(ws, "d");
-                await db.Store.CommitAsync(ws, Request(run.Id, "d", mode, File(path, 1)));
+                await db.Store.Committer.CommitAsync(ws, Request(run.Id, "d", mode, File(path, 1)));
             }
 
             // Another workspace's committed file must survive a collection run too.
             var otherRun = await db.StartRunAsync(other, "d");
-            await db.Store.CommitAsync(other, Request(otherRun.Id, "d", WriteMode.Append, File("beta/d/1.parquet", 1)));
+            await db.Store.Committer.CommitAsync(other, Request(otherRun.Id, "d", WriteMode.Append, File("beta/d/1.parquet", 1)));
 
             var old = DateTime.UtcNow.AddDays(-2);
             string[] paths = ["alpha/d/1.parquet", "alpha/d/2.parquet", "alpha/d/3.parquet", "beta/d/1.parquet"];
@@ -70,8 +71,8 @@ public sealed class LakeGarbageCollectorTests(StackFixture stack)
             Assert.Equal(0, (await collector.CollectAsync(TimeSpan.FromHours(1))).FilesDeleted);
 
             Assert.Equal(2, await collector.ExpireSnapshotsAsync(ws, "d", keepLast: 1));
-            Assert.Equal([3L], (await db.Store.ListSnapshotsAsync(ws, "d")).Select(s => s.Version));
-            Assert.Null(await db.Store.GetSnapshotAsync(ws, "d", 1));
+            Assert.Equal([3L], (await db.Store.Datasets.ListSnapshotsAsync(ws, "d")).Select(s => s.Version));
+            Assert.Null(await db.Store.Datasets.GetSnapshotAsync(ws, "d", 1));
 
             var result = await collector.CollectAsync(TimeSpan.FromHours(1));
             Assert.Equal(2, result.FilesDeleted);

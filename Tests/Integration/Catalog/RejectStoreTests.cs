@@ -23,7 +23,7 @@ public sealed class RejectStoreTests(StackFixture stack)
     public async Task Rejected_rows_round_trip_through_copy_with_their_rules_message_values_and_line()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var ws = await db.Store.Workspaces.EnsureAsync("alpha");
         var run = await db.StartRunAsync(ws, "flights");
 
         Assert.Equal(3, await db.Rejects.AppendAsync(ws, run.Id, "load_flights", "flights", Rows(Sample)));
@@ -67,7 +67,7 @@ public sealed class RejectStoreTests(StackFixture stack)
     public async Task Rejects_export_as_csv_and_ndjson()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var ws = await db.Store.Workspaces.EnsureAsync("alpha");
         var run = await db.StartRunAsync(ws, "flights");
         await db.Rejects.AppendAsync(ws, run.Id, "load_flights", "flights", Rows(Sample));
 
@@ -100,7 +100,7 @@ public sealed class RejectStoreTests(StackFixture stack)
     public async Task Retention_deletes_only_rejects_older_than_the_cutoff()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var ws = await db.Store.Workspaces.EnsureAsync("alpha");
         var run = await db.StartRunAsync(ws, "flights");
         var clock = new ManualClock(DateTimeOffset.UtcNow.AddDays(-40));
         var rejects = new RejectStore(db.App, clock);
@@ -116,7 +116,7 @@ public sealed class RejectStoreTests(StackFixture stack)
     public async Task A_large_batch_goes_through_in_one_copy()
     {
         await using var db = await CreateAsync(stack);
-        var ws = await db.Store.EnsureWorkspaceAsync("alpha");
+        var ws = await db.Store.Workspaces.EnsureAsync("alpha");
         var run = await db.StartRunAsync(ws, "flights");
 
         Assert.Equal(50_000, await db.Rejects.AppendAsync(ws, run.Id, "load_flights", "flights", Many(50_000)));

@@ -16,20 +16,20 @@ public sealed class RowLevelSecurityTests(StackFixture stack)
     public async Task Workspace_b_cannot_see_workspace_a_rows_even_when_asking_by_id()
     {
         await using var db = await CreateAsync(stack);
-        var a = await db.Store.EnsureWorkspaceAsync("tenant-a");
-        var b = await db.Store.EnsureWorkspaceAsync("tenant-b");
+        var a = await db.Store.Workspaces.EnsureAsync("tenant-a");
+        var b = await db.Store.Workspaces.EnsureAsync("tenant-b");
         await SeedAsync(db, a);
 
-        var runA = (await db.Store.ListRunsAsync(a, new RunFilter(), null, 10)).Items.Single();
-        Assert.Null(await db.Store.GetRunAsync(b, runA.Id));
-        Assert.Empty((await db.Store.ListRunsAsync(b, new RunFilter(), null, 10)).Items);
-        Assert.Null(await db.Store.GetDatasetAsync(b, "secret"));
-        Assert.Null(await db.Store.GetSnapshotAsync(b, "secret", 1));
-        Assert.Empty(await db.Store.ListPipelinesAsync(b));
-        Assert.Empty(await db.Store.ListSnapshotsAsync(b, "secret"));
+        var runA = (await db.Store.Runs.ListAsync(a, new RunFilter(), null, 10)).Items.Single();
+        Assert.Null(await db.Store.Runs.GetAsync(b, runA.Id));
+        Assert.Empty((await db.Store.Runs.ListAsync(b, new RunFilter(), null, 10)).Items);
+        Assert.Null(await db.Store.Datasets.GetAsync(b, "secret"));
+        Assert.Null(await db.Store.Datasets.GetSnapshotAsync(b, "secret", 1));
+        Assert.Empty(await db.Store.Pipelines.ListAsync(b));
+        Assert.Empty(await db.Store.Datasets.ListSnapshotsAsync(b, "secret"));
         Assert.Equal(0, await db.Rejects.CountAsync(b, runA.Id));
-        Assert.False(await db.Store.CancelRunAsync(b, runA.Id));
-        await Assert.ThrowsAsync<RunStateException>(() => db.Store.MarkRunningAsync(b, runA.Id));
+        Assert.False(await db.Store.Runs.CancelAsync(b, runA.Id));
+        await Assert.ThrowsAsync<RunStateException>(() => db.Store.Runs.MarkRunningAsync(b, runA.Id));
 
         // The policies themselves, without the stores' own workspace filters: raw SQL as the
         // non-superuser role sees nothing of A, whether it acts for B or for no workspace.
@@ -60,8 +60,8 @@ public sealed class RowLevelSecurityTests(StackFixture stack)
     public async Task A_superuser_login_that_adopts_the_app_role_is_held_to_the_policies()
     {
         await using var db = await CreateAsync(stack);
-        var a = await db.Store.EnsureWorkspaceAsync("tenant-a");
-        var b = await db.Store.EnsureWorkspaceAsync("tenant-b");
+        var a = await db.Store.Workspaces.EnsureAsync("tenant-a");
+        var b = await db.Store.Workspaces.EnsureAsync("tenant-b");
         await SeedAsync(db, a);
 
         var adopted = CatalogRole.Adopt(db.AdminConnectionString);
@@ -72,8 +72,8 @@ public sealed class RowLevelSecurityTests(StackFixture stack)
         }
 
         var store = new CatalogStore(source, TimeProvider.System);
-        Assert.NotNull(await store.GetDatasetAsync(a, "secret"));
-        Assert.Null(await store.GetDatasetAsync(b, "secret"));
+        Assert.NotNull(await store.Datasets.GetAsync(a, "secret"));
+        Assert.Null(await store.Datasets.GetAsync(b, "secret"));
         await using var all = source.CreateCommand("SELECT count(*) FROM datasets");
         Assert.Equal(0L, await all.ExecuteScalarAsync());
     }
@@ -101,10 +101,10 @@ public sealed class RowLevelSecurityTests(StackFixture stack)
 
     private static async Task SeedAsync(CatalogDatabase db, Guid ws)
     {
-        await db.Store.SavePipelineAsync(ws, "load_secret", "{}", "name: load_secret", "yaml", null, "secret");
+        await db.Store.Pipelines.SaveAsync(ws, "load_secret", "{}", "name: load_secret", "yaml", null, "secret");
         var run = await db.StartRunAsync(ws, "secret", "load_secret");
         await db.Rejects.AppendAsync(ws, run.Id, "load_secret", "secret", Rows(new RejectedRow(1, ["parse"], "bad", null, "x,y")));
-        await db.Store.CommitAsync(ws, Request(run.Id, "secret", WriteMode.Append, File("a/secret/1.parquet", 1)) with { Watermark = "5" });
+        await db.Store.Committer.CommitAsync(ws, Request(run.Id, "secret", WriteMode.Append, File("a/secret/1.parquet", 1)) with { Watermark = "5" });
     }
 
     private static async Task<long> CountAsAppAsync(CatalogDatabase db, string? workspace, string sql)

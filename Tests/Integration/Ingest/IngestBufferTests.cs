@@ -1,7 +1,9 @@
 using System.Text;
+using Ductus.Api.Ingest;
 using Ductus.Core.Catalog;
 using Ductus.Core.Ingest;
 using Ductus.Core.Migrations;
+using Ductus.Pipelines.Ingest;
 using Ductus.Tests.Infrastructure;
 using Npgsql;
 
@@ -21,10 +23,11 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
 
-        var (batch, created) = await buffer.WriteAsync(workspace, "events", "ndjson", null,
+        var (batch, created) = await writer.WriteAsync(workspace, "events", "ndjson", null,
             Records("{}", "{ }", "{ \"a\": 1, \"s\": \"x,\\\"y\\\"\\n\"}", "{\"é\":\"ü\"}"), () => 64);
         Assert.True(created);
 
@@ -43,14 +46,15 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
 
         // 3,000 records of about 40 bytes cross the 64 KiB copy buffer twice; the 200 KB one
         // is larger than the buffer on its own.
         var records = Enumerable.Range(0, 3000).Select(i => $"{{\"n\": {i}, \"pad\": \"{new string('x', i % 17)}\"}}").ToList();
         records.Insert(1500, $"{{\"big\": \"{new string('b', 200_000)}\"}}");
-        var (batch, _) = await buffer.WriteAsync(workspace, "events", "ndjson", null, Records([.. records]), () => 1, slot: 5);
+        var (batch, _) = await writer.WriteAsync(workspace, "events", "ndjson", null, Records([.. records]), () => 1, slot: 5);
 
         var drain = await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10);
         Assert.Equal(records.Count, drain.Records);
@@ -66,10 +70,11 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
 
-        var refused = await Assert.ThrowsAsync<IngestFormatException>(() => buffer.WriteAsync(
+        var refused = await Assert.ThrowsAsync<IngestFormatException>(() => writer.WriteAsync(
             workspace, "events", "ndjson", null, FailingAfter(5000, "line 5001"), () => 1, slot: 2));
         Assert.Equal("line 5001", refused.Where);
 
@@ -78,7 +83,7 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal(0L, await rows.ExecuteScalarAsync());
 
         // The connection went back to the pool in a usable state.
-        var (batch, created) = await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"ok\": true}"), () => 1, slot: 2);
+        var (batch, created) = await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"ok\": true}"), () => 1, slot: 2);
         Assert.True(created);
         Assert.Equal(1, batch.Records);
     }
@@ -90,13 +95,14 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
         var catalog = new CatalogStore(app, TimeProvider.System);
-        var a = await catalog.EnsureWorkspaceAsync("tenant-a");
-        var b = await catalog.EnsureWorkspaceAsync("tenant-b");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var a = await catalog.Workspaces.EnsureAsync("tenant-a");
+        var b = await catalog.Workspaces.EnsureAsync("tenant-b");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
         var batches = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
-            batches.Add((await buffer.WriteAsync(a, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"), () => 24)).Batch.Id);
+            batches.Add((await writer.WriteAsync(a, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"), () => 24)).Batch.Id);
         }
 
         // 3 + 3 fit in 7, a third batch would not.
@@ -127,13 +133,14 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
         var catalog = new CatalogStore(app, TimeProvider.System);
-        var workspace = await catalog.EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
-        var done = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 2)).Batch;
-        var waiting = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":3}", "{\"n\":4}", "{\"n\":5}"), () => 0, slot: 3)).Batch;
+        var workspace = await catalog.Workspaces.EnsureAsync("default");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
+        var done = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 2)).Batch;
+        var waiting = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":3}", "{\"n\":4}", "{\"n\":5}"), () => 0, slot: 3)).Batch;
         Assert.Equal("2 3", await SlotCountsAsync(db.DataSource, 2, 3));
 
-        var run = await catalog.CreateRunAsync(workspace, "events-in", "events", RunTrigger.Api, null);
+        var run = await catalog.Runs.CreateAsync(workspace, "events-in", "events", RunTrigger.Api, null);
         await ConsumeAsync(app, buffer, await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10, maxRecords: 2), run.Id);
 
         // Slot 2 is all consumed: emptied. Slot 3 still waits and is not due (the current slot is 5).
@@ -151,14 +158,14 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal([waiting.Id], drain.BatchIds);
         var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{waiting.Id}\"";
         Assert.Equal([$"{prefix},\"n\":3}}", $"{prefix},\"n\":4}}", $"{prefix},\"n\":5}}"], await File.ReadAllLinesAsync(_file));
-        await ConsumeAsync(app, buffer, drain, (await catalog.CreateRunAsync(workspace, "events-in", "events", RunTrigger.Api, null)).Id);
+        await ConsumeAsync(app, buffer, drain, (await catalog.Runs.CreateAsync(workspace, "events-in", "events", RunTrigger.Api, null)).Id);
         Assert.Equal("0", await SlotCountsAsync(db.DataSource, IngestSlots.Overflow));
         Assert.NotEqual(done.Id, waiting.Id);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => buffer.RecycleAsync(current: IngestSlots.Overflow));
         Assert.Contains("not a ring slot", refused.MessageText, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{}"), () => 0, slot: IngestSlots.Overflow));
+            writer.WriteAsync(workspace, "events", "ndjson", null, Records("{}"), () => 0, slot: IngestSlots.Overflow));
     }
 
     [Fact]
@@ -167,8 +174,8 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
+        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        var buffer = new IngestDrainer(app, TimeProvider.System);
         await db.DataSource.CreateCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)").ExecuteNonQueryAsync();
 
         // A writer's open transaction in slot 4 (as a push mid-COPY holds it): recycling skips the
@@ -198,25 +205,22 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
         await new SchemaMigrator(db.DataSource).UpAsync();
         await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).EnsureWorkspaceAsync("default");
-        var buffer = new IngestBuffer(app, TimeProvider.System);
-        var batch = (await buffer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 6)).Batch;
+        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        var writer = new IngestWriter(app, TimeProvider.System);
+        var buffer = new IngestDrainer(app, TimeProvider.System);
+        var batch = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 6)).Batch;
         await db.DataSource.CreateCommand("TRUNCATE ingest_records_6").ExecuteNonQueryAsync();
 
         var refused = await Assert.ThrowsAsync<InvalidDataException>(() => buffer.DrainAsync(workspace, "events", _file, maxBatches: 10));
         Assert.Contains("holds 0 records for 1 batches of 'events' that were acknowledged with 2", refused.Message, StringComparison.Ordinal);
-        Assert.True((await buffer.DoorAsync(workspace, "events")).BufferedRecords == 2, $"batch {batch.Id} must still wait");
+        Assert.True((await writer.DoorAsync(workspace, "events")).BufferedRecords == 2, $"batch {batch.Id} must still wait");
     }
 
-    private static async Task ConsumeAsync(NpgsqlDataSource app, IngestBuffer buffer, IngestDrain drain, Guid run)
+    private static async Task ConsumeAsync(NpgsqlDataSource app, IngestDrainer buffer, IngestDrain drain, Guid run)
     {
-        await using var connection = await app.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using (var set = new NpgsqlCommand($"SELECT set_config('ductus.workspace_id', '{drain.WorkspaceId}', true)", connection, tx))
-        {
-            await set.ExecuteNonQueryAsync();
-        }
-
+        var (connection, tx) = await WorkspaceScope.BeginAsync(app, drain.WorkspaceId, CancellationToken.None);
+        await using var _ = connection;
+        await using var __ = tx;
         await buffer.ConsumeAsync(drain, run, connection, tx, CancellationToken.None);
         await tx.CommitAsync();
     }

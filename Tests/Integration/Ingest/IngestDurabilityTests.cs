@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Ductus.Api.Ingest;
 using Ductus.Core.Catalog;
 using Ductus.Core.Ingest;
 using Ductus.Core.Migrations;
+using Ductus.Pipelines.Ingest;
 using Ductus.Tests.Infrastructure;
 using DuckDB.NET.Data;
 using Npgsql;
@@ -175,7 +177,7 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         private Backlog(ScratchDatabase db, string root, NpgsqlDataSource app)
         {
             (Db, Root, _app) = (db, root, app);
-            Buffer = new IngestBuffer(app, TimeProvider.System);
+            Buffer = new IngestDrainer(app, TimeProvider.System);
         }
 
         public ScratchDatabase Db { get; }
@@ -184,7 +186,7 @@ public sealed class IngestDurabilityTests(StackFixture stack)
 
         public string Lake => Path.Combine(Root, "lake");
 
-        public IngestBuffer Buffer { get; }
+        public IngestDrainer Buffer { get; }
 
         public static async Task<Backlog> CreateAsync(StackFixture stack, string prefix, string dataset, string schedule, int batches, int perBatch)
         {
@@ -207,10 +209,11 @@ public sealed class IngestDurabilityTests(StackFixture stack)
                 schedule: "{{schedule}}"
                 """);
             var backlog = new Backlog(db, root, NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString)));
-            var workspace = await new CatalogStore(backlog._app, TimeProvider.System).EnsureWorkspaceAsync("default");
+            var workspace = await new CatalogStore(backlog._app, TimeProvider.System).Workspaces.EnsureAsync("default");
+            var writer = new IngestWriter(backlog._app, TimeProvider.System);
             for (var b = 0; b < batches; b++)
             {
-                await backlog.Buffer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
+                await writer.WriteAsync(workspace, dataset, "ndjson", null, Records(b * perBatch, perBatch), () => 0);
             }
 
             return backlog;

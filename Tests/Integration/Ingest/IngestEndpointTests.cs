@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Ductus.Api.Ingest;
 using Ductus.Core.Catalog;
 using Ductus.Tests.Infrastructure;
 using Npgsql;
@@ -237,7 +238,7 @@ public sealed class IngestEndpointTests(StackFixture stack)
     private async Task<long> BufferedAsync(string dataset)
     {
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
-        return (await new Core.Ingest.IngestBuffer(db, TimeProvider.System).DoorAsync(DefaultWorkspace, dataset)).BufferedRecords;
+        return (await new IngestWriter(db, TimeProvider.System).DoorAsync(DefaultWorkspace, dataset)).BufferedRecords;
     }
 
     /// <summary>A body whose length HttpClient cannot know, so it is sent chunked.</summary>

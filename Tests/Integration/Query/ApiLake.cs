@@ -1,7 +1,7 @@
 using Ductus.Core.Catalog;
-using Ductus.Core.Engine;
-using Ductus.Core.Runs;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
+using Ductus.Pipelines.Runs;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -31,7 +31,7 @@ internal static class ApiLake
         var runner = new PipelineRunner(
             catalog, new RejectStore(db),
             new RunEngine(new SourceRoots(stack.SourceRoot), http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
-        var workspaceId = workspace == "default" ? DefaultWorkspace : await catalog.EnsureWorkspaceAsync(workspace);
+        var workspaceId = workspace == "default" ? DefaultWorkspace : await catalog.Workspaces.EnsureAsync(workspace);
         var run = await runner.RunAsync(new RunRequest(workspaceId, workspace, spec, RunTrigger.Manual), CancellationToken.None);
         Assert.Equal(RunStatus.Succeeded, run.Status);
     }

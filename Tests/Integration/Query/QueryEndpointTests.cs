@@ -33,7 +33,7 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
     {
         _db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         _store = await stack.CatalogAsync(_db);
-        _workspaceId = await _store.EnsureWorkspaceAsync(_workspace);
+        _workspaceId = await _store.Workspaces.EnsureAsync(_workspace);
         await LoadAsync("SELECT * FROM (VALUES ('AMS', 10), ('JFK', 25), ('LHR', NULL)) AS t(origin, delay)");
     }
 
@@ -55,9 +55,9 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
             rows = Convert.ToInt64(await copy.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
         }
 
-        var run = await _store.CreateRunAsync(workspaceId, "load_flights", "flights", RunTrigger.Manual);
-        await _store.MarkRunningAsync(workspaceId, run.Id, "test");
-        await _store.CommitAsync(workspaceId, new CommitRequest(run.Id, "flights", null,
+        var run = await _store.Runs.CreateAsync(workspaceId, "load_flights", "flights", RunTrigger.Manual);
+        await _store.Runs.MarkRunningAsync(workspaceId, run.Id, "test");
+        await _store.Committer.CommitAsync(workspaceId, new CommitRequest(run.Id, "flights", null,
             [new DatasetColumn("origin", "VARCHAR", null, true), new DatasetColumn("delay", "INTEGER", null, false)],
             WriteMode.Replace, [new LakeFile(relative, rows, new FileInfo(path).Length, new Dictionary<string, ColumnStats>())],
             new RunStats(rows, rows, 0, 0, new Dictionary<string, TimeSpan>())));
@@ -193,7 +193,7 @@ public sealed class QueryEndpointTests(StackFixture stack) : IAsyncLifetime
     {
         // Another workspace with a dataset of the same name and other rows.
         var other = "q" + Guid.NewGuid().ToString("N")[..10];
-        var otherId = await _store.EnsureWorkspaceAsync(other);
+        var otherId = await _store.Workspaces.EnsureAsync(other);
         await LoadAsync(otherId, other, "SELECT * FROM (VALUES ('SFO', 99)) AS t(origin, delay)");
 
         // A token for this workspace with a body naming the other one (the old body's fields).

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
-using Ductus.Core.Query;
+using Ductus.Analytics.Query;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Integration.Catalog;
 using DuckDB.NET.Data;
@@ -60,7 +60,7 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
         }
 
         var run = await _db.StartRunAsync(ws, dataset);
-        var result = await _db.Store.CommitAsync(ws, CatalogDatabase.Request(run.Id, dataset, mode,
+        var result = await _db.Store.Committer.CommitAsync(ws, CatalogDatabase.Request(run.Id, dataset, mode,
             new LakeFile(relative, rows, new FileInfo(path).Length, new Dictionary<string, ColumnStats>())));
         return result.Version;
     }
@@ -72,7 +72,7 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
 
     private async Task<Guid> AcmeWithFlightsAsync()
     {
-        var ws = await _db.Store.EnsureWorkspaceAsync("acme");
+        var ws = await _db.Store.Workspaces.EnsureAsync("acme");
         await LoadAsync(ws, "acme", "flights", Flights);
         return ws;
     }
@@ -138,10 +138,10 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
     public async Task Another_workspaces_dataset_is_an_unknown_dataset()
     {
         await AcmeWithFlightsAsync();
-        var rival = await _db.Store.EnsureWorkspaceAsync("rival");
+        var rival = await _db.Store.Workspaces.EnsureAsync("rival");
         await LoadAsync(rival, "rival", "secrets", "SELECT 'hunter2' AS password");
 
-        var acme = await _db.Store.FindWorkspaceAsync("acme");
+        var acme = await _db.Store.Workspaces.FindAsync("acme");
         var refused = await Assert.ThrowsAsync<QueryRefusedException>(() =>
             Engine().OpenAsync(new QueryRequest(acme!.Value, "acme", "SELECT * FROM secrets")));
         Assert.Equal("unknown dataset 'secrets'", refused.Message);
@@ -156,7 +156,7 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
     public async Task The_sandbox_refuses_a_file_outside_its_workspace_even_when_the_guard_is_bypassed()
     {
         await AcmeWithFlightsAsync();
-        var rival = await _db.Store.EnsureWorkspaceAsync("rival");
+        var rival = await _db.Store.Workspaces.EnsureAsync("rival");
         await LoadAsync(rival, "rival", "secrets", "SELECT 'hunter2' AS password");
         var secret = Directory.GetFiles(Path.Combine(_lake, "rival", "secrets"), "*.parquet").Single();
         var acmeFile = Directory.GetFiles(Path.Combine(_lake, "acme", "flights"), "*.parquet").Single();
@@ -205,7 +205,7 @@ public sealed class QueryEngineTests(StackFixture stack) : IAsyncLifetime
         File.Copy(replaced, leftover);
 
         // The views the engine builds: the current snapshot of each dataset the statement reads.
-        var current = await _db.Store.GetSnapshotAsync(ws, "flights", null);
+        var current = await _db.Store.Datasets.GetSnapshotAsync(ws, "flights", null);
         var files = current!.Files.Select(f => Path.GetFullPath(Path.Combine(_lake, f.RelativePath))).ToList();
         Assert.DoesNotContain(replaced, files);
         var options = new QueryOptions { ScratchDirectory = Path.Combine(_lake, ".scratch") };

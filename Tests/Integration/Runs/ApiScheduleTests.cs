@@ -64,13 +64,13 @@ public sealed class ApiScheduleTests(StackFixture stack)
     private async Task<Guid> FindWorkspaceAsync(string name)
     {
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
-        return (await new CatalogStore(db, TimeProvider.System).FindWorkspaceAsync(name))!.Value;
+        return (await new CatalogStore(db, TimeProvider.System).Workspaces.FindAsync(name))!.Value;
     }
 
     private async Task<IReadOnlyList<RunRecord>> RunsAsync(Guid workspace, string pipeline)
     {
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
-        return (await new CatalogStore(db, TimeProvider.System).ListRunsAsync(workspace, new RunFilter(pipeline), null, 100)).Items;
+        return (await new CatalogStore(db, TimeProvider.System).Runs.ListAsync(workspace, new RunFilter(pipeline), null, 100)).Items;
     }
 
     private static async Task<JsonElement> ShowAsync(HttpClient client, string name)

@@ -93,17 +93,17 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
 
     private async Task<Guid> PipelineLoadedAsync(string name)
     {
-        var ws = await Eventually.Async(() => _catalog.FindWorkspaceAsync(Workspace), w => w is not null, TimeSpan.FromSeconds(30), "the workspace");
-        await Eventually.Async(() => _catalog.GetPipelineAsync(ws!.Value, name), p => p is not null, TimeSpan.FromSeconds(30), $"pipeline {name} in the catalog");
+        var ws = await Eventually.Async(() => _catalog.Workspaces.FindAsync(Workspace), w => w is not null, TimeSpan.FromSeconds(30), "the workspace");
+        await Eventually.Async(() => _catalog.Pipelines.GetAsync(ws!.Value, name), p => p is not null, TimeSpan.FromSeconds(30), $"pipeline {name} in the catalog");
         return ws!.Value;
     }
 
     private async Task<IReadOnlyList<RunRecord>> RunsAsync(Guid ws, string pipeline) =>
-        [.. (await _catalog.ListRunsAsync(ws, new RunFilter(pipeline), null, 500)).Items.OrderBy(r => r.CreatedAt)];
+        [.. (await _catalog.Runs.ListAsync(ws, new RunFilter(pipeline), null, 500)).Items.OrderBy(r => r.CreatedAt)];
 
     private Task<RunRecord?> FinishedAsync(Guid ws, Guid run, TimeSpan timeout) =>
         Eventually.Async(
-            () => _catalog.GetRunAsync(ws, run),
+            () => _catalog.Runs.GetAsync(ws, run),
             r => r?.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled,
             timeout,
             $"run {run} finishing");
@@ -150,7 +150,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
             TimeSpan.FromSeconds(45),
             "four scheduled runs");
         // A one-shot trigger (a run queued through the API) is dispatched by both replicas' pollers.
-        var queued = await _catalog.CreateRunAsync(ws, name, name, RunTrigger.Api);
+        var queued = await _catalog.Runs.CreateAsync(ws, name, name, RunTrigger.Api);
         var api = await FinishedAsync(ws, queued.Id, TimeSpan.FromSeconds(30));
         foreach (var replica in _replicas)
         {
@@ -176,7 +176,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         var fires = FireTimes(cron, scheduled[0].CreatedAt - TimeSpan.FromSeconds(2), scheduled[^1].CreatedAt);
         Assert.True(scheduled.Count <= fires, $"{scheduled.Count} scheduled runs for {fires} fire times; " + context);
         // Every finished run appended its 10 rows exactly once.
-        var dataset = await _catalog.GetDatasetAsync(ws, name);
+        var dataset = await _catalog.Datasets.GetAsync(ws, name);
         Assert.Equal(10L * finished.Count, dataset!.RowCount);
         Assert.Equal(finished.Count, dataset.CurrentVersion);
     }
@@ -192,9 +192,9 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         await StartReplicaAsync();
         var ws = await PipelineLoadedAsync(name);
 
-        var queued = await _catalog.CreateRunAsync(ws, name, name, RunTrigger.Api);
+        var queued = await _catalog.Runs.CreateAsync(ws, name, name, RunTrigger.Api);
         var running = await Eventually.Async(
-            () => _catalog.GetRunAsync(ws, queued.Id),
+            () => _catalog.Runs.GetAsync(ws, queued.Id),
             r => r!.Status == RunStatus.Running && source.Requests == 1,
             TimeSpan.FromSeconds(30),
             "the run starting on one replica");
@@ -212,9 +212,9 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         Assert.Single(await RunsAsync(ws, name));
 
         // One snapshot, and the lake holds exactly its file: no orphan, no rows twice, none lost.
-        var snapshots = await _catalog.ListSnapshotsAsync(ws, name);
+        var snapshots = await _catalog.Datasets.ListSnapshotsAsync(ws, name);
         Assert.Single(snapshots);
-        var current = await _catalog.GetSnapshotAsync(ws, name, null);
+        var current = await _catalog.Datasets.GetSnapshotAsync(ws, name, null);
         var files = LakeFiles(name);
         Assert.Equal(
             current!.Files.Select(f => Path.GetFileName(f.RelativePath)).Order(),
@@ -297,7 +297,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
             ("Ductus:Alerts:PublicApiUrl", "https://ductus.example/"));
         var ws = await PipelineLoadedAsync(name);
 
-        var queued = await _catalog.CreateRunAsync(ws, name, name, RunTrigger.Api);
+        var queued = await _catalog.Runs.CreateAsync(ws, name, name, RunTrigger.Api);
         await Eventually.Async(() => Task.FromResult(AlertCount(alerts)), n => n >= 1, TimeSpan.FromSeconds(45), "the failure alert");
         var runs = await RunsAsync(ws, name);
 
@@ -326,7 +326,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal($"https://ductus.example/api/runs/{runs[^1].Id}", failure.GetProperty("link").GetString());
 
         Volatile.Write(ref failing, false);
-        var next = await _catalog.CreateRunAsync(ws, name, name, RunTrigger.Api);
+        var next = await _catalog.Runs.CreateAsync(ws, name, name, RunTrigger.Api);
         var fixedRun = await FinishedAsync(ws, next.Id, TimeSpan.FromSeconds(30));
         Assert.Equal(RunStatus.Succeeded, fixedRun!.Status);
         await Eventually.Async(() => Task.FromResult(AlertCount(alerts)), n => n >= 2, TimeSpan.FromSeconds(15), "the recovery alert");
@@ -334,7 +334,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         Assert.Equal("run.recovered", recovery.GetProperty("kind").GetString());
         // The first success after the failure; on a slow machine that may be a run the scheduler
         // queued besides ours, so the run is checked for what it is, not for its id.
-        var recovered = await _catalog.GetRunAsync(ws, recovery.GetProperty("runId").GetGuid());
+        var recovered = await _catalog.Runs.GetAsync(ws, recovery.GetProperty("runId").GetGuid());
         Assert.NotNull(recovered);
         Assert.Equal(name, recovered.Pipeline);
         Assert.Equal(RunStatus.Succeeded, recovered.Status);
@@ -361,10 +361,10 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         var ws = await PipelineLoadedAsync(slow);
         await PipelineLoadedAsync(cancelled);
 
-        var timedOut = await _catalog.CreateRunAsync(ws, slow, slow, RunTrigger.Api);
-        var toCancel = await _catalog.CreateRunAsync(ws, cancelled, cancelled, RunTrigger.Api);
-        await Eventually.Async(() => _catalog.GetRunAsync(ws, toCancel.Id), r => r!.Status == RunStatus.Running, TimeSpan.FromSeconds(30), "the run to cancel starting");
-        Assert.True(await _catalog.CancelRunAsync(ws, toCancel.Id));
+        var timedOut = await _catalog.Runs.CreateAsync(ws, slow, slow, RunTrigger.Api);
+        var toCancel = await _catalog.Runs.CreateAsync(ws, cancelled, cancelled, RunTrigger.Api);
+        await Eventually.Async(() => _catalog.Runs.GetAsync(ws, toCancel.Id), r => r!.Status == RunStatus.Running, TimeSpan.FromSeconds(30), "the run to cancel starting");
+        Assert.True(await _catalog.Runs.CancelAsync(ws, toCancel.Id));
 
         var failed = await FinishedAsync(ws, timedOut.Id, TimeSpan.FromSeconds(30));
         Assert.Equal(RunStatus.Failed, failed!.Status);
@@ -381,10 +381,10 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         // Had the run kept going, the source answering now would let it commit.
         stalled.SetResult();
         await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(RunStatus.Cancelled, (await _catalog.GetRunAsync(ws, toCancel.Id))!.Status);
+        Assert.Equal(RunStatus.Cancelled, (await _catalog.Runs.GetAsync(ws, toCancel.Id))!.Status);
         foreach (var dataset in new[] { slow, cancelled })
         {
-            Assert.Null(await _catalog.GetDatasetAsync(ws, dataset));
+            Assert.Null(await _catalog.Datasets.GetAsync(ws, dataset));
             Assert.Empty(LakeFiles(dataset));
         }
     }

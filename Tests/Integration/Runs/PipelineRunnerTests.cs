@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
 using Ductus.Core.Migrations;
-using Ductus.Core.Runs;
 using Ductus.Core.Telemetry;
 using Ductus.Pipelines;
+using Ductus.Pipelines.Lake;
+using Ductus.Pipelines.Runs;
 using Ductus.Pipelines.Scheduling;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
@@ -57,7 +58,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         _app = NpgsqlDataSource.Create(CatalogRole.Adopt(_db.ConnectionString));
         _catalog = new CatalogStore(_app, TimeProvider.System);
         _rejects = new RejectStore(_app);
-        _ws = await _catalog.EnsureWorkspaceAsync("ws1");
+        _ws = await _catalog.Workspaces.EnsureAsync("ws1");
     }
 
     public async Task DisposeAsync()
@@ -81,14 +82,14 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.Equal((8L, 4L, 4L), (run.RowsRead, run.RowsLoaded, run.RowsRejected));
         Assert.Equal(1, run.SnapshotVersion);
 
-        var snapshot = await _catalog.GetSnapshotAsync(_ws, "flights", null);
+        var snapshot = await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null);
         Assert.NotNull(snapshot);
         Assert.Equal(4, snapshot.Snapshot.RowCount);
         var file = Assert.Single(snapshot.Files);
         Assert.True(File.Exists(Path.Combine(_scratch.Lake, file.RelativePath)));
         Assert.Equal(4, await EngineScratch.QueryAsync($"SELECT count(*) FROM read_parquet('{Path.Combine(_scratch.Lake, file.RelativePath)}')", r => r.GetInt64(0)).ContinueWith(t => t.Result[0]));
 
-        var dataset = await _catalog.GetDatasetAsync(_ws, "flights");
+        var dataset = await _catalog.Datasets.GetAsync(_ws, "flights");
         Assert.Equal("miles", dataset!.Columns.Single(c => c.Name == "distance").Description);
 
         var stored = await _rejects.ListAsync(_ws, run.Id, null, 100);
@@ -111,7 +112,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         }
 
         // The third append left three tier-0 files and asked; its own commit did not wait for a rewrite.
-        var before = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        var before = (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!;
         Assert.Equal((3, SnapshotOperation.Append), (before.Files.Count, before.Snapshot.Operation));
         Assert.Equal(0, background.Completed);
 
@@ -128,7 +129,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         }
 
         Assert.Equal(1, background.Completed);
-        var after = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        var after = (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!;
         Assert.Equal((before.Snapshot.Version + 1, SnapshotOperation.Compact, (Guid?)null), (after.Snapshot.Version, after.Snapshot.Operation, after.Snapshot.RunId));
         var compacted = Assert.Single(after.Files);
         Assert.StartsWith("ws1/flights/compact-", compacted.RelativePath, StringComparison.Ordinal);
@@ -149,7 +150,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.StartsWith("12/", sums[0].Item1, StringComparison.Ordinal);
 
         // Time travel: the version before still lists (and finds) its own three files.
-        var previous = (await _catalog.GetSnapshotAsync(_ws, "flights", before.Snapshot.Version))!;
+        var previous = (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", before.Snapshot.Version))!;
         Assert.Equal(3, previous.Files.Count);
         Assert.All(previous.Files, f => Assert.True(File.Exists(Path.Combine(_scratch.Lake, f.RelativePath))));
 
@@ -188,10 +189,10 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         }
 
         Assert.Equal(1, background.Completed);
-        var current = (await _catalog.GetSnapshotAsync(_ws, "flights", null))!;
+        var current = (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!;
         Assert.Equal((SnapshotOperation.Compact, 8L), (current.Snapshot.Operation, current.Snapshot.RowCount));
         Assert.Single(current.Files);
-        Assert.Equal(3, (await _catalog.ListSnapshotsAsync(_ws, "flights")).Count);
+        Assert.Equal(3, (await _catalog.Datasets.ListSnapshotsAsync(_ws, "flights")).Count);
     }
 
     [Fact]
@@ -202,7 +203,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal("contract", run.ErrorStep);
         Assert.Null(run.SnapshotVersion);
-        Assert.Null(await _catalog.GetSnapshotAsync(_ws, "flights", null));
+        Assert.Null(await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null));
         Assert.Empty(Directory.EnumerateFiles(_scratch.Lake, "*.parquet", SearchOption.AllDirectories));
         Assert.Equal(4, await _rejects.CountAsync(_ws, run.Id));
     }
@@ -234,7 +235,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.Equal(2, replay.RowsLoaded); // the late flight and the lowercase origin
         Assert.Equal(2, replay.RowsRejected); // same airports, missing destination: still wrong
         Assert.Equal(2, replay.SnapshotVersion);
-        Assert.Equal(6, (await _catalog.GetSnapshotAsync(_ws, "flights", null))!.Snapshot.RowCount);
+        Assert.Equal(6, (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!.Snapshot.RowCount);
     }
 
     [Fact]
@@ -245,7 +246,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", Parse("quarantine"), RunTrigger.Manual), cancel.Token).WaitAsync(TimeSpan.FromMinutes(1));
 
         Assert.Equal(RunStatus.Cancelled, run.Status);
-        Assert.Null(await _catalog.GetSnapshotAsync(_ws, "flights", null));
+        Assert.Null(await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null));
     }
 
     [Fact]
@@ -334,9 +335,9 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
         Assert.False(File.Exists(firstFile));
         Assert.False(File.Exists(orphan));
         Assert.True(File.Exists(secondFile));
-        var current = await _catalog.GetSnapshotAsync(_ws, "flights", null);
+        var current = await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null);
         Assert.Equal((2L, 4L), (current!.Snapshot.Version, current.Snapshot.RowCount));
-        Assert.Single(await _catalog.ListSnapshotsAsync(_ws, "flights"));
+        Assert.Single(await _catalog.Datasets.ListSnapshotsAsync(_ws, "flights"));
     }
 
     private sealed class ShiftedTime(TimeSpan by) : TimeProvider

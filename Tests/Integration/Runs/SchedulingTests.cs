@@ -30,7 +30,7 @@ public sealed class SchedulingTests(StackFixture stack)
         """;
 
     private static async Task<IReadOnlyList<RunRecord>> RunsAsync(CatalogStore catalog, string pipeline) =>
-        (await catalog.ListRunsAsync(DefaultWorkspace, new RunFilter(pipeline), null, 100)).Items;
+        (await catalog.Runs.ListAsync(DefaultWorkspace, new RunFilter(pipeline), null, 100)).Items;
 
     [Fact]
     public async Task A_spec_dropped_in_the_folder_runs_on_its_cron_schedule_again_and_again()
@@ -49,10 +49,10 @@ public sealed class SchedulingTests(StackFixture stack)
                 TimeSpan.FromSeconds(90),
                 "two scheduled runs");
 
-            var pipeline = await catalog.GetPipelineAsync(DefaultWorkspace, name);
+            var pipeline = await catalog.Pipelines.GetAsync(DefaultWorkspace, name);
             Assert.Equal("0/2 * * * * ?", pipeline!.Schedule);
             // Never two runs of one pipeline at once, so every finished run appended its 10 rows.
-            var dataset = await catalog.GetDatasetAsync(DefaultWorkspace, name);
+            var dataset = await catalog.Datasets.GetAsync(DefaultWorkspace, name);
             var succeeded = (await RunsAsync(catalog, name)).Count(r => r.Status == RunStatus.Succeeded && r.SnapshotVersion <= dataset!.CurrentVersion);
             Assert.Equal(10 * succeeded, dataset!.RowCount);
             Assert.All(runs.Where(r => r.Status == RunStatus.Succeeded), r => Assert.Equal(10, r.RowsLoaded));
@@ -72,11 +72,11 @@ public sealed class SchedulingTests(StackFixture stack)
 
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = new CatalogStore(db, TimeProvider.System);
-        await Eventually.Async(() => catalog.GetPipelineAsync(DefaultWorkspace, name), p => p is not null, TimeSpan.FromSeconds(30), "the spec reaching the catalog");
+        await Eventually.Async(() => catalog.Pipelines.GetAsync(DefaultWorkspace, name), p => p is not null, TimeSpan.FromSeconds(30), "the spec reaching the catalog");
 
-        var queued = await catalog.CreateRunAsync(DefaultWorkspace, name, name, RunTrigger.Api);
+        var queued = await catalog.Runs.CreateAsync(DefaultWorkspace, name, name, RunTrigger.Api);
         var done = await Eventually.Async(
-            () => catalog.GetRunAsync(DefaultWorkspace, queued.Id),
+            () => catalog.Runs.GetAsync(DefaultWorkspace, queued.Id),
             r => r!.Status is RunStatus.Succeeded or RunStatus.Failed,
             TimeSpan.FromSeconds(60),
             "the queued run finishing");
@@ -100,7 +100,7 @@ public sealed class SchedulingTests(StackFixture stack)
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = new CatalogStore(db, TimeProvider.System);
         // The folder is synced in file order within one pass; once the valid one is in, the invalid one was seen.
-        await Eventually.Async(() => catalog.GetPipelineAsync(DefaultWorkspace, marker), p => p is not null, TimeSpan.FromSeconds(30), "the valid spec reaching the catalog");
-        Assert.Null(await catalog.GetPipelineAsync(DefaultWorkspace, name));
+        await Eventually.Async(() => catalog.Pipelines.GetAsync(DefaultWorkspace, marker), p => p is not null, TimeSpan.FromSeconds(30), "the valid spec reaching the catalog");
+        Assert.Null(await catalog.Pipelines.GetAsync(DefaultWorkspace, name));
     }
 }

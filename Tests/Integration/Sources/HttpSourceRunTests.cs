@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Ductus.Core.Catalog;
-using Ductus.Core.Net;
+using Ductus.Pipelines.Net;
 using Ductus.Tests.Infrastructure;
 
 namespace Ductus.Tests.Integration.Sources;
@@ -160,7 +160,7 @@ public sealed class HttpSourceRunTests(StackFixture stack) : IAsyncLifetime
         // host that is itself an address is redacted too.
         Assert.Contains("source.url: Refused to connect: <address> resolves to a loopback address", refused.Error, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
-        Assert.Null(await _h.Catalog.GetSnapshotAsync(_h.Workspace, "api_internal", null));
+        Assert.Null(await _h.Catalog.Datasets.GetSnapshotAsync(_h.Workspace, "api_internal", null));
 
         _h.Egress = new EgressPolicy { AllowedHosts = { "127.0.0.1" } };
         var allowed = await _h.RunAsync(spec);
@@ -210,7 +210,7 @@ public sealed class HttpSourceRunTests(StackFixture stack) : IAsyncLifetime
         Assert.True(first.Status == RunStatus.Succeeded, first.Error);
         Assert.Equal(25, first.RowsLoaded);
         Assert.Equal("/since", server.Requests[0]);
-        Assert.Equal("2026-01-02 00:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "api-incremental"));
+        Assert.Equal("2026-01-02 00:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "api-incremental"));
 
         _total = 30;
         var second = await _h.RunAsync(spec);
@@ -218,13 +218,13 @@ public sealed class HttpSourceRunTests(StackFixture stack) : IAsyncLifetime
         Assert.True(second.Status == RunStatus.Succeeded, second.Error);
         Assert.Equal(5, second.RowsLoaded);
         Assert.Equal("/since?since=2026-01-02%2000%3A00%3A00%2B00", server.Requests[1]);
-        Assert.Equal("2026-01-02 05:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "api-incremental"));
+        Assert.Equal("2026-01-02 05:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "api-incremental"));
         Assert.Equal([(30L, 30L)], await _h.ReadAsync("api_incremental", null, "SELECT count(*), count(DISTINCT id) FROM {files}", r => (r.GetInt64(0), r.GetInt64(1))));
 
         // Nothing new: the API answers with no records, the run loads nothing and keeps the watermark.
         var third = await _h.RunAsync(spec);
         Assert.True(third.Status == RunStatus.Succeeded, third.Error);
         Assert.Equal(0, third.RowsLoaded);
-        Assert.Equal("2026-01-02 05:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "api-incremental"));
+        Assert.Equal("2026-01-02 05:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "api-incremental"));
     }
 }

@@ -51,7 +51,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
 
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Assert.Equal(1000, run.RowsLoaded);
-        var dataset = await _h.Catalog.GetDatasetAsync(_h.Workspace, "orders");
+        var dataset = await _h.Catalog.Datasets.GetAsync(_h.Workspace, "orders");
         Assert.Equal(["BIGINT", "VARCHAR", "DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE"], dataset!.Columns.Take(4).Select(c => c.Type));
         Assert.Equal([(1000L, 750_750m)], await _h.ReadAsync("orders", null, "SELECT count(*), sum(amount) FROM {files}", r => (r.GetInt64(0), r.GetDecimal(1))));
     }
@@ -79,28 +79,28 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
         var first = await _h.RunAsync(OrdersSpec);
         Assert.True(first.Status == RunStatus.Succeeded, first.Error);
         Assert.Equal(3, first.RowsRead);
-        Assert.Equal("2026-01-01 03:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "orders"));
+        Assert.Equal("2026-01-01 03:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "orders"));
 
         // Two new rows, one of them broken: policy fail refuses the run, so nothing moves.
         await _h.ExecAsync("INSERT INTO shop_orders VALUES (4, 'd', -1, '2026-01-01 04:00+00'), (5, 'e', 50, '2026-01-01 05:00+00')");
         var failed = await _h.RunAsync(OrdersSpec);
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal(2, failed.RowsRead);
-        Assert.Equal("2026-01-01 03:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "orders"));
-        Assert.Equal(1, (await _h.Catalog.GetDatasetAsync(_h.Workspace, "orders"))!.CurrentVersion);
+        Assert.Equal("2026-01-01 03:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "orders"));
+        Assert.Equal(1, (await _h.Catalog.Datasets.GetAsync(_h.Workspace, "orders"))!.CurrentVersion);
 
         // Fixed at the source (which bumps its cursor): the next run reads exactly the rows after the last commit.
         await _h.ExecAsync("UPDATE shop_orders SET amount = 40, updated_at = '2026-01-01 06:00+00' WHERE id = 4");
         var fixedRun = await _h.RunAsync(OrdersSpec);
         Assert.True(fixedRun.Status == RunStatus.Succeeded, fixedRun.Error);
         Assert.Equal((2L, 2L), (fixedRun.RowsRead, fixedRun.RowsLoaded));
-        Assert.Equal("2026-01-01 06:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "orders"));
+        Assert.Equal("2026-01-01 06:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "orders"));
         Assert.Equal([(5L, 5L, 150m)], await _h.ReadAsync("orders", null, "SELECT count(*), count(DISTINCT id), sum(amount) FROM {files}", r => (r.GetInt64(0), r.GetInt64(1), r.GetDecimal(2))));
 
         var nothingNew = await _h.RunAsync(OrdersSpec);
         Assert.True(nothingNew.Status == RunStatus.Succeeded, nothingNew.Error);
         Assert.Equal(0, nothingNew.RowsRead);
-        Assert.Equal("2026-01-01 06:00:00+00", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "orders"));
+        Assert.Equal("2026-01-01 06:00:00+00", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "orders"));
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
 
         var first = await _h.RunAsync(spec);
         Assert.True(first.Status == RunStatus.Succeeded, first.Error);
-        Assert.Equal("3", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "events"));
+        Assert.Equal("3", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "events"));
 
         // A new file next to the old one: only its rows are past the watermark; 10 sorts after 9 as a number.
         await File.WriteAllTextAsync(Path.Combine(_h.Root, "events", "b.csv"), "seq,kind\n9,click\n10,view\n");
@@ -125,7 +125,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
 
         Assert.True(second.Status == RunStatus.Succeeded, second.Error);
         Assert.Equal((2L, 2L), (second.RowsRead, second.RowsLoaded));
-        Assert.Equal("10", await _h.Catalog.GetWatermarkAsync(_h.Workspace, "events"));
+        Assert.Equal("10", await _h.Catalog.Pipelines.GetWatermarkAsync(_h.Workspace, "events"));
         Assert.Equal([5L], await _h.ReadAsync("events", null, "SELECT count(*) FROM {files}", r => r.GetInt64(0)));
     }
 
@@ -144,7 +144,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
         Assert.Equal(RunStatus.Succeeded, (await _h.RunAsync(CustomersSpec)).Status);
         await CustomersAsync("10,dee,1\n11,eve,3\n");
         Assert.Equal(RunStatus.Succeeded, (await _h.RunAsync(CustomersSpec)).Status);
-        var v2 = (await _h.Catalog.GetSnapshotAsync(_h.Workspace, "customers", null))!;
+        var v2 = (await _h.Catalog.Datasets.GetSnapshotAsync(_h.Workspace, "customers", null))!;
         Assert.Equal(2, v2.Files.Count);
 
         // Keys 2 (changed) and 4 (new) can only be in the first file by its id range: the second
@@ -158,7 +158,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         Assert.Equal(2, run.RowsLoaded);
         Assert.Equal(3, run.SnapshotVersion);
-        var v3 = (await _h.Catalog.GetSnapshotAsync(_h.Workspace, "customers", null))!;
+        var v3 = (await _h.Catalog.Datasets.GetSnapshotAsync(_h.Workspace, "customers", null))!;
         Assert.Equal(6, v3.Snapshot.RowCount);
         Assert.DoesNotContain(v3.Files, f => f.RelativePath == v2.Files[0].RelativePath);
         Assert.Contains(v3.Files, f => f.RelativePath == v2.Files[1].RelativePath);
@@ -183,7 +183,7 @@ public sealed class IncrementalAndMergeRunTests(StackFixture stack) : IAsyncLife
         Assert.Equal(RunStatus.Failed, refused.Status);
         Assert.Equal("load", refused.ErrorStep);
         Assert.Contains("more than one row for key 1", refused.Error, StringComparison.Ordinal);
-        Assert.Null(await _h.Catalog.GetSnapshotAsync(_h.Workspace, "customers", null));
+        Assert.Null(await _h.Catalog.Datasets.GetSnapshotAsync(_h.Workspace, "customers", null));
         Assert.Empty(Directory.EnumerateFiles(_h.Lake, "*.parquet", SearchOption.AllDirectories));
 
         var quarantined = await _h.RunAsync(CustomersSpec.Replace("target:", "contract: { unique_key: [id] }\ntarget:", StringComparison.Ordinal));

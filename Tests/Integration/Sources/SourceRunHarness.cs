@@ -1,10 +1,10 @@
 using Ductus.Core.Catalog;
-using Ductus.Core.Engine;
 using Ductus.Core.Migrations;
-using Ductus.Core.Net;
-using Ductus.Core.Runs;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
+using Ductus.Pipelines.Net;
+using Ductus.Pipelines.Runs;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
 using Microsoft.Extensions.Configuration;
@@ -56,7 +56,7 @@ public sealed class SourceRunHarness : IAsyncDisposable
         await new SchemaMigrator(db.DataSource).UpAsync();
         var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
         var catalog = new CatalogStore(app, TimeProvider.System);
-        return new SourceRunHarness(db, app, catalog, await catalog.EnsureWorkspaceAsync(WorkspaceName));
+        return new SourceRunHarness(db, app, catalog, await catalog.Workspaces.EnsureAsync(WorkspaceName));
     }
 
     /// <summary>Lets this harness's workspace send the secret <paramref name="name"/> to <paramref name="host"/>.</summary>
@@ -92,7 +92,7 @@ public sealed class SourceRunHarness : IAsyncDisposable
     /// <summary>Rows of a dataset's snapshot (current when <paramref name="version"/> is null), read from its Parquet files.</summary>
     public async Task<List<T>> ReadAsync<T>(string dataset, long? version, string select, Func<DuckDB.NET.Data.DuckDBDataReader, T> read)
     {
-        var snapshot = await Catalog.GetSnapshotAsync(Workspace, dataset, version);
+        var snapshot = await Catalog.Datasets.GetSnapshotAsync(Workspace, dataset, version);
         Assert.NotNull(snapshot);
         var files = string.Join(", ", snapshot.Files.Select(f => $"'{Path.Combine(Lake, f.RelativePath)}'"));
         return await EngineScratch.QueryAsync($"{select.Replace("{files}", $"read_parquet([{files}], union_by_name = true)", StringComparison.Ordinal)}", read);

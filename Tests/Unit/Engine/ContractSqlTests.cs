@@ -1,4 +1,4 @@
-using Ductus.Core.Engine;
+using Ductus.Pipelines.Engine;
 using DuckDB.NET.Data;
 
 namespace Ductus.Tests.Unit.Engine;

@@ -1,5 +1,5 @@
-using Ductus.Core.Engine;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
 using DuckDB.NET.Data;
 
 namespace Ductus.Tests.Unit.Engine;

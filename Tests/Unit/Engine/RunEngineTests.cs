@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Ductus.Tests.Infrastructure;
-using Ductus.Core.Engine;
 using Ductus.Core.Lake;
+using Ductus.Pipelines.Engine;
+using Ductus.Tests.Infrastructure;
 
 namespace Ductus.Tests.Unit.Engine;
 

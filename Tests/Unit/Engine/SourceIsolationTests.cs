@@ -1,6 +1,6 @@
-using Ductus.Core.Engine;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Engine;
 
 namespace Ductus.Tests.Unit.Engine;
 

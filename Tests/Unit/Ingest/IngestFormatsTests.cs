@@ -1,5 +1,5 @@
 using System.Text;
-using Ductus.Core.Ingest;
+using Ductus.Api.Ingest;
 
 namespace Ductus.Tests.Unit.Ingest;
 

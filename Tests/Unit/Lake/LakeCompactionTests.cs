@@ -1,4 +1,5 @@
 using Ductus.Core.Lake;
+using Ductus.Pipelines.Lake;
 
 namespace Ductus.Tests.Unit.Lake;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Ductus.Pipelines.Net;
 using Ductus.Tests.Infrastructure;
-using Ductus.Core.Net;
 
 namespace Ductus.Tests.Unit.Net;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Ductus.Api.Features.Datasets.Aggregate;
 using Ductus.Core.Lake;
-using Ductus.Core.Query;
 using DuckDB.NET.Data;
+using AggregateSpec = Ductus.Api.Features.Datasets.Aggregate.Request;
 
 namespace Ductus.Tests.Unit.Query;
 

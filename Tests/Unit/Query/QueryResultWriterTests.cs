@@ -1,5 +1,5 @@
 using System.Text;
-using Ductus.Core.Query;
+using Ductus.Analytics.Query;
 
 namespace Ductus.Tests.Unit.Query;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Ductus.Core.Query;
+using Ductus.Analytics.Query;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 

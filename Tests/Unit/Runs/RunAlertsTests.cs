@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Ductus.Core.Catalog;
-using Ductus.Core.Runs;
+using Ductus.Pipelines.Runs;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Ductus.Core.Sources;
+using Ductus.Pipelines.Sources;
 using Ductus.Tests.Infrastructure;
 
 namespace Ductus.Tests.Unit.Sources;

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using Ductus.Core.Net;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
+using Ductus.Pipelines.Net;
+using Ductus.Pipelines.Sources;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 

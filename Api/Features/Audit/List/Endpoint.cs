@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
 using FastEndpoints;
 using Npgsql;
 

@@ -1,10 +1,10 @@
 using Ductus.Api.Auth;
-using Ductus.Core.Ingest;
+using Ductus.Api.Ingest;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Datasets.Batch;
 
-public sealed class Endpoint(IngestBuffer buffer) : Endpoint<Request, Response>
+public sealed class Endpoint(IngestWriter buffer) : Endpoint<Request, Response>
 {
     public override void Configure()
     {

@@ -23,7 +23,7 @@ public sealed class Endpoint(CatalogStore catalog, TimeProvider time, IOptions<C
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var datasets = await catalog.ListDatasetsAsync(User.WorkspaceId(), ct);
+        var datasets = await catalog.Datasets.ListAsync(User.WorkspaceId(), ct);
         var now = time.GetUtcNow();
         await Send.OkAsync(new Response([.. datasets.Select(d => Dataset.From(d, now, options.Value.FreshnessTolerance))]), ct);
     }

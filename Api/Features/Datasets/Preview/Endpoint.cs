@@ -1,24 +1,18 @@
 using Ductus.Api.Auth;
 using Ductus.Api.Query;
-using Ductus.Core.Catalog;
-using Ductus.Core.Query;
+using Ductus.Core.Quoting;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Datasets.Preview;
 
 /// <summary>The first rows of a dataset, through the same sandbox and cache as <c>POST /api/query</c>.</summary>
-public sealed class Endpoint(CatalogStore catalog, QueryRunner runner) : Endpoint<Request>
+public sealed class Endpoint(QueryRunner runner) : Endpoint<Request>
 {
     public override void Configure()
     {
         Get("/api/datasets/{name}/preview");
         Policies(PolicyNames.Analyst);
-        Description(d => d.WithTags("Datasets")
-            .Produces<object>(StatusCodes.Status200OK, "application/json", "text/csv", "application/x-ndjson", "application/vnd.apache.parquet")
-            .ProducesProblemDetails(StatusCodes.Status400BadRequest)
-            .Produces(StatusCodes.Status401Unauthorized)
-            .Produces(StatusCodes.Status403Forbidden)
-            .ProducesProblemDetails(StatusCodes.Status404NotFound));
+        Description(d => d.WithTags("Datasets").ProducesQueryResult());
         Summary(s =>
         {
             s.Summary = "Preview a dataset's first rows";
@@ -28,19 +22,14 @@ public sealed class Endpoint(CatalogStore catalog, QueryRunner runner) : Endpoin
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var workspace = User.WorkspaceId();
-        var datasets = (await catalog.ListDatasetsAsync(workspace, ct)).ToDictionary(d => d.Name, StringComparer.OrdinalIgnoreCase);
-        if (!datasets.TryGetValue(req.Name, out var dataset))
+        var scope = await runner.ScopeAsync(User, ct);
+        if (!scope.Datasets.TryGetValue(req.Name, out var dataset))
         {
-            AddError(r => r.Name, "No dataset with this name in your workspace.");
-            await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
-            return;
+            ThrowError(r => r.Name, "No dataset with this name in your workspace.", StatusCodes.Status404NotFound);
         }
 
-        var versions = req.Version is { } version ? new Dictionary<string, long> { [dataset.Name] = version } : null;
-        var workspaceName = User.FindFirst(DuctusClaims.WorkspaceName)?.Value ?? "default";
-        var sql = $"SELECT * FROM {AggregateCompiler.Quote(dataset.Name)}";
-        if (await runner.RunAsync(HttpContext, workspace, workspaceName, datasets, sql, null, versions, req.Limit ?? Request.DefaultLimit, ct) is { } refusal)
+        var sql = $"SELECT * FROM {Sql.Ident(dataset.Name)}";
+        if (await runner.RunAsync(HttpContext, scope, sql, null, QueryScope.Pin(dataset.Name, req.Version), req.Limit ?? Request.DefaultLimit, ct) is { } refusal)
         {
             throw new InvalidOperationException($"The preview statement was refused: {refusal}");
         }

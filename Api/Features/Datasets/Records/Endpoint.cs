@@ -1,6 +1,5 @@
 using Ductus.Api.Auth;
 using Ductus.Api.Ingest;
-using Ductus.Core.Ingest;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -8,7 +7,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace Ductus.Api.Features.Datasets.Records;
 
-public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, IngestNotifier notifier, IOptions<IngestOptions> options, TimeProvider time) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(IngestWriter buffer, SharedDoorChecks doors, IngestNotifier notifier, IOptions<IngestOptions> options, TimeProvider time) : EndpointWithoutRequest<Response>
 {
     private const string IdempotencyHeader = "Idempotency-Key";
 
@@ -137,7 +136,7 @@ public sealed class Endpoint(IngestBuffer buffer, SharedDoorChecks doors, Ingest
     /// has passed. Acknowledging faster than the lake loads only grows the lag; pacing keeps
     /// freshness bounded under any load without refusing anybody.
     /// </summary>
-    private async Task<IngestBuffer.Door> PaceAsync(Guid workspace, string dataset, IngestBuffer.Door door, IngestOptions limits, CancellationToken ct)
+    private async Task<IngestWriter.Door> PaceAsync(Guid workspace, string dataset, IngestWriter.Door door, IngestOptions limits, CancellationToken ct)
     {
         if (limits.PaceAfterLag <= TimeSpan.Zero)
         {

@@ -1,4 +1,4 @@
-using Ductus.Core.Ingest;
+using Ductus.Api.Ingest;
 
 namespace Ductus.Api.Features.Datasets.Records;
 

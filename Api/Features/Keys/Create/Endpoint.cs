@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
 using FastEndpoints;
 using Npgsql;
 

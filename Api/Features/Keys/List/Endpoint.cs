@@ -15,8 +15,6 @@ public sealed class Endpoint(ApiClientStore clients) : EndpointWithoutRequest<Re
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var keys = await clients.ListAsync(User.WorkspaceId(), ct);
-        await Send.OkAsync(new Response(keys.Select(k => new Key(
-            k.Id, k.ClientId, k.Name, k.Description, k.Roles, k.RateLimit, k.CreatedAt, k.CreatedBy, k.RevokedAt, k.LastUsedAt)).ToList()), ct);
+        await Send.OkAsync(new Response(await clients.ListAsync(User.WorkspaceId(), ct)), ct);
     }
 }

@@ -25,7 +25,7 @@ public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpo
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        if (!await catalog.DeletePipelineAsync(User.WorkspaceId(), req.Name, ct))
+        if (!await catalog.Pipelines.DeleteAsync(User.WorkspaceId(), req.Name, ct))
         {
             AddError(r => r.Name, "No pipeline with this name in your workspace.");
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);

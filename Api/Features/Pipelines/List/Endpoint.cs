@@ -21,8 +21,8 @@ public sealed class Endpoint(CatalogStore catalog) : EndpointWithoutRequest<Resp
     public override async Task HandleAsync(CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        var pipelines = await catalog.ListPipelinesAsync(workspace, ct);
-        var triggers = (await catalog.ListScheduledTriggersAsync(workspace, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
+        var pipelines = await catalog.Pipelines.ListAsync(workspace, ct);
+        var triggers = (await catalog.Pipelines.ListScheduledTriggersAsync(workspace, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
         await Send.OkAsync(new Response([.. pipelines.Select(p => Pipeline.From(p, triggers.GetValueOrDefault(p.Name)))]), ct);
     }
 }

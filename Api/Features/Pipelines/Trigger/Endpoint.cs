@@ -32,14 +32,14 @@ public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpo
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        if (await catalog.GetPipelineAsync(workspace, req.Name, ct) is not { } pipeline)
+        if (await catalog.Pipelines.GetAsync(workspace, req.Name, ct) is not { } pipeline)
         {
             AddError(r => r.Name, "No pipeline with this name in your workspace.");
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
             return;
         }
 
-        var run = await catalog.CreateRunAsync(workspace, pipeline.Name, pipeline.Dataset, RunTrigger.Api, ct: ct);
+        var run = await catalog.Runs.CreateAsync(workspace, pipeline.Name, pipeline.Dataset, RunTrigger.Api, ct: ct);
         await notifier.QueuedAsync(workspace, run.Id, run.Pipeline);
         HttpContext.Response.Headers.Location = Run.Location(run.Id);
         await Send.ResponseAsync(Run.From(run), StatusCodes.Status202Accepted, ct);

@@ -2,45 +2,36 @@ using Ductus.Api.Auth;
 using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Sources;
-using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Update;
 
-public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNotifier notifier) : EndpointWithoutRequest<Pipeline>
+public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNotifier notifier) : SpecEndpoint<Pipeline>(sources)
 {
     public override void Configure()
     {
         Put("/api/pipelines/{name}");
-        Policies(PolicyNames.Engineer);
-        Description(d => d.WithTags("Pipelines")
-            .AcceptsSpec()
-            .Produces<Pipeline>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblemDetails(StatusCodes.Status404NotFound), clearDefaults: true);
-        Summary(s =>
-        {
-            s.Summary = "Replace a pipeline's spec";
-            s.Description = "Saves the spec as the pipeline's next version (an unchanged spec keeps its version). " +
-                "The spec's `name` must be the name in the path. Same formats and errors as creating a pipeline.";
-        });
+        DescribeSpec(
+            "Replace a pipeline's spec",
+            "Saves the spec as the pipeline's next version (an unchanged spec keeps its version). " +
+                "The spec's `name` must be the name in the path. Same formats and errors as creating a pipeline.",
+            StatusCodes.Status200OK,
+            StatusCodes.Status404NotFound);
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var name = Route<string>("name")!;
         var workspace = User.WorkspaceId();
-        if (await catalog.GetPipelineAsync(workspace, name, ct) is null)
+        if (await catalog.Pipelines.GetAsync(workspace, name, ct) is null)
         {
             ValidationFailures.Add(new("name", "No pipeline with this name in your workspace."));
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
             return;
         }
 
-        var body = await SpecBody.ReadAsync(HttpContext.Request, sources, ct);
-        if (body is null)
+        if (await ReadSpecAsync(ct) is not { } body)
         {
-            ValidationFailures.Add(new(SpecEndpoints.ContentTypeField, SpecEndpoints.UnsupportedMediaType));
-            await Send.ErrorsAsync(StatusCodes.Status415UnsupportedMediaType, ct);
             return;
         }
 
@@ -57,10 +48,6 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNoti
             return;
         }
 
-        var spec = body.Spec!;
-        await catalog.SavePipelineAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), body.Text, body.Format,
-            spec.Schedule, spec.Target.Dataset, ct);
-        await notifier.PipelineChangedAsync(workspace, name);
-        await Send.OkAsync((await Pipeline.LoadAsync(catalog, workspace, name, ct))!, ct);
+        await Send.OkAsync(await body.SaveAsync(catalog, notifier, workspace, name, ct), ct);
     }
 }

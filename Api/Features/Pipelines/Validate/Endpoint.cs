@@ -1,43 +1,24 @@
-using Ductus.Api.Auth;
 using Ductus.Core.Sources;
-using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Validate;
 
-public sealed class Endpoint(SourceAccess sources) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(SourceAccess sources) : SpecEndpoint<Response>(sources)
 {
     public override void Configure()
     {
         Post("/api/pipelines/validate");
-        Policies(PolicyNames.Engineer);
-        Description(d => d.WithTags("Pipelines")
-            .AcceptsSpec()
-            .Produces<Response>(StatusCodes.Status200OK, "application/json"), clearDefaults: true);
-        Summary(s =>
-        {
-            s.Summary = "Validate a spec without saving it";
-            s.Description = "Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored.";
-        });
+        DescribeSpec(
+            "Validate a spec without saving it",
+            "Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored.",
+            StatusCodes.Status200OK);
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var body = await SpecBody.ReadAsync(HttpContext.Request, sources, ct);
-        if (body is null)
+        if (await ReadValidSpecAsync(ct) is not null)
         {
-            ValidationFailures.Add(new(SpecEndpoints.ContentTypeField, SpecEndpoints.UnsupportedMediaType));
-            await Send.ErrorsAsync(StatusCodes.Status415UnsupportedMediaType, ct);
-            return;
+            await Send.OkAsync(new Response(true), ct);
         }
-
-        if (!body.IsValid)
-        {
-            ValidationFailures.AddSpecErrors(body);
-            await Send.ErrorsAsync(StatusCodes.Status400BadRequest, ct);
-            return;
-        }
-
-        await Send.OkAsync(new Response(true), ct);
     }
 }

@@ -24,7 +24,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request, Response>
         RunPage page;
         try
         {
-            page = await catalog.ListRunsAsync(User.WorkspaceId(), new RunFilter(req.Pipeline, status, req.Dataset), req.Cursor, req.Limit, ct);
+            page = await catalog.Runs.ListAsync(User.WorkspaceId(), new RunFilter(req.Pipeline, status, req.Dataset), req.Cursor, req.Limit, ct);
         }
         catch (ArgumentException) when (req.Cursor is not null)
         {

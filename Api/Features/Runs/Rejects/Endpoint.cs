@@ -33,7 +33,7 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects) : Endpoi
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        if (await catalog.GetRunAsync(workspace, req.Id, ct) is null)
+        if (await catalog.Runs.GetAsync(workspace, req.Id, ct) is null)
         {
             AddError(r => r.Id, "No run with this id in your workspace.");
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);

@@ -23,7 +23,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
 
     public override async Task HandleAsync(RunIdRequest req, CancellationToken ct)
     {
-        if (await catalog.GetRunAsync(User.WorkspaceId(), req.Id, ct) is not { } run)
+        if (await catalog.Runs.GetAsync(User.WorkspaceId(), req.Id, ct) is not { } run)
         {
             // Runs of other workspaces answer the same as runs that do not exist.
             AddError(r => r.Id, "No run with this id in your workspace.");

@@ -1,4 +1,5 @@
 using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
 using RoleNames = Ductus.Core.Auth.Roles;
 using FastEndpoints;
 using Npgsql;

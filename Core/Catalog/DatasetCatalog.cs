@@ -1,0 +1,142 @@
+using Ductus.Core.Lake;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ductus.Core.Catalog;
+
+/// <summary>
+/// The read side of the data: a workspace's datasets (cached) and their snapshots with the files
+/// each lists (time travel). What writes them is <see cref="SnapshotCommitter"/>.
+/// </summary>
+public sealed class DatasetCatalog(NpgsqlDataSource db, CatalogCache cache)
+{
+    private const string DatasetColumns = """
+        name, description, columns::text, current_version, row_count, bytes, last_loaded_at,
+        expected_schedule, pipeline, created_at, updated_at
+        """;
+
+    private const string SnapshotColumns = """
+        dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at
+        """;
+
+    public async Task<DatasetRecord?> GetAsync(Guid workspaceId, string name, CancellationToken ct = default)
+    {
+        if (cache.Enabled)
+        {
+            // The list is what is cached; a workspace has few datasets.
+            return (await ListAsync(workspaceId, ct)).FirstOrDefault(d => d.Name == name);
+        }
+
+        var found = await QueryDatasetsAsync(workspaceId, name, ct);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task<IReadOnlyList<DatasetRecord>> ListAsync(Guid workspaceId, CancellationToken ct = default) =>
+        cache.DatasetsAsync(workspaceId, () => QueryDatasetsAsync(workspaceId, null, ct));
+
+    /// <summary>
+    /// A snapshot with its files: the current one when <paramref name="version"/> is null, else
+    /// that version (time travel). Null when the dataset has no such snapshot (never committed,
+    /// or expired by retention).
+    /// </summary>
+    public async Task<SnapshotDetail?> GetSnapshotAsync(Guid workspaceId, string dataset, long? version, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        SnapshotRecord snapshot;
+        await using (var command = tx.Command($"""
+            SELECT {SnapshotColumns}
+              FROM snapshots
+             WHERE workspace_id = @ws AND dataset = @dataset
+               AND version = coalesce(@version, (SELECT current_version FROM datasets WHERE workspace_id = @ws AND name = @dataset))
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("version", version, NpgsqlDbType.Bigint))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            snapshot = ReadSnapshot(reader);
+        }
+
+        await using var files = tx.Command("""
+            SELECT path, rows, bytes, stats::text FROM snapshot_files
+             WHERE workspace_id = @ws AND dataset = @dataset AND version = @version
+             ORDER BY path
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("version", snapshot.Version);
+        await using var fileReader = await files.ExecuteReaderAsync(ct);
+        var list = new List<LakeFile>(snapshot.FileCount);
+        while (await fileReader.ReadAsync(ct))
+        {
+            list.Add(new LakeFile(fileReader.GetString(0), fileReader.GetInt64(1), fileReader.GetInt64(2), CatalogJson.Stats(fileReader.GetString(3))));
+        }
+
+        return new SnapshotDetail(snapshot, list);
+    }
+
+    /// <summary>The dataset's snapshots, newest first.</summary>
+    public async Task<IReadOnlyList<SnapshotRecord>> ListSnapshotsAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command($"""
+            SELECT {SnapshotColumns} FROM snapshots WHERE workspace_id = @ws AND dataset = @dataset ORDER BY version DESC
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var snapshots = new List<SnapshotRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            snapshots.Add(ReadSnapshot(reader));
+        }
+
+        return snapshots;
+    }
+
+    private async Task<IReadOnlyList<DatasetRecord>> QueryDatasetsAsync(Guid workspaceId, string? name, CancellationToken ct)
+    {
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query($"""
+            SELECT {DatasetColumns} FROM datasets
+             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
+             ORDER BY name
+            """)
+            .With("ws", workspaceId)
+            .With("name", name, NpgsqlDbType.Text), ct);
+        var reader = read.Reader;
+        var datasets = new List<DatasetRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            datasets.Add(new DatasetRecord(
+                Name: reader.GetString(0),
+                Description: reader.Nullable<string>(1),
+                Columns: CatalogJson.Columns(reader.GetString(2)),
+                CurrentVersion: reader.NullableValue<long>(3),
+                RowCount: reader.GetInt64(4),
+                Bytes: reader.GetInt64(5),
+                LastLoadedAt: reader.NullableValue<DateTimeOffset>(6),
+                ExpectedSchedule: reader.Nullable<string>(7),
+                Pipeline: reader.Nullable<string>(8),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(9),
+                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+
+        return datasets;
+    }
+
+    private static SnapshotRecord ReadSnapshot(NpgsqlDataReader r) => new(
+        Dataset: r.GetString(0),
+        Version: r.GetInt64(1),
+        ParentVersion: r.NullableValue<long>(2),
+        RunId: r.NullableValue<Guid>(3),
+        Operation: CatalogNames.Operation(r.GetString(4)),
+        RowCount: r.GetInt64(5),
+        FileCount: r.GetInt32(6),
+        Bytes: r.GetInt64(7),
+        CreatedAt: r.GetFieldValue<DateTimeOffset>(8));
+}

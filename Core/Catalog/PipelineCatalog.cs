@@ -1,0 +1,188 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ductus.Core.Catalog;
+
+/// <summary>
+/// A workspace's pipelines: their specs and every saved version, whether each is enabled, the
+/// incremental watermark a commit leaves, and the cron triggers the scheduler holds for them.
+/// </summary>
+public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
+{
+    /// <summary>
+    /// Saves a pipeline's spec and returns its version. Saving the same spec again (a watched
+    /// folder rescanned, a client retrying) keeps the version instead of minting a new one.
+    /// </summary>
+    public async Task<int> SaveAsync(
+        Guid workspaceId,
+        string name,
+        string specJson,
+        string originalText,
+        string format,
+        string? schedule,
+        string dataset,
+        CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        var now = time.GetUtcNow();
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var upsert = WithSpec(tx.Command("""
+            INSERT INTO pipelines AS p (workspace_id, name, spec, original_text, format, version, schedule, dataset, created_at, updated_at)
+            VALUES (@ws, @name, @spec, @text, @format, 1, @schedule, @dataset, @now, @now)
+            ON CONFLICT (workspace_id, name) DO UPDATE
+               SET spec = excluded.spec, original_text = excluded.original_text, format = excluded.format,
+                   schedule = excluded.schedule, dataset = excluded.dataset,
+                   version = p.version + 1, updated_at = excluded.updated_at
+             WHERE (p.spec, p.original_text, p.format, p.schedule, p.dataset)
+                   IS DISTINCT FROM (excluded.spec, excluded.original_text, excluded.format, excluded.schedule, excluded.dataset)
+            RETURNING version
+            """));
+        if (await upsert.ExecuteScalarAsync(ct) is not int version)
+        {
+            // Unchanged: the conflict's WHERE refused the update, and the row is ours to read.
+            await using var current = tx.Command("SELECT version FROM pipelines WHERE workspace_id = @ws AND name = @name")
+                .With("ws", workspaceId)
+                .With("name", name);
+            return (int)(await current.ExecuteScalarAsync(ct))!;
+        }
+
+        await using var history = WithSpec(tx.Command("""
+            INSERT INTO pipeline_versions (workspace_id, pipeline, version, spec, original_text, format, schedule, dataset, created_at)
+            VALUES (@ws, @name, @version, @spec, @text, @format, @schedule, @dataset, @now)
+            """))
+            .With("version", version);
+        await history.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return version;
+
+        // The pipeline row and its history row are written from the same values.
+        NpgsqlCommand WithSpec(NpgsqlCommand command) => command
+            .With("ws", workspaceId)
+            .With("name", name)
+            .With("spec", specJson, NpgsqlDbType.Jsonb)
+            .With("text", originalText)
+            .With("format", format)
+            .With("schedule", schedule, NpgsqlDbType.Text)
+            .With("dataset", dataset)
+            .With("now", now);
+    }
+
+    public async Task<PipelineRecord?> GetAsync(Guid workspaceId, string name, CancellationToken ct = default)
+    {
+        var found = await QueryPipelinesAsync(workspaceId, name, ct);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public Task<IReadOnlyList<PipelineRecord>> ListAsync(Guid workspaceId, CancellationToken ct = default) =>
+        QueryPipelinesAsync(workspaceId, null, ct);
+
+    /// <summary>A past version of a pipeline's spec, as it was saved.</summary>
+    public async Task<PipelineRecord?> GetVersionAsync(Guid workspaceId, string name, int version, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT v.pipeline, v.spec::text, v.original_text, v.format, v.version, v.schedule, v.dataset, p.enabled, v.created_at, v.created_at
+              FROM pipeline_versions v JOIN pipelines p ON p.workspace_id = v.workspace_id AND p.name = v.pipeline
+             WHERE v.workspace_id = @ws AND v.pipeline = @name AND v.version = @version
+            """)
+            .With("ws", workspaceId)
+            .With("name", name)
+            .With("version", version);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadPipeline(reader) : null;
+    }
+
+    /// <summary>Pauses or resumes a pipeline's schedule; false when there is no such pipeline.</summary>
+    public async Task<bool> SetEnabledAsync(Guid workspaceId, string name, bool enabled, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            UPDATE pipelines SET enabled = @enabled, updated_at = @now WHERE workspace_id = @ws AND name = @name
+            """)
+            .With("enabled", enabled)
+            .With("now", time.GetUtcNow())
+            .With("ws", workspaceId)
+            .With("name", name);
+        var changed = await command.ExecuteNonQueryAsync(ct) == 1;
+        await tx.CommitAsync(ct);
+        return changed;
+    }
+
+    /// <summary>
+    /// Deletes a pipeline with its versions and watermark. Its runs and datasets stay: they are
+    /// history and data, not configuration.
+    /// </summary>
+    public async Task<bool> DeleteAsync(Guid workspaceId, string name, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            WITH watermark AS (DELETE FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @name)
+            DELETE FROM pipelines WHERE workspace_id = @ws AND name = @name
+            """)
+            .With("ws", workspaceId)
+            .With("name", name);
+        var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
+        await tx.CommitAsync(ct);
+        return deleted;
+    }
+
+    /// <summary>
+    /// The workspace's pipeline cron triggers as the scheduler holds them, read through
+    /// <c>ductus_pipeline_schedules()</c> (migration 0017): the Quartz tables are not readable by
+    /// the services' role.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduledTrigger>> ListScheduledTriggersAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId,
+            WorkspaceRead.Query("SELECT pipeline, cron, next_fire_ticks, state FROM ductus_pipeline_schedules() ORDER BY pipeline"), ct);
+        var triggers = new List<ScheduledTrigger>();
+        while (await read.Reader.ReadAsync(ct))
+        {
+            var ticks = read.Reader.NullableValue<long>(2);
+            triggers.Add(new ScheduledTrigger(
+                read.Reader.GetString(0),
+                read.Reader.GetString(1),
+                // Quartz.NET stores times as UTC ticks.
+                ticks is > 0 and var t ? new DateTimeOffset(t, TimeSpan.Zero) : null,
+                read.Reader.GetString(3)));
+        }
+
+        return triggers;
+    }
+
+    /// <summary>The last committed incremental cursor of a pipeline, or null before its first incremental run.</summary>
+    public async Task<string?> GetWatermarkAsync(Guid workspaceId, string pipeline, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("SELECT value FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @pipeline")
+            .With("ws", workspaceId)
+            .With("pipeline", pipeline);
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+
+    private async Task<IReadOnlyList<PipelineRecord>> QueryPipelinesAsync(Guid workspaceId, string? name, CancellationToken ct)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT name, spec::text, original_text, format, version, schedule, dataset, enabled, created_at, updated_at
+              FROM pipelines
+             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
+             ORDER BY name
+            """)
+            .With("ws", workspaceId)
+            .With("name", name, NpgsqlDbType.Text);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var pipelines = new List<PipelineRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            pipelines.Add(ReadPipeline(reader));
+        }
+
+        return pipelines;
+    }
+
+    private static PipelineRecord ReadPipeline(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.Nullable<string>(5), r.GetString(6),
+        r.GetBoolean(7), r.GetFieldValue<DateTimeOffset>(8), r.GetFieldValue<DateTimeOffset>(9));
+}

@@ -1,0 +1,34 @@
+using Ductus.Core.Lake;
+
+namespace Ductus.Pipelines.Engine;
+
+/// <summary>Where a run writes and what it reads instead of the spec's source.</summary>
+/// <param name="Workspace">Workspace name; the run's files go under <c>&lt;LakeRoot&gt;/&lt;Workspace&gt;/&lt;dataset&gt;/</c>.</param>
+/// <param name="LakeRoot">Absolute path of the lake folder.</param>
+/// <param name="ReplayNdjsonPath">
+/// An NDJSON file of previously rejected rows (values as they were after the transform). When set,
+/// it replaces the source and the transform is skipped; the contract is applied as usual.
+/// </param>
+/// <param name="IngestNdjsonPath">For an <c>ingest</c> source: the buffered records the run drains, one JSON object a line.</param>
+public sealed record RunContext(
+    Guid RunId, string Workspace, string LakeRoot, string? ReplayNdjsonPath = null, IProgress<RunProgress>? Progress = null, string? IngestNdjsonPath = null)
+{
+    /// <summary>The pipeline's last committed incremental cursor; null reads the whole source.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>For merge: the files of the dataset's current snapshot, which the run may rewrite.</summary>
+    public IReadOnlyList<LakeFile> MergeBase { get; init; } = [];
+}
+
+/// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>
+public sealed record RunProgress(string Step, long? Rows = null);
+
+/// <summary>The step names a run reports durations and failures under.</summary>
+public static class RunSteps
+{
+    public const string Validate = "validate";
+    public const string Extract = "extract";
+    public const string Transform = "transform";
+    public const string Contract = "contract";
+    public const string Load = "load";
+}

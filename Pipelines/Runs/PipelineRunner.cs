@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Text;
+using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
+using Ductus.Core.Runs;
+using Ductus.Core.Specs;
+using Ductus.Core.Telemetry;
+using Ductus.Pipelines.Engine;
+using Ductus.Pipelines.Ingest;
+using Ductus.Pipelines.Lake;
+using Npgsql;
+
+namespace Ductus.Pipelines.Runs;
+
+/// <summary>What to run, where, and why.</summary>
+/// <param name="WorkspaceName">Names the workspace's lake folder.</param>
+/// <param name="ReplayOf">For a replay: the run whose rejected rows are re-submitted.</param>
+/// <param name="RunId">An already queued run to execute (API- or schedule-created); null creates one.</param>
+public sealed record RunRequest(
+    Guid WorkspaceId,
+    string WorkspaceName,
+    PipelineSpec Spec,
+    RunTrigger Trigger,
+    Guid? ReplayOf = null,
+    Guid? RunId = null);
+
+/// <summary>
+/// One pipeline run end to end: run record → engine (extract, transform, contract, load) →
+/// rejects into the reject store → one catalog commit (or a recorded failure). Whatever
+/// happens, the run ends in a final state with the step and the reason. Watchers learn of its
+/// status changes and steps through <paramref name="events"/> when one is given.
+/// </summary>
+public sealed class PipelineRunner(
+    CatalogStore catalog, RejectStore rejects, RunEngine engine, string lakeRoot, ILogger<PipelineRunner> logger, IRunEventSink? events = null)
+{
+    public const string CommitStep = "commit";
+
+    /// <summary>The step of an ingest run that reads its batches out of the buffer.</summary>
+    public const string DrainStep = "drain";
+
+    /// <summary>
+    /// Recorded on the run as the node executing it. The process id tells apart replicas that
+    /// share a host name (several on one machine); in containers the host name alone differs.
+    /// </summary>
+    public static string ThisNode { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>The ingest buffer that runs of <c>ingest</c> sources drain; without it such runs fail in extract.</summary>
+    public IngestDrainer? Ingest { get; init; }
+
+    /// <summary>Most ingest batches one run drains, so a long backlog is loaded in bounded runs.</summary>
+    public int MaxIngestBatchesPerRun { get; init; } = 10_000;
+
+    /// <summary>Most records one run drains (whole batches; a single larger batch still goes alone).</summary>
+    public long MaxIngestRecordsPerRun { get; init; } = 500_000;
+
+    /// <summary>Where an append that leaves the dataset with many files asks for a compaction; null never compacts.</summary>
+    public BackgroundCompaction? Compaction { get; init; }
+
+    /// <summary>
+    /// Makes a failure's text fit for the catalog, which clients read (<c>GET /api/runs/{id}</c>,
+    /// the run's events, alerts): paths relative to the lake or source root, no addresses. The
+    /// full text is logged under the run id. Without one, paths are made relative to this
+    /// runner's lake and the engine's source roots.
+    /// </summary>
+    public ErrorRedactor Redactor
+    {
+        get => _redactor ??= new ErrorRedactor([lakeRoot, .. engine.Access.AllRoots]);
+        init => _redactor = value;
+    }
+
+    private ErrorRedactor? _redactor;
+
+    public async Task<RunRecord> RunAsync(RunRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var spec = request.Spec;
+        var ws = request.WorkspaceId;
+        // Recorded even when already cancelled, so every request leaves a run with a final state.
+        var run = request.RunId is { } existing
+            ? await catalog.Runs.GetAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
+            : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
+        run = await catalog.Runs.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
+        events?.Publish(RunEvent.ForStatus(run.Id, run.Status));
+
+        using var activity = DuctusTelemetry.ActivitySource.StartActivity("pipeline.run");
+        activity?.SetTag("ductus.pipeline", spec.Name);
+        activity?.SetTag("ductus.dataset", spec.Target.Dataset);
+        activity?.SetTag("ductus.run_id", run.Id.ToString());
+        var tags = new TagList { { "pipeline", spec.Name }, { "dataset", spec.Target.Dataset } };
+        var clock = Stopwatch.StartNew();
+        var progress = new StepTracker(run.Id, events);
+        string? replayFile = null;
+        string? ingestFile = null;
+        IngestDrain? drain = null;
+        TimeSpan? drainTime = null;
+
+        try
+        {
+            if (request.ReplayOf is { } original)
+            {
+                replayFile = await WriteReplaySourceAsync(ws, original, ct);
+            }
+
+            if (spec.Source.Kind == SourceKind.Ingest && request.ReplayOf is null && Ingest is not null)
+            {
+                ingestFile = Path.Combine(Path.GetTempPath(), $"ductus-ingest-{run.Id:N}-{Guid.NewGuid():N}.ndjson");
+                var draining = Stopwatch.StartNew();
+                drain = await Ingest.DrainAsync(ws, spec.Target.Dataset, ingestFile, MaxIngestBatchesPerRun, MaxIngestRecordsPerRun, ct);
+                drainTime = draining.Elapsed;
+                activity?.SetTag("ductus.ingest.batches", drain.BatchIds.Count);
+            }
+
+            var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
+            await using var output = await engine.ExecuteAsync(spec, context, ct);
+            progress.End(output.Failed);
+            // Reading the ingest buffer happens before the engine starts; it is the run's time too.
+            var durations = drainTime is { } drained
+                ? new Dictionary<string, TimeSpan>(output.StepDurations) { [DrainStep] = drained }
+                : output.StepDurations;
+            var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, durations);
+            DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
+            DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
+            activity?.SetTag("ductus.rows.read", output.RowsRead);
+            activity?.SetTag("ductus.rows.rejected", output.RowsRejected);
+
+            if (output.RowsRejected > 0)
+            {
+                // Stored even when the run fails: the rejects are how the author finds out why.
+                await rejects.AppendAsync(ws, run.Id, spec.Name, spec.Target.Dataset, output.ReadRejectsAsync(ct), ct);
+            }
+
+            if (output.Failed)
+            {
+                await catalog.Runs.FailAsync(ws, run.Id, output.FailedStep!, Redactor.Redact(output.FailureReason ?? "failed"), stats, CancellationToken.None);
+                DuctusTelemetry.RunsFailed.Add(1, tags);
+                activity?.SetStatus(ActivityStatusCode.Error, output.FailureReason);
+                logger.LogWarning("Run {RunId} of {Pipeline} failed in {Step}: {Reason}", run.Id, spec.Name, output.FailedStep, output.FailureReason);
+            }
+            else
+            {
+                progress.Report(new RunProgress(CommitStep));
+                CommitResult commit;
+                using (var commitSpan = DuctusTelemetry.ActivitySource.StartActivity(CommitStep))
+                {
+                    commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
+                    commitSpan?.SetTag("ductus.files", output.Files.Count);
+                    commit = await catalog.Committer.CommitAsync(ws, new CommitRequest(
+                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
+                    {
+                        ExpectedSchedule = spec.Schedule,
+                        Watermark = output.Watermark,
+                        RemovedFiles = output.RemovedFiles,
+                    },
+                    // The drained records leave the buffer in the snapshot's own transaction: never both, never neither.
+                    drain is null ? null : (connection, transaction, token) => Ingest!.ConsumeAsync(drain, run.Id, connection, transaction, token),
+                    ct);
+                    commitSpan?.SetTag("ductus.snapshot_version", commit.Version);
+                }
+
+                DuctusTelemetry.RowsLoaded.Add(output.RowsLoaded, tags);
+                activity?.SetTag("ductus.rows.loaded", output.RowsLoaded);
+                activity?.SetTag("ductus.snapshot_version", commit.Version);
+                progress.End(failed: false);
+                logger.LogInformation(
+                    "Run {RunId} of {Pipeline} committed {Dataset} v{Version}: {Loaded} rows loaded, {Rejected} rejected",
+                    run.Id, spec.Name, spec.Target.Dataset, commit.Version, output.RowsLoaded, output.RowsRejected);
+                if (drain is not null)
+                {
+                    await RecycleIngestSlotsAsync(ct);
+                }
+
+                // Off the run's path: the rows are visible now, whatever the rewrite costs.
+                if (spec.Target.Mode == WriteMode.Append && Compaction is not null && commit.FileCount >= Compaction.FilesPerTier)
+                {
+                    Compaction.Request(ws, request.WorkspaceName, spec.Target.Dataset);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await catalog.Runs.CancelAsync(ws, run.Id, CancellationToken.None);
+            logger.LogInformation("Run {RunId} of {Pipeline} was cancelled in {Step}", run.Id, spec.Name, progress.Step);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
+            progress.End(failed: true);
+            await catalog.Runs.FailAsync(ws, run.Id, step, Redactor.Redact(e.Message), RunStats.Empty, CancellationToken.None);
+            DuctusTelemetry.RunsFailed.Add(1, tags);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            logger.LogError(e, "Run {RunId} of {Pipeline} failed in {Step}", run.Id, spec.Name, step);
+        }
+        finally
+        {
+            DuctusTelemetry.RunDuration.Record(clock.Elapsed.TotalSeconds, tags);
+            if (replayFile is not null)
+            {
+                File.Delete(replayFile);
+            }
+
+            if (ingestFile is not null)
+            {
+                File.Delete(ingestFile);
+            }
+        }
+
+        var final = await catalog.Runs.GetAsync(ws, run.Id, CancellationToken.None)
+            ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
+        events?.Publish(RunEvent.ForStatus(run.Id, final.Status));
+        return final;
+    }
+
+    /// <summary>The rejected rows' original values as NDJSON: the engine's replay source.</summary>
+    private async Task<string> WriteReplaySourceAsync(Guid ws, Guid originalRun, CancellationToken ct)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ductus-replay-{originalRun:N}-{Guid.NewGuid():N}.ndjson");
+        var count = 0;
+        await using (var writer = new StreamWriter(path, false, new UTF8Encoding(false)))
+        {
+            await foreach (var reject in rejects.ReadAllAsync(ws, originalRun, ct))
+            {
+                // Lines the parser could not read have no values to replay; they need a fixed source.
+                if (reject.ValuesJson is not null)
+                {
+                    await writer.WriteLineAsync(reject.ValuesJson);
+                    count++;
+                }
+            }
+        }
+
+        if (count == 0)
+        {
+            File.Delete(path);
+            throw new InvalidOperationException($"Run {originalRun} has no rejected rows with values to replay.");
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// Records the step the engine is in, synchronously (Progress&lt;T&gt; would post it later), and
+    /// tells watchers: a new step finishes the one before it, with its time and the rows it counted.
+    /// </summary>
+    private sealed class StepTracker(Guid runId, IRunEventSink? events) : IProgress<RunProgress>
+    {
+        private readonly Stopwatch _clock = new();
+        private string? _current;
+        private long? _rows;
+
+        public string Step => _current ?? RunSteps.Extract;
+
+        public void Report(RunProgress value)
+        {
+            if (value.Step != _current)
+            {
+                Finish("finished");
+                _current = value.Step;
+                _rows = null;
+                _clock.Restart();
+                events?.Publish(new RunEvent(runId, RunEventTypes.Step, value.Step, "started"));
+            }
+
+            _rows = value.Rows ?? _rows;
+        }
+
+        /// <summary>Ends the current step; a later call (or a step never started) tells nothing.</summary>
+        public void End(bool failed) => Finish(failed ? "failed" : "finished");
+
+        private void Finish(string state)
+        {
+            if (_current is not null && _clock.IsRunning)
+            {
+                _clock.Stop();
+                events?.Publish(new RunEvent(runId, RunEventTypes.Step, _current, state, _rows, _clock.ElapsedMilliseconds));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Frees the buffer slots this drain finished (TRUNCATE, not a delete per record). The run has
+    /// committed, so a failure here only leaves the space for the next drain's call to free.
+    /// </summary>
+    private async Task RecycleIngestSlotsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Ingest!.RecycleAsync(ct: ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Recycling ingest buffer slots failed; the next drain retries");
+        }
+    }
+}
