@@ -133,7 +133,9 @@ public sealed class ApiScheduleTests(StackFixture stack)
             var runs = await Eventually.Async(
                 () => RunsAsync(workspace, name),
                 r => r.Count(x => x.Status == RunStatus.Succeeded && x.CreatedAt <= createdAt.AddSeconds(15)) >= 2,
-                TimeSpan.FromSeconds(25),
+                // Created within 15 s is the schedule's promise; finishing may take longer on
+                // a loaded machine, and that is not what this test is about.
+                TimeSpan.FromSeconds(60),
                 "two scheduled runs started within 15 s of creation");
 
             Assert.All(runs, r => Assert.Equal(RunTrigger.Schedule, r.Trigger));
