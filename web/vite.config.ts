@@ -2,14 +2,14 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-// The Api serves the built app from its own wwwroot (same origin: the session cookie and the
+// Api.csproj builds this into web/dist and the Api serves it at / (same origin: the session cookie and the
 // CSRF header need nothing else). `npm run dev` proxies the API to a running stack instead.
 const api = process.env.DUCTUS_API_URL ?? "http://localhost:5000";
 
 export default defineConfig({
   plugins: [react()],
   build: {
-    outDir: "../Api/wwwroot",
+    outDir: "dist",
     emptyOutDir: true,
     // Heavy libraries (ECharts, CodeMirror, uPlot) load with the pages that use them, so the
     // runs page paints from a small first bundle.

@@ -38,7 +38,8 @@ const session: Middleware = {
   },
 };
 
-export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: "same-origin" });
+// fetch is looked up per call (not captured once) so component tests can answer it.
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: "same-origin", fetch: (request) => globalThis.fetch(request) });
 api.use(session);
 
 /** An RFC 7807 problem as the Api answers it (FastEndpoints adds field errors). */
