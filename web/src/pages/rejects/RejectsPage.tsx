@@ -21,7 +21,7 @@ export default function RejectsPage() {
   return (
     <div className="page rejects-page">
       <Async query={summary} what="rejects">
-        {(s) => <Rejects summary={s} />}
+        {(s) => <Rejects key={s.runId} summary={s} />}
       </Async>
     </div>
   );

@@ -14,6 +14,11 @@ import { LiveIndicator, useEventStream, type StreamMode } from "./useEventStream
 
 export default function RunPage() {
   const { id = "" } = useParams();
+  // A new run (after a replay) starts with no live steps of the previous one.
+  return <RunView key={id} id={id} />;
+}
+
+function RunView({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const [live, setLive] = useState<Record<string, LiveStep>>({});
   const mode = useRef<StreamMode>("closed");
@@ -44,7 +49,10 @@ export default function RunPage() {
     [id, queryClient],
   );
   mode.current = useEventStream(running ? `/api/runs/${id}/events` : null, onEvent, {
-    endOn: (name, data, lastId) => lastId === "end" || (name === "run" && finalStatuses.has((data as Run | null)?.status ?? "")),
+    endOn: (name, data, lastId) => {
+      const event = data as RunEvent | null;
+      return lastId === "end" || (name !== "step" && event?.type !== "step" && finalStatuses.has(event?.status ?? ""));
+    },
   });
 
   return (
