@@ -7,6 +7,8 @@ using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Ductus.Core;
 using Ductus.Core.Auth;
+using Ductus.Core.Catalog;
+using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;
 using Npgsql;
 
@@ -72,6 +74,9 @@ public sealed class SessionTests(StackFixture stack)
 
         using var runs = await browser.SendAsync(Request(HttpMethod.Get, "/api/runs", cookie));
         Assert.True(runs.StatusCode == HttpStatusCode.OK, await runs.Content.ReadAsStringAsync());
+        // EventSource sends the cookie and cannot add headers: the stream is a GET, so it needs none.
+        using var events = await browser.SendAsync(Request(HttpMethod.Get, $"/api/runs/{Guid.NewGuid()}/events", cookie));
+        Assert.Equal(HttpStatusCode.NotFound, events.StatusCode);
 
         var spec = PipelineEndpointTests.SpecJson("session_" + Guid.NewGuid().ToString("N")[..8], "checked through a session");
         foreach (var presented in new string?[] { null, "not-the-token", csrf[..^1] })
@@ -235,6 +240,59 @@ public sealed class SessionTests(StackFixture stack)
         using var refused = await browser.SendAsync(mixed);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("This client's roles do not allow this operation.", (await refused.BodyAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Sessions_are_tenant_rows_found_across_workspaces_only_by_their_hash()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        await new SchemaMigrator(db.DataSource).UpAsync();
+        var a = Guid.Parse("00000000-0000-0000-0000-000000000001");
+        var b = Guid.Parse("0193a000-0000-7000-8000-00000000000b");
+        byte[] hashA = SHA256.HashData("cookie-a"u8), hashB = SHA256.HashData("cookie-b"u8);
+        await using (var seed = db.DataSource.CreateCommand($"""
+            INSERT INTO workspaces (id, name) VALUES ('{b}', 'tenant-b');
+            INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, created_by)
+            VALUES (gen_random_uuid(), '{a}', 'key-a', 'x', ARRAY['engineer'], 'a', 'test'),
+                   (gen_random_uuid(), '{b}', 'key-b', 'x', ARRAY['analyst'], 'b', 'test');
+            """))
+        {
+            await seed.ExecuteNonQueryAsync();
+        }
+
+        await using (var sessions = db.DataSource.CreateCommand($"""
+            INSERT INTO api_sessions (id_hash, workspace_id, client_id, csrf_token, created_at, expires_at)
+            VALUES ($1, '{a}', 'key-a', '{new string('a', 43)}', now(), now() + interval '1 hour'),
+                   ($2, '{b}', 'key-b', '{new string('b', 43)}', now(), now() + interval '1 hour')
+            """))
+        {
+            sessions.Parameters.AddWithValue(hashA);
+            sessions.Parameters.AddWithValue(hashB);
+            await sessions.ExecuteNonQueryAsync();
+        }
+
+        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
+        await using var connection = await app.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await WorkspaceScope.ActForAsync(connection, tx, b, CancellationToken.None);
+        await using (var visible = new NpgsqlCommand("SELECT string_agg(client_id, ',') FROM api_sessions", connection, tx))
+        {
+            Assert.Equal("key-b", await visible.ExecuteScalarAsync());
+        }
+
+        // Signing out acting for B cannot end A's session, even by its hash.
+        await using (var delete = new NpgsqlCommand("DELETE FROM api_sessions WHERE id_hash = $1", connection, tx))
+        {
+            delete.Parameters.AddWithValue(hashA);
+            Assert.Equal(0, await delete.ExecuteNonQueryAsync());
+        }
+
+        // The cookie lookup is the one read across workspaces: one session, by its hash.
+        await using (var lookup = new NpgsqlCommand("SELECT workspace_name || ':' || array_to_string(roles, ',') FROM ductus_find_api_session($1)", connection, tx))
+        {
+            lookup.Parameters.AddWithValue(hashA);
+            Assert.Equal("default:engineer", await lookup.ExecuteScalarAsync());
+        }
     }
 
     /// <summary>
