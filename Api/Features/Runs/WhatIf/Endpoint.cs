@@ -60,7 +60,7 @@ public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : Look
         RecheckOutcome outcome;
         try
         {
-            outcome = await RejectRecheck.RunAsync(edit.Contract, evaluated, ct);
+            outcome = await RejectRecheck.RunAsync(edit.Contract, evaluated, RejectRecheck.TimeLimit, ct);
         }
         catch (RecheckRefusedException ex)
         {

@@ -38,10 +38,11 @@ public static class RejectRecheck
 
     public const int SampleCount = 20;
 
+    /// <summary>How long the Api lets one re-check run.</summary>
     public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
 
     /// <exception cref="RecheckRefusedException">The statement was refused, failed, or ran out of time.</exception>
-    public static async Task<RecheckOutcome> RunAsync(ContractSpec contract, IReadOnlyList<RejectValues> rejects, CancellationToken ct)
+    public static async Task<RecheckOutcome> RunAsync(ContractSpec contract, IReadOnlyList<RejectValues> rejects, TimeSpan timeLimit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(contract);
         ArgumentNullException.ThrowIfNull(rejects);
@@ -51,7 +52,7 @@ public static class RejectRecheck
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeLimit);
+        deadline.CancelAfter(timeLimit);
         await using var db = new DuckDBConnection("Data Source=:memory:");
         await db.OpenAsync(ct);
         try
@@ -92,13 +93,14 @@ public static class RejectRecheck
 
             return await ReadAsync(db, guard.Sql!, rejects, deadline.Token);
         }
+        // An interrupted statement surfaces as a DuckDB error or as a cancellation, depending on where it stopped.
+        catch (Exception ex) when (ex is (DuckDBException or OperationCanceledException) && deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new RecheckRefusedException($"the re-check took longer than {timeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
+        }
         catch (DuckDBException ex)
         {
             throw new RecheckRefusedException($"the contract does not run: {ex.Message}");
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            throw new RecheckRefusedException($"the re-check took longer than {TimeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s");
         }
     }
 
