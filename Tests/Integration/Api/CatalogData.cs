@@ -68,15 +68,29 @@ internal static class CatalogData
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var yaml = FlightsSpec.Replace("{NAME}", "flights-" + suffix, StringComparison.Ordinal)
             .Replace("{DATASET}", "flights_" + suffix, StringComparison.Ordinal);
+        var run = await RunAsync(stack, yaml);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(4, run.RowsRejected);
+        return run;
+    }
+
+    /// <summary>
+    /// Saves <paramref name="yaml"/> as a pipeline (version 1) and runs it in this process, as the
+    /// Pipelines service would, over the engine tests' files plus <paramref name="files"/> (name → text).
+    /// </summary>
+    public static async Task<RunRecord> RunAsync(StackFixture stack, string yaml, IReadOnlyDictionary<string, string>? files = null)
+    {
         var spec = EngineScratch.Parse(yaml);
         await using var app = App(stack);
         var catalog = Catalog(app);
         await catalog.Pipelines.SaveAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
         using var scratch = new EngineScratch();
+        foreach (var (name, text) in files ?? new Dictionary<string, string>())
+        {
+            await File.WriteAllTextAsync(Path.Combine(scratch.Root, name), text);
+        }
+
         var runner = new PipelineRunner(catalog, new RejectStore(app), scratch.Engine, Path.Combine(stack.DataDirectory, "lake"), NullLogger<PipelineRunner>.Instance);
-        var run = await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
-        Assert.Equal(4, run.RowsRejected);
-        return run;
+        return await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);
     }
 }
