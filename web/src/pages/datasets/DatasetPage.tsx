@@ -9,6 +9,7 @@ import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { ResultTable } from "./ResultTable";
 import { SnapshotDiff } from "./SnapshotDiff";
+import { useSnapshots } from "./queries";
 import { formatBytes, formatCount, formatRelative, formatTime } from "./format";
 
 const previewRows = 50;
@@ -33,10 +34,7 @@ export default function DatasetPage() {
 
 function DatasetDetail({ dataset }: { dataset: Dataset }) {
   const name = dataset.name;
-  const snapshots = useQuery({
-    queryKey: ["snapshots", name],
-    queryFn: async () => (await apiFetch<{ items: Snapshot[] }>(`/api/datasets/${encodeURIComponent(name)}/snapshots`)).items,
-  });
+  const snapshots = useSnapshots(name);
   const preview = useQuery({
     queryKey: ["preview", name],
     queryFn: () => apiFetch<QueryResult>(`/api/datasets/${encodeURIComponent(name)}/preview?limit=${previewRows}`),

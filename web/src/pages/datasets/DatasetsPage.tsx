@@ -1,19 +1,11 @@
 // The workspace's datasets: searchable, with size, last load and freshness against the schedule.
 import { useMemo, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { apiFetch } from "../../api/client";
 import type { Dataset } from "../../api/pending";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
+import { useDatasets } from "./queries";
 import { formatCount, formatRelative, formatTime, isSystemColumn } from "./format";
-
-export function useDatasets() {
-  return useQuery({
-    queryKey: ["datasets"],
-    queryFn: async () => (await apiFetch<{ items: Dataset[] }>("/api/datasets")).items,
-  });
-}
 
 export default function DatasetsPage() {
   const datasets = useDatasets();
