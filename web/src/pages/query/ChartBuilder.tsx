@@ -59,7 +59,7 @@ export function ChartBuilder({ datasets }: { datasets: Dataset[] }) {
   };
 
   return (
-    <div className="panel" data-testid="chart-builder">
+    <div className="panel chart-builder" data-testid="chart-builder">
       <div className="toolbar">
         <label>
           Dataset{" "}
