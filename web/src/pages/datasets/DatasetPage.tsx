@@ -164,7 +164,13 @@ function Snapshots({ dataset, items }: { dataset: string; items: Snapshot[] }) {
         </div>
         <div className="panel">
           <h3>Freshness: hours between commits</h3>
-          <TimeSeries times={charts.times} series={charts.gaps} testId="freshness-chart" label={`Hours between commits of ${dataset}`} />
+          {items.length > 1 ? (
+            <TimeSeries times={charts.times} series={charts.gaps} testId="freshness-chart" label={`Hours between commits of ${dataset}`} />
+          ) : (
+            <p className="muted" data-testid="freshness-chart">
+              Needs a second snapshot.
+            </p>
+          )}
         </div>
       </div>
       <div className="table-wrap">

@@ -124,6 +124,14 @@ describe("PipelinePage", () => {
     await screen.findByTestId("run-page");
   });
 
+  it("renders the parsed spec when the Api keeps no version history", async () => {
+    fakeApi({ "GET /api/pipelines/airports": airportsPipeline });
+    page("engineer");
+    expect((await screen.findByTestId("empty")).textContent).toContain("does not keep a version history");
+    expect(specText()).toContain("path: airports.csv");
+    expect(screen.getByTestId("pipeline-edit")).toBeTruthy();
+  });
+
   it("shows a 404 for an unknown pipeline", async () => {
     fakeApi({ "GET /api/pipelines/airports": () => problem(404, "Not Found", "no pipeline 'airports'") });
     page("engineer");

@@ -3,10 +3,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { stringify } from "yaml";
-import { apiFetch } from "../../api/client";
+import { ApiError, apiFetch } from "../../api/client";
 import type { Pipeline, PipelineVersions as Versions, Run } from "../../api/pending";
 import { useSession } from "../../api/session";
-import { Async } from "../../components/States";
+import { Async, Empty } from "../../components/States";
 import { formatRelative, formatTime } from "../datasets/format";
 import { nextFire } from "./PipelinesPage";
 import { PipelineVersions } from "./PipelineVersions";
@@ -116,9 +116,13 @@ function PipelineDetail({ pipeline }: { pipeline: Pipeline }) {
       <SpecEditor key={`${pipeline.name}@${pipeline.version}:${current ? "text" : "parsed"}`} name={pipeline.name} text={specText} canEdit={engineer} onSaved={refresh} />
 
       <h2>Version history</h2>
-      <Async query={versions} what="versions">
-        {(v) => <PipelineVersions items={v.items} />}
-      </Async>
+      {versions.error instanceof ApiError && versions.error.status === 404 ? (
+        <Empty>This Api does not keep a version history yet.</Empty>
+      ) : (
+        <Async query={versions} what="versions">
+          {(v) => <PipelineVersions items={v.items} />}
+        </Async>
+      )}
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { StrictMode } from "react";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { EditorView } from "@codemirror/view";
@@ -36,7 +37,12 @@ function stack(query: (body: Record<string, unknown>, request: Request) => Respo
       if (input instanceof Request && new URL(input.url).pathname === "/api/query") {
         const body = JSON.parse(await input.clone().text()) as Record<string, unknown>;
         bodies.push(body);
-        return query(body, input);
+        const response = await query(body, input);
+        // As a browser does: an aborted request fails, whatever the server answered.
+        if (input.signal.aborted) {
+          throw new DOMException("The operation was aborted.", "AbortError");
+        }
+        return response;
       }
       return fake(input, init);
     }),
@@ -54,9 +60,11 @@ const ordSql = "SELECT origin, count(*) AS n FROM flights GROUP BY 1";
 describe("QueryPage", () => {
   it("opens a shared link pre-filled, runs it pinned, and shares the versions it read", async () => {
     const { bodies } = stack(() => answer([["ORD", 120], ["ATL", 90]], "flights=2"));
-    renderPage(<QueryPage />, { path: `/query?sql=${encodeURIComponent(ordSql)}&pin=flights:2`, route: "/query", role: "analyst" });
+    // Strict mode mounts twice, as the app does in development: the link still runs.
+    renderPage(<StrictMode><QueryPage /></StrictMode>, { path: `/query?sql=${encodeURIComponent(ordSql)}&pin=flights:2`, route: "/query", role: "analyst" });
     const grid = await screen.findByTestId("query-grid");
-    expect(bodies[0]).toEqual({ sql: ordSql, versions: { flights: 2 }, limit: 10000 });
+    expect(bodies.at(-1)).toEqual({ sql: ordSql, versions: { flights: 2 }, limit: 10000 });
+    expect(screen.queryByTestId("query-cancelled")).toBeNull();
     expect(within(grid).getAllByTestId("query-row").map((r) => r.textContent)).toEqual(["1ORD120", "2ATL90"]);
     expect(screen.getByTestId("query-row-count").textContent).toBe("2 rows");
     expect(screen.getByTestId("query-versions").textContent).toBe("read flights v2");

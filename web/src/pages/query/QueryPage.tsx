@@ -47,9 +47,14 @@ export default function QueryPage() {
     setStatus({ state: "running", started: Date.now() });
     try {
       const answer = await runQuery({ sql: text, versions, limit: cap }, controller.signal);
-      setStatus({ state: "done", answer, sql: text });
+      if (abort.current === controller) {
+        setStatus({ state: "done", answer, sql: text });
+      }
     } catch (error) {
-      setStatus(controller.signal.aborted ? { state: "cancelled" } : { state: "failed", error });
+      // A run superseded by a newer one (or by leaving the page) reports nothing.
+      if (abort.current === controller) {
+        setStatus(controller.signal.aborted ? { state: "cancelled" } : { state: "failed", error });
+      }
     } finally {
       if (abort.current === controller) {
         abort.current = null;
@@ -67,7 +72,16 @@ export default function QueryPage() {
       void run();
     }
   }, [params, run]);
-  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(
+    () => () => {
+      const running = abort.current;
+      abort.current = null;
+      running?.abort();
+      // Mounted again (React's strict mode does that): the link's run has to start again.
+      ranFromLink.current = false;
+    },
+    [],
+  );
 
   const pinNames = useMemo(() => [...new Set([...named, ...Object.keys(pins)])], [named, pins]);
 
