@@ -35,7 +35,7 @@ export function SpecEditor({ name, text, canEdit, onSaved }: { name: string; tex
   const send = async (kind: "validate" | "save") => {
     setBusy(kind);
     setOutcome(null);
-    const init: RequestInit = { method: kind === "save" ? "PUT" : "POST", body: draft, headers: { "Content-Type": "application/yaml" } };
+    const init: RequestInit = { method: kind === "save" ? "PUT" : "POST", body: draft, headers: { "Content-Type": draft.trimStart().startsWith("{") ? "application/json" : "application/yaml" } };
     try {
       if (kind === "save") {
         const saved = await apiFetch<Pipeline>(`/api/pipelines/${encodeURIComponent(name)}`, init);
