@@ -65,6 +65,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/rejects/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry-run an edited rule against a run's rejects
+         * @description Re-checks the rejects that broke `rule` against the contract of the spec version the run used, with `rule` given the new `definition` (every other rule still applies), and says how many would now pass. Nothing is saved.
+         */
+        post: operations["DuctusApiFeaturesRunsWhatIfEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}": {
         parameters: {
             query?: never;
@@ -105,6 +125,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/rejects/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's rejects grouped by the rule they broke
+         * @description Per rule: how many rejects broke it, one message, its definition in the spec version the run used, and the commonest values of its column. Page a rule's rows with `GET /api/runs/{id}/rejects?rule=`.
+         */
+        get: operations["DuctusApiFeaturesRunsRejectSummaryEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/rejects": {
         parameters: {
             query?: never;
@@ -137,6 +177,30 @@ export interface paths {
          * @description Filtered by pipeline, status and dataset; paged with the opaque `cursor` from the previous page's `nextCursor`.
          */
         get: operations["DuctusApiFeaturesRunsListEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every run of the workspace live (server-sent events)
+         * @description A text/event-stream of `run` events (the run as GET /api/runs/{id} shows it, `status` being the one the event announces:
+         *     queued, running, succeeded, failed, cancelled) and `step` events (`{"runId", "pipeline", "step", "state", "rows", "milliseconds"}`)
+         *     for every run of the caller's workspace, from the moment of connecting; nothing is replayed, so a client reads GET /api/runs
+         *     once and then applies events. Comment lines keep an idle stream open. 503 when Redis is unavailable; if Redis goes away
+         *     while streaming, an `error` event says so and the stream ends.
+         */
+        get: operations["DuctusApiFeaturesRunsFeedEndpoint"];
         put?: never;
         post?: never;
         delete?: never;
@@ -203,6 +267,26 @@ export interface paths {
          * @description JSON {columns, rows, truncated} by default; CSV, NDJSON or Parquet by the Accept header. Results are cached by the snapshot versions they read; the X-Ductus-Cache header says hit or miss.
          */
         post: operations["DuctusApiFeaturesQueryRunEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipelines/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pipeline's spec history
+         * @description Every saved version of the pipeline's spec, newest first, each with the text as it was sent (YAML comments kept), its format, schedule and dataset, and when it was saved. Saving an unchanged spec makes no new version.
+         */
+        get: operations["DuctusApiFeaturesPipelinesVersionsEndpoint"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -443,6 +527,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare two snapshots of a dataset
+         * @description ?from= and ?to= are snapshot versions (both required; equal is allowed). Rows added and removed are the multiset difference of whole rows over the columns both versions have (the lake's `_ductus_*` columns left out); the schema change lists columns added, removed and retyped; each column has min, max and nulls at both versions. Computed by the query engine; a version with more than 100000 distinct rows answers 422.
+         */
+        get: operations["DuctusApiFeaturesDatasetsDiffEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{name}/batches/{id}": {
         parameters: {
             query?: never;
@@ -498,6 +602,28 @@ export interface paths {
          */
         post: operations["DuctusApiFeaturesAuthTokenEndpoint"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The browser session the cookie holds */
+        get: operations["DuctusApiFeaturesAuthSessionCurrentEndpoint"];
+        put?: never;
+        /**
+         * Sign a browser in with an API key (session cookie)
+         * @description JSON `clientId`, `clientSecret`. Sets the HttpOnly, SameSite=Strict cookie `ductus_session` and answers the session with its `csrfToken`, which unsafe requests authenticated by the cookie send in `X-CSRF-Token`.
+         */
+        post: operations["DuctusApiFeaturesAuthSessionSignInEndpoint"];
+        /** Sign the browser out (ends the session on every replica) */
+        delete: operations["DuctusApiFeaturesAuthSessionSignOutEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -627,6 +753,34 @@ export interface components {
             anonymous: boolean;
             policies: string[];
         };
+        DuctusApiFeaturesRunsWhatIfResponse: {
+            rule: string;
+            definition?: string | null;
+            /** Format: int32 */
+            specVersion?: number | null;
+            /** Format: int64 */
+            evaluated: number;
+            /** Format: int64 */
+            wouldPass: number;
+            /** Format: int64 */
+            stillFailing: number;
+            stillFailingByRule: components["schemas"]["DuctusApiFeaturesRunsWhatIfRuleCount"][];
+            samples: components["schemas"]["DuctusApiFeaturesRunsWhatIfSample"][];
+            capped: boolean;
+            notes: string[];
+        };
+        DuctusApiFeaturesRunsWhatIfRuleCount: {
+            rule: string;
+            /** Format: int64 */
+            count: number;
+        };
+        DuctusApiFeaturesRunsWhatIfSample: {
+            /** Format: int64 */
+            id: number;
+            values: unknown;
+            rules: string[];
+            message: string;
+        };
         DuctusApiFeaturesRunsRun: {
             /** Format: guid */
             id: string;
@@ -662,6 +816,35 @@ export interface components {
                 [key: string]: number;
             };
         };
+        DuctusApiFeaturesRunsRejectSummaryResponse: {
+            /** Format: guid */
+            runId: string;
+            pipeline: string;
+            dataset: string;
+            /** Format: int32 */
+            specVersion?: number | null;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            parseFailures: number;
+            rules: components["schemas"]["DuctusApiFeaturesRunsRejectSummaryRuleGroup"][];
+        };
+        DuctusApiFeaturesRunsRejectSummaryRuleGroup: {
+            rule: string;
+            column?: string | null;
+            check: string;
+            definition?: string | null;
+            description?: string | null;
+            /** Format: int64 */
+            count: number;
+            message: string;
+            topValues: components["schemas"]["DuctusApiFeaturesRunsRejectSummaryValueCount"][];
+        };
+        DuctusApiFeaturesRunsRejectSummaryValueCount: {
+            value?: string | null;
+            /** Format: int64 */
+            count: number;
+        };
         DuctusApiFeaturesRunsRejectsResponse: {
             items: components["schemas"]["DuctusApiFeaturesRunsRejectsReject"][];
             /** Format: int64 */
@@ -694,6 +877,19 @@ export interface components {
             /** Format: int32 */
             limit?: number | null;
         };
+        DuctusApiFeaturesPipelinesVersionsResponse: {
+            items: components["schemas"]["DuctusApiFeaturesPipelinesVersionsPipelineVersion"][];
+        };
+        DuctusApiFeaturesPipelinesVersionsPipelineVersion: {
+            /** Format: int32 */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            format: string;
+            schedule?: string | null;
+            dataset: string;
+            spec: string;
+        };
         DuctusApiFeaturesPipelinesValidateResponse: {
             valid: boolean;
         };
@@ -713,6 +909,8 @@ export interface components {
             /** Format: date-time */
             nextRunAt?: string | null;
             nextRunNote?: string | null;
+            /** Format: date-time */
+            nextFireAt?: string | null;
         };
         DuctusApiFeaturesPipelinesSetEnabledRequest: {
             enabled: boolean;
@@ -810,6 +1008,12 @@ export interface components {
             status: string;
             /** Format: date-time */
             dueBy?: string | null;
+            /** Format: date-time */
+            lastCommitAt?: string | null;
+            pipeline?: string | null;
+            schedule?: string | null;
+            /** Format: date-time */
+            expectedBy?: string | null;
         };
         DuctusApiFeaturesDatasetsRecordsResponse: {
             /** Format: guid */
@@ -821,6 +1025,52 @@ export interface components {
         };
         DuctusApiFeaturesDatasetsListResponse: {
             items: components["schemas"]["DuctusApiFeaturesDatasetsDataset"][];
+        };
+        DuctusApiFeaturesDatasetsDiffResponse: {
+            dataset: string;
+            from: components["schemas"]["DuctusApiFeaturesDatasetsDiffSnapshotSide"];
+            to: components["schemas"]["DuctusApiFeaturesDatasetsDiffSnapshotSide"];
+            /** Format: int64 */
+            rowsAdded: number;
+            /** Format: int64 */
+            rowsRemoved: number;
+            schema: components["schemas"]["DuctusApiFeaturesDatasetsDiffSchemaChange"];
+            columns: components["schemas"]["DuctusApiFeaturesDatasetsDiffColumnDiff"][];
+        };
+        DuctusApiFeaturesDatasetsDiffSnapshotSide: {
+            /** Format: int64 */
+            version: number;
+            /** Format: int64 */
+            rows: number;
+            /** Format: date-time */
+            committedAt: string;
+            operation: string;
+        };
+        DuctusApiFeaturesDatasetsDiffSchemaChange: {
+            added: components["schemas"]["DuctusApiFeaturesDatasetsDiffColumnType"][];
+            removed: components["schemas"]["DuctusApiFeaturesDatasetsDiffColumnType"][];
+            changed: components["schemas"]["DuctusApiFeaturesDatasetsDiffTypeChange"][];
+        };
+        DuctusApiFeaturesDatasetsDiffColumnType: {
+            name: string;
+            type: string;
+        };
+        DuctusApiFeaturesDatasetsDiffTypeChange: {
+            name: string;
+            from: string;
+            to: string;
+        };
+        DuctusApiFeaturesDatasetsDiffColumnDiff: {
+            name: string;
+            type: string;
+            from?: components["schemas"]["DuctusApiFeaturesDatasetsDiffColumnStats"];
+            to?: components["schemas"]["DuctusApiFeaturesDatasetsDiffColumnStats"];
+        };
+        DuctusApiFeaturesDatasetsDiffColumnStats: {
+            min: unknown;
+            max: unknown;
+            /** Format: int64 */
+            nulls: number;
         };
         DuctusApiFeaturesDatasetsBatchResponse: {
             /** Format: guid */
@@ -900,6 +1150,20 @@ export interface components {
             grant_type: string;
             client_id: string;
             client_secret: string;
+        };
+        DuctusApiFeaturesAuthSessionSessionResponse: {
+            clientId: string;
+            workspace: string;
+            /** Format: guid */
+            workspaceId: string;
+            roles: string[];
+            /** Format: date-time */
+            expiresAt: string;
+            csrfToken: string;
+        };
+        DuctusApiFeaturesAuthSessionSignInRequest: {
+            clientId: string;
+            clientSecret: string;
         };
         DuctusApiFeaturesAuditListResponse: {
             items: components["schemas"]["DuctusApiFeaturesAuditListEntry"][];
@@ -1082,6 +1346,68 @@ export interface operations {
             };
         };
     };
+    DuctusApiFeaturesRunsWhatIfEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesRunsWhatIfResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
     DuctusApiFeaturesRunsShowEndpoint: {
         parameters: {
             query?: never;
@@ -1171,6 +1497,51 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesRunsRejectSummaryEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesRunsRejectSummaryResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1282,6 +1653,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    DuctusApiFeaturesRunsFeedEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
             };
         };
     };
@@ -1448,6 +1861,51 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesPipelinesVersionsEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesPipelinesVersionsResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2350,6 +2808,79 @@ export interface operations {
             };
         };
     };
+    DuctusApiFeaturesDatasetsDiffEndpoint: {
+        parameters: {
+            query?: {
+                From?: number | null;
+                To?: number | null;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesDatasetsDiffResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
     DuctusApiFeaturesDatasetsBatchEndpoint: {
         parameters: {
             query?: never;
@@ -2507,6 +3038,113 @@ export interface operations {
             };
             /** @description Too Many Requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthSessionCurrentEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesAuthSessionSessionResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthSessionSignInEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuctusApiFeaturesAuthSessionSignInRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesAuthSessionSessionResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthSessionSignOutEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
