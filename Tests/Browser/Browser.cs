@@ -28,6 +28,8 @@ public sealed class Browser : IAsyncLifetime
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does.");
         Directory.CreateDirectory(ScreenshotFolder);
+        // Five seconds (Playwright's default) is short on a 2-core CI machine running the whole stack.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Chromium = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
