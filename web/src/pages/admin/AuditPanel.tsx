@@ -4,7 +4,7 @@ import { useMemo, useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
 import { Empty, ErrorState, Loading } from "../../components/States";
-import { formatTime } from "../runs/format";
+import { formatTime } from "../../format";
 import type { AuditPage } from "../runs/types";
 
 const knownActions = ["key.created", "key.revoked", "workspace.created"];

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
 import { Async, Empty } from "../../components/States";
-import { formatTime } from "../runs/format";
+import { formatTime } from "../../format";
 import type { CreatedWorkspace, Workspace } from "../runs/types";
 import { OneTimeSecret } from "./OneTimeSecret";
 

@@ -10,7 +10,7 @@ import { FreshnessBadge } from "./FreshnessBadge";
 import { ResultTable } from "./ResultTable";
 import { SnapshotDiff } from "./SnapshotDiff";
 import { useSnapshots } from "./queries";
-import { formatBytes, formatCount, formatRelative, formatTime } from "./format";
+import { formatBytes, formatCount, formatRelative, formatTime } from "../../format";
 
 const previewRows = 50;
 

@@ -5,7 +5,7 @@ import type { Dataset } from "../../api/pending";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { useDatasets } from "./queries";
-import { formatCount, formatRelative, formatTime, isSystemColumn } from "./format";
+import { formatCount, formatRelative, formatTime, isSystemColumn } from "../../format";
 
 export default function DatasetsPage() {
   const datasets = useDatasets();

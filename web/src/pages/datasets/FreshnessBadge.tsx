@@ -1,5 +1,5 @@
 import type { DatasetFreshness } from "../../api/pending";
-import { formatRelative, formatTime } from "./format";
+import { formatRelative, formatTime } from "../../format";
 
 // The Api says fresh/stale/never_loaded/unscheduled (docs/api.md); issue 19 adds late/unknown.
 const labels: Record<string, string> = { fresh: "fresh", stale: "late", late: "late", never_loaded: "never loaded", unscheduled: "unscheduled", unknown: "unknown" };

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
 import type { ColumnStats, DatasetDiff, Snapshot } from "../../api/pending";
 import { ErrorState, Loading } from "../../components/States";
-import { formatCell, formatCount, formatTime } from "./format";
+import { formatCell, formatCount, formatTime } from "../../format";
 
 export function SnapshotDiff({ dataset, snapshots }: { dataset: string; snapshots: Snapshot[] }) {
   // Newest first, as the Api lists them: compare the previous snapshot with the current one.

@@ -7,7 +7,7 @@ import { ApiError, apiFetch } from "../../api/client";
 import type { Pipeline, PipelineVersions as Versions, Run } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async, Empty } from "../../components/States";
-import { formatRelative, formatTime } from "../datasets/format";
+import { formatRelative, formatTime } from "../../format";
 import { nextFire } from "./PipelinesPage";
 import { PipelineVersions } from "./PipelineVersions";
 import { SpecEditor } from "./SpecEditor";

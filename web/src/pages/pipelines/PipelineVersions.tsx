@@ -2,7 +2,7 @@
 import { lazy, Suspense, useState } from "react";
 import type { PipelineVersions as Versions } from "../../api/pending";
 import { Empty, Loading } from "../../components/States";
-import { formatTime } from "../datasets/format";
+import { formatTime } from "../../format";
 
 const MergeDiff = lazy(() => import("../../editor/MergeDiff").then((m) => ({ default: m.MergeDiff })));
 

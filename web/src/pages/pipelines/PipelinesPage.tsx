@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { apiFetch } from "../../api/client";
 import type { Pipeline, Run } from "../../api/pending";
 import { Async, Empty } from "../../components/States";
-import { formatRelative, formatTime } from "../datasets/format";
+import { formatRelative, formatTime } from "../../format";
 
 export function nextFire(p: Pipeline): string | null | undefined {
   return p.nextFireAt ?? p.nextRunAt;

@@ -5,7 +5,7 @@ import { apiFetch } from "../../api/client";
 import type { AggregateRequest, Dataset, QueryResult } from "../../api/pending";
 import { EChart } from "../../charts/EChart";
 import { Empty, ErrorState, Loading } from "../../components/States";
-import { isSystemColumn } from "../datasets/format";
+import { isSystemColumn } from "../../format";
 
 const numeric = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i;
 const measureName = "measure";

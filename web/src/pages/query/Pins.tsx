@@ -1,6 +1,6 @@
 // One snapshot select per dataset the statement reads: "current" or a pinned version.
 import { useSnapshots } from "../datasets/queries";
-import { formatCount, formatTime } from "../datasets/format";
+import { formatCount, formatTime } from "../../format";
 import type { Versions } from "./queryApi";
 
 export function Pins({ names, pins, onChange, read }: { names: string[]; pins: Versions; onChange: (pins: Versions) => void; read?: Versions }) {

@@ -1,7 +1,7 @@
 // A query's answer: row count, the snapshots it read, a paged grid, downloads and a share link.
 import { useState } from "react";
 import { Empty } from "../../components/States";
-import { formatCount } from "../datasets/format";
+import { formatCount } from "../../format";
 import { ResultTable } from "../datasets/ResultTable";
 import { downloadQuery, formats, saveBlob, shareLink, type DownloadFormat, type QueryAnswer } from "./queryApi";
 

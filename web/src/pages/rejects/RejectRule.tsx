@@ -5,7 +5,7 @@ import { apiFetch } from "../../api/client";
 import type { RejectRuleSummary } from "../../api/pending";
 import { EChart } from "../../charts/EChart";
 import { Async, Empty } from "../../components/States";
-import { formatNumber } from "../runs/format";
+import { formatCount } from "../../format";
 import type { RejectPage } from "../runs/types";
 import { Cell, cellText, columnsOf } from "./cells";
 
@@ -49,7 +49,7 @@ export function RejectRule({
           <ol className="top-values" aria-label="Most frequent values">
             {top.map((v, i) => (
               <li key={i} data-testid="top-value">
-                <span className="mono">{cellText(v.value)}</span> <span className="muted">× {formatNumber(v.count)}</span>
+                <span className="mono">{cellText(v.value)}</span> <span className="muted">× {formatCount(v.count)}</span>
               </li>
             ))}
           </ol>

@@ -7,7 +7,7 @@ import { apiFetch } from "../../api/client";
 import type { RejectSummary } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async, Empty } from "../../components/States";
-import { formatNumber } from "../runs/format";
+import { formatCount } from "../../format";
 import type { Run } from "../runs/types";
 import { isParseRule, RejectRule } from "./RejectRule";
 import { WhatIf } from "./WhatIf";
@@ -48,8 +48,8 @@ function Rejects({ summary }: { summary: RejectSummary }) {
       ) : (
         <>
           <p>
-            <strong data-testid="rejects-total">{formatNumber(summary.total)}</strong> rows rejected
-            {summary.parseFailures ? <>, {formatNumber(summary.parseFailures)} of them unparseable</> : null}, by {rules.length} rule{rules.length === 1 ? "" : "s"}.{" "}
+            <strong data-testid="rejects-total">{formatCount(summary.total)}</strong> rows rejected
+            {summary.parseFailures ? <>, {formatCount(summary.parseFailures)} of them unparseable</> : null}, by {rules.length} rule{rules.length === 1 ? "" : "s"}.{" "}
             <a href={`/api/runs/${summary.runId}/rejects?format=csv`} download data-testid="rejects-download">
               Download all as CSV
             </a>

@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
 import type { RejectRuleSummary, RejectSummary, WhatIfRequest, WhatIfResult } from "../../api/pending";
 import { useSession } from "../../api/session";
-import { formatNumber } from "../runs/format";
+import { formatCount } from "../../format";
 import { ApplyToPipeline } from "./ApplyToPipeline";
 import { ObjectTable } from "./cells";
 
@@ -43,7 +43,7 @@ export function WhatIf({ summary, rules, rule, onRule }: { summary: RejectSummar
           <select data-testid="whatif-rule" value={selected.rule} onChange={(e) => onRule(e.target.value)}>
             {rules.map((r) => (
               <option key={r.rule} value={r.rule}>
-                {r.rule} ({formatNumber(r.count)})
+                {r.rule} ({formatCount(r.count)})
               </option>
             ))}
           </select>
@@ -79,12 +79,12 @@ export function WhatIf({ summary, rules, rule, onRule }: { summary: RejectSummar
           ))}
           {result.stillFailing > 0 && (
             <>
-              <h3>{formatNumber(result.stillFailing)} still failing</h3>
+              <h3>{formatCount(result.stillFailing)} still failing</h3>
               {(result.stillFailingByRule ?? []).length > 0 && (
                 <ul data-testid="whatif-still-failing">
                   {result.stillFailingByRule!.map((r) => (
                     <li key={r.rule}>
-                      <span className="mono">{r.rule}</span>: {formatNumber(r.count)}
+                      <span className="mono">{r.rule}</span>: {formatCount(r.count)}
                     </li>
                   ))}
                 </ul>

@@ -6,7 +6,7 @@ import { apiFetch } from "../../api/client";
 import type { RunEvent } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async } from "../../components/States";
-import { finalStatuses, formatBytes, formatMs, formatNumber, formatTime, runDuration } from "./format";
+import { finalStatuses, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
 import { useNow } from "./RunsPage";
 import { StepTimeline, type LiveStep } from "./StepTimeline";
 import type { Run } from "./types";
@@ -121,21 +121,21 @@ function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveSt
           <h2>Rows</h2>
           <dl className="facts">
             <dt>Read</dt>
-            <dd className="num">{formatNumber(run.rowsRead)}</dd>
+            <dd className="num">{formatCount(run.rowsRead)}</dd>
             <dt>Loaded</dt>
             <dd className="num" data-testid="run-rows-loaded">
-              {formatNumber(run.rowsLoaded)}
+              {formatCount(run.rowsLoaded)}
             </dd>
             <dt>Rejected</dt>
             <dd className="num" data-testid="run-rows-rejected">
-              {formatNumber(run.rowsRejected)}
+              {formatCount(run.rowsRejected)}
             </dd>
             <dt>Bytes</dt>
             <dd className="num">{formatBytes(run.bytes)}</dd>
           </dl>
           {run.rowsRejected > 0 ? (
             <Link to={`/runs/${run.id}/rejects`} data-testid="run-rejects-link" className="rejects-link">
-              {formatNumber(run.rowsRejected)} rejected rows — see why
+              {formatCount(run.rowsRejected)} rejected rows — see why
             </Link>
           ) : (
             <p className="muted">No rows rejected.</p>

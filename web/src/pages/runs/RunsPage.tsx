@@ -5,7 +5,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-quer
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
 import { Empty, ErrorState, Loading } from "../../components/States";
-import { finalStatuses, formatAgo, formatBytes, formatMs, formatNumber, formatTime, runDuration } from "./format";
+import { finalStatuses, formatAgo, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
 import type { Pipeline, Run, RunList } from "./types";
 import { LiveIndicator, useEventStream } from "./useEventStream";
 
@@ -185,8 +185,8 @@ function RunsTable({ runs, now }: { runs: Run[]; now: number }) {
               <td>{r.trigger}</td>
               <td title={formatTime(r.startedAt ?? r.createdAt)}>{formatAgo(r.startedAt ?? r.createdAt, now)}</td>
               <td className="num">{formatMs(runDuration(r, now))}</td>
-              <td className="num">{formatNumber(r.rowsLoaded)}</td>
-              <td className="num">{r.rowsRejected > 0 ? <Link to={`/runs/${r.id}/rejects`}>{formatNumber(r.rowsRejected)}</Link> : "0"}</td>
+              <td className="num">{formatCount(r.rowsLoaded)}</td>
+              <td className="num">{r.rowsRejected > 0 ? <Link to={`/runs/${r.id}/rejects`}>{formatCount(r.rowsRejected)}</Link> : "0"}</td>
               <td className="num">{formatBytes(r.bytes)}</td>
             </tr>
           ))}

@@ -1,6 +1,6 @@
 // A run's steps in execution order: what the run recorded (milliseconds per step) merged with
 // what the live stream has said so far (started, rows).
-import { formatMs, formatNumber } from "./format";
+import { formatMs, formatCount } from "../../format";
 import type { Run } from "./types";
 
 export interface LiveStep {
@@ -60,7 +60,7 @@ export function StepTimeline({ run, live }: { run: Run; live: Record<string, Liv
             <span style={{ width: `${Math.max(2, ((s.milliseconds ?? 0) / longest) * 100)}%` }} />
           </span>
           <span className="num step-ms">{s.state === "started" ? <span className="spinner" aria-label="running" /> : formatMs(s.milliseconds)}</span>
-          <span className="num step-rows">{s.rows !== undefined ? `${formatNumber(s.rows)} rows` : ""}</span>
+          <span className="num step-rows">{s.rows !== undefined ? `${formatCount(s.rows)} rows` : ""}</span>
         </li>
       ))}
     </ol>
