@@ -5,6 +5,7 @@ using Ductus.Api.Features;
 using Ductus.Api.Ingest;
 using Ductus.Api.OpenApi;
 using Ductus.Api.Query;
+using Ductus.Api.Web;
 using Ductus.Core.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +21,7 @@ builder.AddOpenApiDocument();
 
 var app = builder.Build();
 app.UseOpenApiDocument();
+app.UseWebApp();
 app.UseDuctusSecurity();
 app.UseApiEndpoints();
 app.MapDefaultEndpoints();

@@ -10,6 +10,8 @@ public static class AuditActions
     public const string KeyCreated = "key.created";
     public const string KeyRevoked = "key.revoked";
     public const string WorkspaceCreated = "workspace.created";
+    public const string SessionStarted = "session.started";
+    public const string SessionEnded = "session.ended";
 }
 
 public static class AuditLog

@@ -16,6 +16,12 @@ public sealed class AuthOptions
     /// <summary>How long an issued token is valid.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a browser session (<c>POST /auth/session</c>) lasts from sign-in, however active:
+    /// an absolute limit, so a stolen cookie is worth a working day at most.
+    /// </summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
     public string Issuer { get; set; } = "ductus";
 
     public string Audience { get; set; } = "ductus-api";
@@ -64,6 +70,11 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.TokenLifetime < TimeSpan.FromMinutes(1) || options.TokenLifetime > TimeSpan.FromHours(24))
         {
             failures.Add($"{AuthOptions.Section}:TokenLifetime must be between 00:01:00 and 1.00:00:00, not {options.TokenLifetime}.");
+        }
+
+        if (options.SessionLifetime < TimeSpan.FromMinutes(5) || options.SessionLifetime > TimeSpan.FromDays(7))
+        {
+            failures.Add($"{AuthOptions.Section}:SessionLifetime must be between 00:05:00 and 7.00:00:00, not {options.SessionLifetime}.");
         }
 
         if (options.UsesExternalAuthority && !Uri.TryCreate(options.Authority, UriKind.Absolute, out _))

@@ -1,5 +1,7 @@
+using Ductus.Api.Auth.Sessions;
 using Ductus.Api.Protection;
 using Ductus.Core;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -9,9 +11,15 @@ namespace Ductus.Api.Auth;
 
 public static class AuthSetup
 {
+    /// <summary>Default scheme: a bearer token when the request has an Authorization header, else the session cookie.</summary>
+    public const string BearerOrSession = "BearerOrSession";
+
+    public const string ForbiddenDetail = "This client's roles do not allow this operation.";
+
     /// <summary>
-    /// JWT bearer authentication (our own tokens, or an external OIDC authority's), the role
-    /// policies, API-key storage, the bootstrap admin, rate limits and body-size limits.
+    /// JWT bearer authentication (our own tokens, or an external OIDC authority's), browser
+    /// sessions (an HttpOnly cookie from <c>POST /auth/session</c>), the role policies, API-key
+    /// storage, the bootstrap admin, rate limits and body-size limits.
     /// </summary>
     public static WebApplicationBuilder AddDuctusSecurity(this WebApplicationBuilder builder)
     {
@@ -34,7 +42,16 @@ public static class AuthSetup
         services.AddSingleton<RedisRateLimiter>();
         services.AddHostedService<BootstrapAdmin>();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddSingleton<SessionStore>();
+
+        // Either credential yields the same claims, so the role policies need not know which one
+        // came. The header decides, so a request never mixes the two: one with a bearer token is
+        // judged by the token alone, even if the browser also attached a session cookie.
+        services.AddAuthentication(BearerOrSession)
+            .AddPolicyScheme(BearerOrSession, "Bearer token or session cookie", policy => policy.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.Count > 0 ? JwtBearerDefaults.AuthenticationScheme : SessionAuthenticationHandler.SchemeName)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, TimeProvider>((jwt, auth, time) => ConfigureJwt(jwt, auth.Value, time));
         services.AddAuthorization(options =>
@@ -96,8 +113,7 @@ public static class AuthSetup
                         ? "A bearer token is required: get one at POST /auth/token."
                         : "The bearer token is invalid or expired: get a new one at POST /auth/token.");
             },
-            OnForbidden = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden",
-                "This client's roles do not allow this operation."),
+            OnForbidden = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", ForbiddenDetail),
         };
     }
 
@@ -106,6 +122,7 @@ public static class AuthSetup
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseAuthentication();
+        app.UseMiddleware<CsrfMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseAuthorization();
         return app;

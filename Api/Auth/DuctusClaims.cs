@@ -33,6 +33,24 @@ public static class DuctusClaims
         return user.FindFirst(Subject)?.Value ?? "unknown";
     }
 
+    /// <summary>The claims of <paramref name="client"/>, the same whether they travel in a bearer token or a session.</summary>
+    public static IEnumerable<Claim> Of(AuthenticatedClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        yield return new Claim(Subject, client.ClientId);
+        yield return new Claim(Workspace, client.WorkspaceId.ToString());
+        yield return new Claim(WorkspaceName, client.WorkspaceName);
+        foreach (var role in client.Roles)
+        {
+            yield return new Claim(Role, role);
+        }
+
+        if (client.RateLimit is { } limit)
+        {
+            yield return new Claim(RateLimit, limit.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32);
+        }
+    }
+
     public static int? ClientRateLimit(this ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);

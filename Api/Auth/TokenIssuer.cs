@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -29,20 +28,7 @@ public sealed class TokenIssuer(IOptions<AuthOptions> options, TimeProvider time
         var settings = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
 
-        var identity = new ClaimsIdentity();
-        identity.AddClaim(new Claim(DuctusClaims.Subject, client.ClientId));
-        identity.AddClaim(new Claim(DuctusClaims.Workspace, client.WorkspaceId.ToString()));
-        identity.AddClaim(new Claim(DuctusClaims.WorkspaceName, client.WorkspaceName));
-        foreach (var role in client.Roles)
-        {
-            identity.AddClaim(new Claim(DuctusClaims.Role, role));
-        }
-
-        if (client.RateLimit is { } limit)
-        {
-            identity.AddClaim(new Claim(DuctusClaims.RateLimit, limit.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32));
-        }
-
+        var identity = new ClaimsIdentity(DuctusClaims.Of(client));
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = settings.Issuer,

@@ -14,6 +14,7 @@ public static class CatalogSetup
         builder.Services.AddSourceAccess();
         builder.Services.AddCatalogStore();
         builder.Services.AddSingleton(sp => new RejectStore(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new RejectRuleStats(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         builder.Services.AddSingleton<RunNotifier>();
         return builder;
     }

@@ -14,7 +14,13 @@ namespace Ductus.Api.Catalog;
 /// </summary>
 public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<RunNotifier> logger)
 {
-    public Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline) => PublishAsync(RedisChannels.RunQueued, workspaceId, runId, pipeline);
+    public async Task QueuedAsync(Guid workspaceId, Guid runId, string pipeline)
+    {
+        await PublishAsync(RedisChannels.RunQueued, workspaceId, runId, pipeline);
+        // The queued run exists only in the catalog so far; workspace-wide watchers hear of it here.
+        await PublishAsync(RedisChannels.WorkspaceRunEvents(workspaceId),
+            RunEvent.ForStatus(runId, Ductus.Core.Catalog.RunStatus.Queued, workspaceId, pipeline).ToJson(), $"run {runId}");
+    }
 
     /// <summary>The pipeline's spec, schedule, enabled flag or existence changed: its Quartz trigger follows.</summary>
     public Task PipelineChangedAsync(Guid workspaceId, string pipeline) =>
@@ -24,7 +30,7 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
     {
         await PublishAsync(RedisChannels.RunCancelled, workspaceId, runId, pipeline);
         // Watchers of the run's event stream learn of it at once rather than at their next poll.
-        await AppendAsync(RunEvent.ForStatus(runId, Ductus.Core.Catalog.RunStatus.Cancelled));
+        await AppendAsync(RunEvent.ForStatus(runId, Ductus.Core.Catalog.RunStatus.Cancelled, workspaceId, pipeline));
     }
 
     /// <summary>Adds an event to the run's Redis stream and nudges its watchers, as the Pipelines service does.</summary>
@@ -38,6 +44,10 @@ public sealed partial class RunNotifier(IConnectionMultiplexer redis, ILogger<Ru
             await db.StreamAddAsync(key, RunEvent.Field, runEvent.ToJson(), maxLength: RunEvent.MaxKept, useApproximateMaxLength: true);
             await db.KeyExpireAsync(key, RunEvent.KeptFor);
             await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(key), RedisValue.EmptyString);
+            if (runEvent.WorkspaceId is { } workspace)
+            {
+                await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.WorkspaceRunEvents(workspace)), runEvent.ToJson());
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {

@@ -142,6 +142,47 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
     }
 
     /// <summary>
+    /// Runs a statement the Api composed itself (over one workspace's datasets at the given
+    /// versions) and returns its JSON result (<c>{"columns","rows","truncated"}</c>) for the Api to
+    /// compute with, instead of streaming it to the caller. Not cached: such results are parts of
+    /// an answer, not answers. A worker's refusal or failure is a <see cref="QueryFailedException"/>.
+    /// </summary>
+    public async Task<JsonElement> ReadJsonAsync(QueryScope scope, string sql, IReadOnlyDictionary<string, long> versions, int? limit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var guard = await CheckAsync(sql, scope.Datasets.Keys, ct);
+        if (!guard.Allowed)
+        {
+            throw new InvalidOperationException($"The Api's own statement was refused: {guard.Error}");
+        }
+
+        using var response = await analytics.QueryAsync(scope.Workspace, scope.WorkspaceName,
+            new InternalQueryRequest(guard.Sql!, null, versions, limit, "json", TimeoutMs: null), ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await ReadBoundedAsync(response.Content, ct);
+            logger.LogWarning("The analytics worker answered {Status} to a statement of the Api: {Body}", (int)response.StatusCode, text);
+            var detail = "The query engine failed.";
+            try
+            {
+                if (JsonNode.Parse(text) is JsonObject { } problem && problem["detail"]?.GetValueKind() == JsonValueKind.String)
+                {
+                    detail = redactor.Redact(problem["detail"]!.GetValue<string>());
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
+            throw new QueryFailedException((int)response.StatusCode, detail);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        using var result = await JsonDocument.ParseAsync(body, cancellationToken: ct);
+        return result.RootElement.Clone();
+    }
+
+    /// <summary>
     /// The worker's problem detail, with its detail redacted once more here (this process knows
     /// its own paths and addresses) and a correlation id kept or added. A body that is not a
     /// problem detail (a proxy's error page, a crash) is logged and replaced by a generic one.
@@ -230,4 +271,27 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
         : accept.Contains("ndjson", StringComparison.OrdinalIgnoreCase) ? "ndjson"
         : accept.Contains("parquet", StringComparison.OrdinalIgnoreCase) ? "parquet"
         : "json";
+}
+
+/// <summary>The analytics worker refused or failed a statement the Api composed; <see cref="Status"/> is its answer's.</summary>
+public sealed class QueryFailedException : Exception
+{
+    public QueryFailedException()
+    {
+    }
+
+    public QueryFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public QueryFailedException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    public QueryFailedException(int status, string detail)
+        : base(detail) => Status = status;
+
+    public int Status { get; } = StatusCodes.Status500InternalServerError;
 }

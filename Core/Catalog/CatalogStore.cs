@@ -21,6 +21,7 @@ public sealed class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(time);
+        Time = time;
         var cache = new CatalogCache(time, versions);
         Workspaces = new WorkspaceCatalog(db, time);
         Pipelines = new PipelineCatalog(db, time);
@@ -28,6 +29,9 @@ public sealed class CatalogStore
         Committer = new SnapshotCommitter(db, time, cache);
         Datasets = new DatasetCatalog(db, cache);
     }
+
+    /// <summary>The clock the catalog stamps rows with, for readers that compare against them.</summary>
+    public TimeProvider Time { get; }
 
     public WorkspaceCatalog Workspaces { get; }
 

@@ -80,17 +80,34 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
     /// <summary>A past version of a pipeline's spec, as it was saved.</summary>
     public async Task<PipelineRecord?> GetVersionAsync(Guid workspaceId, string name, int version, CancellationToken ct = default)
     {
+        var found = await QueryVersionsAsync(workspaceId, name, version, ct);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>Every saved version of a pipeline's spec, newest first (<see cref="PipelineRecord.CreatedAt"/> is when each was saved); empty when there is no such pipeline.</summary>
+    public Task<IReadOnlyList<PipelineRecord>> ListVersionsAsync(Guid workspaceId, string name, CancellationToken ct = default) =>
+        QueryVersionsAsync(workspaceId, name, null, ct);
+
+    private async Task<IReadOnlyList<PipelineRecord>> QueryVersionsAsync(Guid workspaceId, string name, int? version, CancellationToken ct)
+    {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
             SELECT v.pipeline, v.spec::text, v.original_text, v.format, v.version, v.schedule, v.dataset, p.enabled, v.created_at, v.created_at
               FROM pipeline_versions v JOIN pipelines p ON p.workspace_id = v.workspace_id AND p.name = v.pipeline
-             WHERE v.workspace_id = @ws AND v.pipeline = @name AND v.version = @version
+             WHERE v.workspace_id = @ws AND v.pipeline = @name AND (@version IS NULL OR v.version = @version)
+             ORDER BY v.version DESC
             """)
             .With("ws", workspaceId)
             .With("name", name)
-            .With("version", version);
+            .With("version", version, NpgsqlDbType.Integer);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? ReadPipeline(reader) : null;
+        var versions = new List<PipelineRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add(ReadPipeline(reader));
+        }
+
+        return versions;
     }
 
     /// <summary>Pauses or resumes a pipeline's schedule; false when there is no such pipeline.</summary>

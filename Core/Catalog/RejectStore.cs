@@ -86,12 +86,15 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
         return stored;
     }
 
-    /// <summary>A page of a run's rejects in the order they were stored, after <paramref name="afterId"/>.</summary>
-    public async Task<RejectPage> ListAsync(Guid workspaceId, Guid runId, long? afterId, int limit, CancellationToken ct = default)
+    /// <summary>
+    /// A page of a run's rejects in the order they were stored, after <paramref name="afterId"/>;
+    /// with <paramref name="rule"/>, only those that broke that rule.
+    /// </summary>
+    public async Task<RejectPage> ListAsync(Guid workspaceId, Guid runId, long? afterId, int limit, string? rule = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var items = new List<StoredReject>();
-        await foreach (var reject in QueryAsync(workspaceId, runId, afterId, limit + 1, ct))
+        await foreach (var reject in QueryAsync(workspaceId, runId, afterId, limit + 1, rule, ct))
         {
             items.Add(reject);
         }
@@ -107,7 +110,7 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
 
     /// <summary>Every reject of a run, streamed in id order without holding them in memory.</summary>
     public IAsyncEnumerable<StoredReject> ReadAllAsync(Guid workspaceId, Guid runId, CancellationToken ct = default) =>
-        QueryAsync(workspaceId, runId, null, null, ct);
+        QueryAsync(workspaceId, runId, null, null, null, ct);
 
     public async Task<long> CountAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
     {
@@ -207,19 +210,21 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
     }
 
     private async IAsyncEnumerable<StoredReject> QueryAsync(
-        Guid workspaceId, Guid runId, long? afterId, int? limit, [EnumeratorCancellation] CancellationToken ct)
+        Guid workspaceId, Guid runId, long? afterId, int? limit, string? rule, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command($"""
             SELECT {Columns}
               FROM rejects
              WHERE workspace_id = @ws AND run_id = @run AND (@after IS NULL OR id > @after)
+               AND (@rule IS NULL OR @rule = ANY(rules))
              ORDER BY id
              LIMIT @limit
             """)
             .With("ws", workspaceId)
             .With("run", runId)
             .With("after", afterId, NpgsqlDbType.Bigint)
+            .With("rule", rule, NpgsqlDbType.Text)
             .With("limit", limit, NpgsqlDbType.Integer);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

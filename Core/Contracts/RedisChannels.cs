@@ -27,4 +27,11 @@ public static class RedisChannels
     /// and the pub/sub channel of the same name that nudges the Api's watchers when one is added.
     /// </summary>
     public static string RunEvents(Guid runId) => $"ductus:runs:{runId:N}:events";
+
+    /// <summary>
+    /// Every run event of one workspace (<see cref="Runs.RunEvent"/> carrying its workspace and
+    /// pipeline), pub/sub only: the Api's workspace-wide stream relays them as they come and keeps
+    /// none, since a runs list that missed one reads <c>GET /api/runs</c> again.
+    /// </summary>
+    public static string WorkspaceRunEvents(Guid workspaceId) => $"ductus:workspaces:{workspaceId:N}:runs";
 }

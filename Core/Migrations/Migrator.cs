@@ -114,8 +114,11 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IReadOnlyList<Mi
             await using var exists = new NpgsqlCommand("SELECT to_regclass('ductus_schema_history') IS NOT NULL", connection);
             return await exists.ExecuteScalarAsync(ct) is true ? await AppliedVersionsAsync(connection, ct) : [];
         }
-        catch (NpgsqlException) when (!ct.IsCancellationRequested)
+        catch (NpgsqlException)
         {
+            // A failure that races the caller's cancellation is reported as the cancellation:
+            // the caller asked to stop, not to learn why the last poll failed.
+            ct.ThrowIfCancellationRequested();
             return null;
         }
     }

@@ -14,6 +14,8 @@ namespace Ductus.Core.Runs;
 /// <param name="Rows">For a finished step that counted rows: rows read (contract) or written (load).</param>
 /// <param name="Milliseconds">For a finished or failed step: how long it took.</param>
 /// <param name="Status">For a status event: the status it announces, lowercase.</param>
+/// <param name="WorkspaceId">The run's workspace: when given, the event also goes to the workspace's channel (<see cref="Contracts.RedisChannels.WorkspaceRunEvents"/>).</param>
+/// <param name="Pipeline">The run's pipeline, so a workspace-wide watcher can show a step without a catalog read.</param>
 public sealed record RunEvent(
     Guid RunId,
     string Type,
@@ -21,7 +23,9 @@ public sealed record RunEvent(
     string? State = null,
     long? Rows = null,
     long? Milliseconds = null,
-    string? Status = null)
+    string? Status = null,
+    Guid? WorkspaceId = null,
+    string? Pipeline = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -41,8 +45,8 @@ public sealed record RunEvent(
     /// <summary>The field of a stream entry that holds the event as JSON.</summary>
     public const string Field = "event";
 
-    public static RunEvent ForStatus(Guid runId, RunStatus status) =>
-        new(runId, RunEventTypes.Status, Status: status.ToString().ToLowerInvariant());
+    public static RunEvent ForStatus(Guid runId, RunStatus status, Guid? workspaceId = null, string? pipeline = null) =>
+        new(runId, RunEventTypes.Status, Status: status.ToString().ToLowerInvariant(), WorkspaceId: workspaceId, Pipeline: pipeline);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

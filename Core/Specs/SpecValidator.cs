@@ -150,8 +150,11 @@ public static partial class SpecValidator
         }
     }
 
-    private static void ValidateContract(ContractSpec contract, Action<string, string> error)
+    /// <summary>The contract's own checks, also applied to a rule edited in the Api's what-if before it runs.</summary>
+    public static void ValidateContract(ContractSpec contract, Action<string, string> error)
     {
+        ArgumentNullException.ThrowIfNull(contract);
+        ArgumentNullException.ThrowIfNull(error);
         if (contract.MaxRejectRatio is { } ratio && ratio is < 0 or > 1)
         {
             error("contract.max_reject_ratio", "must be between 0 and 1");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ductus.Core.DataContracts;
 using Ductus.Core.Lake;
 using Ductus.Core.Quoting;
 using Ductus.Core.Specs;

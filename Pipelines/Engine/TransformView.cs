@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ductus.Core.DataContracts;
 using Ductus.Core.Specs;
 using DuckDB.NET.Data;
 

@@ -80,7 +80,7 @@ public sealed class PipelineRunner(
             ? await catalog.Runs.GetAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
             : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
         run = await catalog.Runs.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
-        events?.Publish(RunEvent.ForStatus(run.Id, run.Status));
+        events?.Publish(RunEvent.ForStatus(run.Id, run.Status, ws, run.Pipeline));
 
         using var activity = DuctusTelemetry.ActivitySource.StartActivity("pipeline.run");
         activity?.SetTag("ductus.pipeline", spec.Name);
@@ -88,7 +88,7 @@ public sealed class PipelineRunner(
         activity?.SetTag("ductus.run_id", run.Id.ToString());
         var tags = new TagList { { "pipeline", spec.Name }, { "dataset", spec.Target.Dataset } };
         var clock = Stopwatch.StartNew();
-        var progress = new StepTracker(run.Id, events);
+        var progress = new StepTracker(run, ws, events);
         string? replayFile = null;
         string? ingestFile = null;
         IngestDrain? drain = null;
@@ -206,7 +206,7 @@ public sealed class PipelineRunner(
 
         var final = await catalog.Runs.GetAsync(ws, run.Id, CancellationToken.None)
             ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
-        events?.Publish(RunEvent.ForStatus(run.Id, final.Status));
+        events?.Publish(RunEvent.ForStatus(run.Id, final.Status, ws, run.Pipeline));
         return final;
     }
 
@@ -241,7 +241,7 @@ public sealed class PipelineRunner(
     /// Records the step the engine is in, synchronously (Progress&lt;T&gt; would post it later), and
     /// tells watchers: a new step finishes the one before it, with its time and the rows it counted.
     /// </summary>
-    private sealed class StepTracker(Guid runId, IRunEventSink? events) : IProgress<RunProgress>
+    private sealed class StepTracker(RunRecord run, Guid workspaceId, IRunEventSink? events) : IProgress<RunProgress>
     {
         private readonly Stopwatch _clock = new();
         private string? _current;
@@ -257,7 +257,7 @@ public sealed class PipelineRunner(
                 _current = value.Step;
                 _rows = null;
                 _clock.Restart();
-                events?.Publish(new RunEvent(runId, RunEventTypes.Step, value.Step, "started"));
+                events?.Publish(new RunEvent(run.Id, RunEventTypes.Step, value.Step, "started", WorkspaceId: workspaceId, Pipeline: run.Pipeline));
             }
 
             _rows = value.Rows ?? _rows;
@@ -271,7 +271,7 @@ public sealed class PipelineRunner(
             if (_current is not null && _clock.IsRunning)
             {
                 _clock.Stop();
-                events?.Publish(new RunEvent(runId, RunEventTypes.Step, _current, state, _rows, _clock.ElapsedMilliseconds));
+                events?.Publish(new RunEvent(run.Id, RunEventTypes.Step, _current, state, _rows, _clock.ElapsedMilliseconds, WorkspaceId: workspaceId, Pipeline: run.Pipeline));
             }
         }
     }

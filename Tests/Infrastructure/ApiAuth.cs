@@ -39,10 +39,37 @@ public static class ApiAuth
     /// <summary>A bearer token from the Api <paramref name="client"/> points at.</summary>
     public static async Task<string> GetTokenAsync(this HttpClient client, string clientId, string secret)
     {
-        using var response = await client.RequestTokenAsync(clientId, secret);
+        using var response = await client.SendPastAnonymousLimitAsync(() => new HttpRequestMessage(HttpMethod.Post, new Uri("/auth/token", UriKind.Relative))
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("client_id", clientId), new("client_secret", secret)]),
+        });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"token request for {clientId} answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>
+    /// Sends a request made by <paramref name="build"/>, waiting out a 429 of the per-IP budget
+    /// for requests without a token. All tests reach the stack from one address and so share that
+    /// budget; a test of who may call what must not fail because others spent it.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendPastAnonymousLimitAsync(this HttpClient client, Func<HttpRequestMessage> build)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(build);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = build();
+            var response = await client.SendAsync(request);
+            if (response.StatusCode != System.Net.HttpStatusCode.TooManyRequests || attempt == 3)
+            {
+                return response;
+            }
+
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(5);
+            response.Dispose();
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(250));
+        }
     }
 
     /// <summary>An Api client carrying a bearer token.</summary>

@@ -90,10 +90,11 @@ public sealed class StackFixture : IAsyncLifetime
     /// A catalog store built the way the stack's services build theirs: its commits move the
     /// Redis version tokens, so the services' cached catalog reads see what a test writes.
     /// </summary>
-    public async Task<CatalogStore> CatalogAsync(NpgsqlDataSource db)
+    /// <param name="time">The clock its rows are stamped with; the system clock when null.</param>
+    public async Task<CatalogStore> CatalogAsync(NpgsqlDataSource db, TimeProvider? time = null)
     {
         _redis ??= new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(RedisConnectionString));
-        return new CatalogStore(db, TimeProvider.System, new RedisCatalogVersions(await _redis.Value, NullLogger<RedisCatalogVersions>.Instance));
+        return new CatalogStore(db, time ?? TimeProvider.System, new RedisCatalogVersions(await _redis.Value, NullLogger<RedisCatalogVersions>.Instance));
     }
 
     public async Task DisposeAsync()

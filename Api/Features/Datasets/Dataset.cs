@@ -33,7 +33,7 @@ public sealed record Dataset(
             dataset.CurrentVersion,
             dataset.LastLoadedAt,
             dataset.ExpectedSchedule,
-            new Freshness(StatusName(freshness.Status), freshness.DueBy),
+            new Freshness(StatusName(freshness.Status), freshness.DueBy, dataset.LastLoadedAt, dataset.Pipeline, dataset.ExpectedSchedule, freshness.DueBy),
             dataset.Pipeline,
             dataset.CreatedAt,
             dataset.UpdatedAt);
@@ -54,4 +54,8 @@ public sealed record Column(string Name, string Type, string? Description, bool 
 
 /// <param name="Status"><c>fresh</c>, <c>stale</c> (a scheduled load is overdue), <c>never_loaded</c> or <c>unscheduled</c>.</param>
 /// <param name="DueBy">When the next load is (or was) due, tolerance included; null when unscheduled.</param>
-public sealed record Freshness(string Status, DateTimeOffset? DueBy);
+/// <param name="LastCommitAt">When the current snapshot was committed; null before the first load.</param>
+/// <param name="Pipeline">The pipeline that loads the dataset, when known.</param>
+/// <param name="Schedule">The Quartz cron schedule loads are expected on (UTC); null when none.</param>
+/// <param name="ExpectedBy">The same instant as <paramref name="DueBy"/>: the schedule's first time after the last commit, plus the tolerance.</param>
+public sealed record Freshness(string Status, DateTimeOffset? DueBy, DateTimeOffset? LastCommitAt, string? Pipeline, string? Schedule, DateTimeOffset? ExpectedBy);

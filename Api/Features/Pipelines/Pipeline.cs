@@ -9,6 +9,7 @@ namespace Ductus.Api.Features.Pipelines;
 /// <param name="Enabled">False while its schedule is paused (<c>PATCH /api/pipelines/{name}</c>); runs can still be triggered.</param>
 /// <param name="NextRunAt">When the clustered scheduler fires the pipeline's schedule next (UTC); null when it will not, and then <paramref name="NextRunNote"/> says why.</param>
 /// <param name="NextRunNote">Why there is no next scheduled run: no schedule, disabled, not yet picked up by the scheduler, or no future time.</param>
+/// <param name="NextFireAt">When the schedule fires next by its cron expression alone (UTC, as the scheduler reads it); null when unscheduled or disabled. Unlike <paramref name="NextRunAt"/> it does not wait for the scheduler to pick a change up.</param>
 public sealed record Pipeline(
     string Name,
     int Version,
@@ -20,16 +21,18 @@ public sealed record Pipeline(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? NextRunAt,
-    string? NextRunNote)
+    string? NextRunNote,
+    DateTimeOffset? NextFireAt)
 {
     /// <param name="trigger">The pipeline's cron trigger as the scheduler holds it, if it has one.</param>
-    public static Pipeline From(PipelineRecord record, ScheduledTrigger? trigger)
+    public static Pipeline From(PipelineRecord record, ScheduledTrigger? trigger, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(record);
         using var spec = JsonDocument.Parse(record.SpecJson);
         var (next, note) = NextRun(record, trigger);
         return new Pipeline(record.Name, record.Version, record.Dataset, record.Schedule, record.Enabled, record.Format,
-            spec.RootElement.Clone(), record.CreatedAt, record.UpdatedAt, next, note);
+            spec.RootElement.Clone(), record.CreatedAt, record.UpdatedAt, next, note,
+            record.Enabled ? CronSchedule.NextAfter(record.Schedule, now) : null);
     }
 
     /// <summary>The pipeline as saved and as scheduled now, from the catalog.</summary>
@@ -42,7 +45,7 @@ public sealed record Pipeline(
         }
 
         var triggers = await catalog.Pipelines.ListScheduledTriggersAsync(workspace, ct);
-        return From(record, triggers.FirstOrDefault(t => t.Pipeline == name));
+        return From(record, triggers.FirstOrDefault(t => t.Pipeline == name), catalog.Time.GetUtcNow());
     }
 
     private static (DateTimeOffset? Next, string? Note) NextRun(PipelineRecord record, ScheduledTrigger? trigger)

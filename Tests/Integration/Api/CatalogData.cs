@@ -61,22 +61,46 @@ internal static class CatalogData
     /// A flights pipeline and run of its own, for tests that assert versions: the shared one gets
     /// more snapshots when the Pipelines service executes runs other tests queue from it.
     /// </summary>
-    public static Task<RunRecord> OwnFlightsRunAsync(StackFixture stack) => RunFlightsAsync(stack);
+    /// <param name="clock">The catalog's clock for the run and its commit (a load made hours ago); the system clock when null.</param>
+    /// <param name="unscheduled">Drops the spec's hourly schedule.</param>
+    public static Task<RunRecord> OwnFlightsRunAsync(StackFixture stack, TimeProvider? clock = null, bool unscheduled = false) =>
+        RunFlightsAsync(stack, clock, unscheduled);
 
-    private static async Task<RunRecord> RunFlightsAsync(StackFixture stack)
+    private static async Task<RunRecord> RunFlightsAsync(StackFixture stack, TimeProvider? clock = null, bool unscheduled = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var yaml = FlightsSpec.Replace("{NAME}", "flights-" + suffix, StringComparison.Ordinal)
             .Replace("{DATASET}", "flights_" + suffix, StringComparison.Ordinal);
-        var spec = EngineScratch.Parse(yaml);
-        await using var app = App(stack);
-        var catalog = Catalog(app);
-        await catalog.Pipelines.SaveAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
-        using var scratch = new EngineScratch();
-        var runner = new PipelineRunner(catalog, new RejectStore(app), scratch.Engine, Path.Combine(stack.DataDirectory, "lake"), NullLogger<PipelineRunner>.Instance);
-        var run = await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);
+        if (unscheduled)
+        {
+            yaml = yaml.Replace("schedule: \"0 0 * * * ?\"", string.Empty, StringComparison.Ordinal);
+        }
+
+        var run = await RunAsync(stack, yaml, clock: clock);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(4, run.RowsRejected);
         return run;
+    }
+
+    /// <summary>
+    /// Saves <paramref name="yaml"/> as a pipeline (version 1) and runs it in this process, as the
+    /// Pipelines service would, over the engine tests' files plus <paramref name="files"/> (name → text).
+    /// </summary>
+    /// <param name="clock">The catalog's clock for the run and its commit; the system clock when null.</param>
+    public static async Task<RunRecord> RunAsync(StackFixture stack, string yaml, IReadOnlyDictionary<string, string>? files = null, TimeProvider? clock = null)
+    {
+        var spec = EngineScratch.Parse(yaml);
+        await using var app = App(stack);
+        // Built as the services build theirs, so the Api's cached dataset list sees the commit at once.
+        var catalog = await stack.CatalogAsync(app, clock);
+        await catalog.Pipelines.SaveAsync(DefaultWorkspace, spec.Name, SpecWriter.ToJson(spec), yaml, "yaml", spec.Schedule, spec.Target.Dataset);
+        using var scratch = new EngineScratch();
+        foreach (var (name, text) in files ?? new Dictionary<string, string>())
+        {
+            await File.WriteAllTextAsync(Path.Combine(scratch.Root, name), text);
+        }
+
+        var runner = new PipelineRunner(catalog, new RejectStore(app), scratch.Engine, Path.Combine(stack.DataDirectory, "lake"), NullLogger<PipelineRunner>.Instance);
+        return await runner.RunAsync(new RunRequest(DefaultWorkspace, "default", spec, RunTrigger.Manual), CancellationToken.None);
     }
 }

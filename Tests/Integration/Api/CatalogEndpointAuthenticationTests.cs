@@ -13,19 +13,24 @@ public sealed class CatalogEndpointAuthenticationTests(StackFixture stack)
         ("POST", "/api/pipelines"),
         ("POST", "/api/pipelines/validate"),
         ("GET", "/api/pipelines/flights"),
+        ("GET", "/api/pipelines/flights/versions"),
         ("PUT", "/api/pipelines/flights"),
         ("PATCH", "/api/pipelines/flights"),
         ("DELETE", "/api/pipelines/flights"),
         ("POST", "/api/pipelines/flights/runs"),
         ("GET", "/api/runs"),
+        ("GET", "/api/runs/events"),
         ("GET", "/api/runs/00000000-0000-0000-0000-000000000001"),
         ("POST", "/api/runs/00000000-0000-0000-0000-000000000001/cancel"),
         ("POST", "/api/runs/00000000-0000-0000-0000-000000000001/replay"),
         ("GET", "/api/runs/00000000-0000-0000-0000-000000000001/rejects"),
+        ("GET", "/api/runs/00000000-0000-0000-0000-000000000001/rejects/summary"),
+        ("POST", "/api/runs/00000000-0000-0000-0000-000000000001/rejects/what-if"),
         ("GET", "/api/runs/00000000-0000-0000-0000-000000000001/events"),
         ("GET", "/api/datasets"),
         ("GET", "/api/datasets/flights"),
         ("GET", "/api/datasets/flights/snapshots"),
+        ("GET", "/api/datasets/flights/diff"),
         ("GET", "/api/datasets/flights/preview"),
         ("POST", "/api/datasets/flights/aggregate"),
         ("POST", "/api/datasets/flights/records"),
@@ -38,13 +43,16 @@ public sealed class CatalogEndpointAuthenticationTests(StackFixture stack)
         using var anonymous = stack.CreateApiClient();
         foreach (var (method, route) in Operations)
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), ApiJson.Relative(route));
-            if (method is "POST" or "PUT")
+            using var response = await anonymous.SendPastAnonymousLimitAsync(() =>
             {
-                request.Content = ApiJson.Yaml(PipelineEndpointTests.SpecYaml("flights"));
-            }
+                var request = new HttpRequestMessage(new HttpMethod(method), ApiJson.Relative(route));
+                if (method is "POST" or "PUT")
+                {
+                    request.Content = ApiJson.Yaml(PipelineEndpointTests.SpecYaml("flights"));
+                }
 
-            using var response = await anonymous.SendAsync(request);
+                return request;
+            });
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{method} {route} answered {(int)response.StatusCode}");
         }
     }

@@ -13,14 +13,10 @@ namespace Ductus.Tests.Integration.Api;
 [Collection(StackDefinition.Name)]
 public sealed class RunEventsTests(StackFixture stack)
 {
-    private sealed record ServerEvent(string? Id, string Name, JsonElement Data);
-
-    private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(90);
-
     private static string NewName() => "ev-" + Guid.NewGuid().ToString("N")[..10];
 
     // 8 rows: 4 load, 4 break a contract rule (the engine tests' flights.csv).
-    private static string FlightsSpec(string name) => $$"""
+    internal static string FlightsSpec(string name) => $$"""
         name: {{name}}
         source:
           kind: csv
@@ -51,46 +47,6 @@ public sealed class RunEventsTests(StackFixture stack)
         return request;
     }
 
-    /// <summary>Parses a text/event-stream; stops at its end, or after the event <paramref name="stopAfter"/> accepts.</summary>
-    private static async Task<List<ServerEvent>> ReadEventsAsync(Stream body, Func<ServerEvent, bool>? stopAfter = null)
-    {
-        using var timeout = new CancellationTokenSource(StreamTimeout);
-        using var reader = new StreamReader(body);
-        var events = new List<ServerEvent>();
-        string? id = null, name = null, data = null;
-        while (await reader.ReadLineAsync(timeout.Token) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (data is not null)
-                {
-                    var received = new ServerEvent(id, name ?? "message", JsonDocument.Parse(data).RootElement.Clone());
-                    events.Add(received);
-                    if (stopAfter?.Invoke(received) == true)
-                    {
-                        return events;
-                    }
-                }
-
-                (id, name, data) = (null, null, null);
-            }
-            else if (line.StartsWith("id: ", StringComparison.Ordinal))
-            {
-                id = line[4..];
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                name = line[7..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
-        }
-
-        return events;
-    }
-
     private static async Task<List<ServerEvent>> FollowAsync(HttpClient client, Guid run, string? lastEventId = null)
     {
         using var request = EventsRequest(run, lastEventId);
@@ -98,7 +54,7 @@ public sealed class RunEventsTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("no-cache", response.Headers.CacheControl?.ToString() ?? string.Empty, StringComparison.Ordinal);
-        return await ReadEventsAsync(await response.Content.ReadAsStreamAsync());
+        return await ServerEvents.ReadAsync(await response.Content.ReadAsStreamAsync());
     }
 
     private static string Status(ServerEvent e) => e.Data.GetProperty("status").GetString()!;
@@ -178,7 +134,7 @@ public sealed class RunEventsTests(StackFixture stack)
         using (var leaving = await analyst.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.Equal(HttpStatusCode.OK, leaving.StatusCode);
-            var first = await ReadEventsAsync(await leaving.Content.ReadAsStreamAsync(), _ => true);
+            var first = await ServerEvents.ReadAsync(await leaving.Content.ReadAsStreamAsync(), _ => true);
             Assert.Equal("queued", Status(Assert.Single(first)));
             Assert.Equal(1, await SubscribersAsync());
         }
@@ -199,7 +155,7 @@ public sealed class RunEventsTests(StackFixture stack)
             Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
         }
 
-        var events = await ReadEventsAsync(body);
+        var events = await ServerEvents.ReadAsync(body);
         Assert.Equal(["queued", "cancelled"], events.Select(Status));
         Assert.Equal("end", events[^1].Id);
     }

@@ -15,15 +15,15 @@ internal static class ApiLake
 
     public static string NewDatasetName() => "q_" + Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>Appends the rows of <paramref name="csv"/> (with header) as the dataset's next snapshot.</summary>
-    public static async Task LoadCsvAsync(StackFixture stack, string dataset, string csv, string workspace = "default")
+    /// <summary>Appends the rows of <paramref name="csv"/> (with header) as the dataset's next snapshot (or replaces them, with <paramref name="mode"/> <c>replace</c>).</summary>
+    public static async Task LoadCsvAsync(StackFixture stack, string dataset, string csv, string workspace = "default", string mode = "append")
     {
         var file = $"{dataset}-{Guid.NewGuid():N}.csv";
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, file), csv);
         var spec = SpecParser.ParseYaml($$"""
             name: {{dataset}}
             source: { kind: csv, path: {{file}}, header: true }
-            target: { dataset: {{dataset}}, mode: append }
+            target: { dataset: {{dataset}}, mode: {{mode}} }
             """).Spec!;
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         using var http = new HttpClient();

@@ -1,4 +1,4 @@
-using Ductus.Pipelines.Engine;
+using Ductus.Core.DataContracts;
 using DuckDB.NET.Data;
 
 namespace Ductus.Tests.Unit.Engine;

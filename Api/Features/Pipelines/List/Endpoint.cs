@@ -23,6 +23,7 @@ public sealed class Endpoint(CatalogStore catalog) : EndpointWithoutRequest<Resp
         var workspace = User.WorkspaceId();
         var pipelines = await catalog.Pipelines.ListAsync(workspace, ct);
         var triggers = (await catalog.Pipelines.ListScheduledTriggersAsync(workspace, ct)).ToDictionary(t => t.Pipeline, StringComparer.Ordinal);
-        await Send.OkAsync(new Response([.. pipelines.Select(p => Pipeline.From(p, triggers.GetValueOrDefault(p.Name)))]), ct);
+        var now = catalog.Time.GetUtcNow();
+        await Send.OkAsync(new Response([.. pipelines.Select(p => Pipeline.From(p, triggers.GetValueOrDefault(p.Name), now))]), ct);
     }
 }

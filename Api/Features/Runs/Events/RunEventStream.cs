@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
@@ -23,21 +22,11 @@ internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMu
 
     internal static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
-    // Below the 30–60 s idle timeouts common in proxies and load balancers.
-    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
-
-    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(3);
-
     // The runner appends its last step and then the final status right after the catalog commit;
     // a poll that sees the final row first waits this long for them.
     private static readonly TimeSpan FinalEntryGrace = TimeSpan.FromSeconds(1);
 
-    // A comment line: EventSource ignores it, proxies see bytes. SseItem has no comments, so this
-    // one line is written by hand, between two events, when the formatter has flushed the last.
-    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
-
-    private long _lastEvent = time.GetTimestamp();
-    private bool _retrySent;
+    private readonly EventPacer _pacer = new(time, response);
 
     public static bool IsFinal(RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 
@@ -99,7 +88,7 @@ internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMu
                 }
             }
 
-            await KeepAliveIfIdleAsync(ct);
+            await _pacer.KeepAliveIfIdleAsync(ct);
         }
     }
 
@@ -134,7 +123,7 @@ internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMu
             }
             else if (message is { Type: RunEventTypes.Step, Step: { } step, State: { } state })
             {
-                steps.Add(Item("step", cursor.ToString(), new RunStep(step, state, message.Rows, message.Milliseconds)));
+                steps.Add(_pacer.Item("step", cursor.ToString(), new RunStep(step, state, message.Rows, message.Milliseconds)));
             }
         }
 
@@ -142,33 +131,7 @@ internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMu
     }
 
     private SseItem<string> RunItem(RunRecord run, StreamId cursor, bool final) =>
-        Item("run", final ? EndId : cursor.ToString(), Run.From(run));
-
-    // Serialized JSON holds no raw line breaks, so the formatter writes it as one data line.
-    private SseItem<string> Item<T>(string name, string id, T data)
-    {
-        _lastEvent = time.GetTimestamp();
-        var item = new SseItem<string>(JsonSerializer.Serialize(data, JsonSerializerOptions.Web), name) { EventId = id };
-        if (_retrySent)
-        {
-            return item;
-        }
-
-        _retrySent = true;
-        return item with { ReconnectionInterval = ReconnectDelay };
-    }
-
-    private async Task KeepAliveIfIdleAsync(CancellationToken ct)
-    {
-        if (time.GetElapsedTime(_lastEvent) < HeartbeatInterval)
-        {
-            return;
-        }
-
-        await response.Body.WriteAsync(KeepAlive, ct);
-        await response.Body.FlushAsync(ct);
-        _lastEvent = time.GetTimestamp();
-    }
+        _pacer.Item("run", final ? EndId : cursor.ToString(), Run.From(run));
 
     /// <summary>True when nudged; false after a poll interval without a nudge.</summary>
     private static async Task<bool> WaitAsync(ChannelReader<bool> nudges, CancellationToken ct)

@@ -50,7 +50,7 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects) : Endpoi
                 return;
         }
 
-        var page = await rejects.ListAsync(workspace, req.Id, req.AfterId, req.Limit, ct);
+        var page = await rejects.ListAsync(workspace, req.Id, req.AfterId, req.Limit, req.Rule, ct);
         await Send.OkAsync(new Response([.. page.Items.Select(ToReject)], page.NextAfterId), ct);
     }
 

@@ -24,6 +24,10 @@ public sealed class Request
     [QueryParam]
     public string? Format { get; set; }
 
+    /// <summary>Only the rejects that broke this rule (a name from <c>/rejects/summary</c>); JSON pages only.</summary>
+    [QueryParam]
+    public string? Rule { get; set; }
+
     public sealed class Validator : Validator<Request>
     {
         public Validator()
@@ -32,6 +36,7 @@ public sealed class Request
             RuleFor(r => r.AfterId).GreaterThan(0);
             RuleFor(r => r.Format).Must(f => f is null || Formats.Contains(f))
                 .WithMessage($"Format must be one of {string.Join(", ", Formats)}.");
+            RuleFor(r => r.Rule).MaximumLength(200);
         }
     }
 }

@@ -2,24 +2,28 @@ using System.Text;
 using Ductus.Core.Quoting;
 using Ductus.Core.Specs;
 
-namespace Ductus.Pipelines.Engine;
+namespace Ductus.Core.DataContracts;
 
 /// <summary>A column the transform produced, with the DuckDB type it has and the type it loads as.</summary>
-internal sealed record RelationColumn(string Name, string Type, string? TargetType, ColumnContract? Contract)
+public sealed record RelationColumn(string Name, string Type, string? TargetType, ColumnContract? Contract)
 {
     /// <summary>True when the contract asks for a type the transform did not produce, so values are cast (and checked).</summary>
     public bool NeedsCast => TargetType is not null && !string.Equals(TargetType, Type, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>One contract rule as SQL: a condition that is true when a row breaks it, and the message it gets.</summary>
-internal sealed record CompiledRule(string Name, string BrokenWhen, string Message);
+public sealed record CompiledRule(string Name, string BrokenWhen, string Message);
 
 /// <summary>
 /// Compiles a contract to SQL that DuckDB evaluates over the whole relation in one pass: one
 /// boolean per row decides; the names of the broken rules and their messages are built only for
 /// rejected rows, so passing rows never pay for lists or string formatting.
+/// <para>
+/// Shared by the run engine's contract pass (Pipelines) and the Api's rule what-if, which re-checks
+/// stored rejects against an edited contract: both must judge a row by the very same SQL.
+/// </para>
 /// </summary>
-internal static class ContractSql
+public static class ContractSql
 {
     public static IReadOnlyList<CompiledRule> Compile(ContractSpec? contract, IReadOnlyList<RelationColumn> columns)
     {

@@ -1,0 +1,15 @@
+// The committed schema's types these pages use, under short names.
+import type { components } from "../../../../clients/typescript/src/schema";
+
+type Schemas = components["schemas"];
+export type Run = Schemas["DuctusApiFeaturesRunsRun"];
+export type RunList = Schemas["DuctusApiFeaturesRunsListResponse"];
+export type Reject = Schemas["DuctusApiFeaturesRunsRejectsReject"];
+export type RejectPage = Schemas["DuctusApiFeaturesRunsRejectsResponse"];
+export type Pipeline = Schemas["DuctusApiFeaturesPipelinesPipeline"];
+export type ApiKey = Schemas["DuctusApiAuthApiClient"];
+export type CreatedKey = Schemas["DuctusApiFeaturesKeysCreateResponse"];
+export type Workspace = Schemas["DuctusApiFeaturesWorkspacesListWorkspace"];
+export type CreatedWorkspace = Schemas["DuctusApiFeaturesWorkspacesCreateResponse"];
+export type AuditPage = Schemas["DuctusApiFeaturesAuditListResponse"];
+export type AuditEntry = Schemas["DuctusApiFeaturesAuditListEntry"];
