@@ -1,0 +1,113 @@
+using Npgsql;
+
+namespace Ductus.Core.Catalog;
+
+/// <summary>
+/// What models need of the catalog beyond other pipelines: the input snapshots a run pinned, and
+/// the runs a commit queues downstream. A model's inputs themselves are stored with its spec
+/// (<see cref="PipelineRecord.Inputs"/>).
+/// </summary>
+public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
+{
+    /// <summary>Records the snapshot of each input a run read; a retry of the run pins again, replacing them.</summary>
+    public async Task RecordInputsAsync(Guid workspaceId, Guid runId, IReadOnlyList<RunInput> inputs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using (var clear = tx.Command("DELETE FROM run_inputs WHERE workspace_id = @ws AND run_id = @run").With("ws", workspaceId).With("run", runId))
+        {
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var insert = tx.Command("""
+            INSERT INTO run_inputs (workspace_id, run_id, dataset, version)
+            SELECT @ws, @run, dataset, version FROM unnest(@datasets, @versions) AS i (dataset, version)
+            """)
+            .With("ws", workspaceId)
+            .With("run", runId)
+            .With("datasets", inputs.Select(i => i.Dataset).ToArray())
+            .With("versions", inputs.Select(i => i.Version).ToArray()))
+        {
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The input snapshots a model's run read, by dataset name; empty for other runs.</summary>
+    public async Task<IReadOnlyList<RunInput>> InputsOfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("SELECT dataset, version FROM run_inputs WHERE workspace_id = @ws AND run_id = @run ORDER BY dataset")
+            .With("ws", workspaceId)
+            .With("run", runId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var inputs = new List<RunInput>();
+        while (await reader.ReadAsync(ct))
+        {
+            inputs.Add(new RunInput(reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return inputs;
+    }
+
+    /// <summary>
+    /// Queues a run of every enabled <c>on: commit</c> model that reads <paramref name="dataset"/>,
+    /// unless one already waits: that run will read the newest snapshots when it starts, so a
+    /// burst of upstream commits costs one downstream run, not one each.
+    /// </summary>
+    /// <returns>The runs queued now (not those already waiting).</returns>
+    public async Task<IReadOnlyList<RunRecord>> QueueDownstreamAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        var models = new List<(string Name, string Dataset)>();
+        await using (var find = tx.Command("""
+            SELECT name, dataset FROM pipelines
+             WHERE workspace_id = @ws AND @dataset = ANY (inputs) AND enabled AND spec ->> 'on' = 'commit'
+             ORDER BY name
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset))
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                models.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var queued = new List<RunRecord>();
+        foreach (var (name, target) in models)
+        {
+            var now = time.GetUtcNow();
+            // The partial unique index, not a prior SELECT, keeps it to one waiting run: two
+            // nodes committing two inputs at once cannot both queue one.
+            await using var insert = tx.Command($"""
+                INSERT INTO runs (id, workspace_id, pipeline, dataset, status, trigger, pipeline_version, created_at)
+                VALUES (@id, @ws, @pipeline, @dataset, 'queued', 'upstream',
+                        (SELECT version FROM pipelines WHERE workspace_id = @ws AND name = @pipeline), @now)
+                ON CONFLICT (workspace_id, pipeline) WHERE status = 'queued' AND trigger = 'upstream' DO NOTHING
+                RETURNING {RunCatalog.RunColumns}
+                """)
+                .With("id", Guid.CreateVersion7(now))
+                .With("ws", workspaceId)
+                .With("pipeline", name)
+                .With("dataset", target)
+                .With("now", now);
+            await using var reader = await insert.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                queued.Add(RunCatalog.ReadRun(reader));
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        if (queued.Count > 0)
+        {
+            await cache.ChangedAsync(workspaceId, CatalogArea.Runs);
+        }
+
+        return queued;
+    }
+}
