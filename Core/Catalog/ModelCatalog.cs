@@ -52,8 +52,8 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
     }
 
     /// <summary>
-    /// Queues a run of every enabled <c>on: commit</c> model that reads <paramref name="dataset"/>,
-    /// unless one already waits: that run will read the newest snapshots when it starts, so a
+    /// Queues a run of every enabled <c>on: commit</c> model that reads <paramref name="dataset"/>
+    /// and nothing else this commit will refresh, unless one already waits: that run will read the newest snapshots when it starts, so a
     /// burst of upstream commits costs one downstream run, not one each.
     /// </summary>
     /// <returns>The runs queued now (not those already waiting).</returns>
@@ -62,10 +62,22 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         var models = new List<(string Name, string Dataset)>();
+        // A model that also reads something this commit will refresh (another on-commit model
+        // downstream of the dataset) waits for that one's commit instead: each model of a chain
+        // or diamond then runs once, after all it reads is fresh, instead of once per path.
         await using (var find = tx.Command("""
-            SELECT name, dataset FROM pipelines
-             WHERE workspace_id = @ws AND @dataset = ANY (inputs) AND enabled AND spec ->> 'on' = 'commit'
-             ORDER BY name
+            WITH RECURSIVE models AS (
+                SELECT name, dataset, inputs FROM pipelines
+                 WHERE workspace_id = @ws AND enabled AND spec ->> 'on' = 'commit'
+            ), refreshed (dataset) AS (
+                SELECT m.dataset FROM models m WHERE @dataset = ANY (m.inputs)
+                UNION
+                SELECT m.dataset FROM models m JOIN refreshed r ON r.dataset = ANY (m.inputs)
+            )
+            SELECT m.name, m.dataset FROM models m
+             WHERE @dataset = ANY (m.inputs)
+               AND NOT EXISTS (SELECT 1 FROM refreshed r WHERE r.dataset = ANY (m.inputs))
+             ORDER BY m.name
             """)
             .With("ws", workspaceId)
             .With("dataset", dataset))

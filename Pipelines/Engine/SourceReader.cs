@@ -88,7 +88,11 @@ internal sealed class SourceReader(RunScope run, SourceAccess access, HttpClient
         foreach (var (dataset, files) in model.Files)
         {
             // union_by_name: appends written before a column was added still read as one table.
-            await run.Db.ExecAsync($"CREATE VIEW {Sql.Ident(dataset)} AS SELECT * FROM read_parquet({Sql.List(files)}, union_by_name = true)");
+            // The lake's bookkeeping columns stay out: the model's own run writes its own.
+            await run.Db.ExecAsync($"""
+                CREATE VIEW {Sql.Ident(dataset)} AS
+                SELECT COLUMNS(c -> NOT starts_with(c, '_ductus_')) FROM read_parquet({Sql.List(files)}, union_by_name = true)
+                """);
         }
 
         await run.Db.ExecAsync($"CREATE VIEW source AS {model.Sql}");
