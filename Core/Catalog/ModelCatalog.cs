@@ -64,7 +64,8 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         var models = new List<(string Name, string Dataset)>();
         // A model that also reads something this commit will refresh (another on-commit model
         // downstream of the dataset) waits for that one's commit instead: each model of a chain
-        // or diamond then runs once, after all it reads is fresh, instead of once per path.
+        // or diamond then runs once, after all it reads is fresh, instead of once per path. One
+        // whose other inputs were never loaded waits too: its run could only fail.
         await using (var find = tx.Command("""
             WITH RECURSIVE models AS (
                 SELECT name, dataset, inputs FROM pipelines
@@ -77,6 +78,9 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
             SELECT m.name, m.dataset FROM models m
              WHERE @dataset = ANY (m.inputs)
                AND NOT EXISTS (SELECT 1 FROM refreshed r WHERE r.dataset = ANY (m.inputs))
+               AND NOT EXISTS (SELECT 1 FROM unnest(m.inputs) AS i (name)
+                                WHERE NOT EXISTS (SELECT 1 FROM datasets d
+                                                   WHERE d.workspace_id = @ws AND d.name = i.name AND d.current_version IS NOT NULL))
              ORDER BY m.name
             """)
             .With("ws", workspaceId)

@@ -98,6 +98,21 @@ public sealed class ModelSpecTests : IDisposable
     }
 
     [Fact]
+    public async Task The_demo_model_is_valid_and_reads_the_demo_datasets()
+    {
+        var folder = Path.Combine(Infrastructure.Repository.Root, "pipelines");
+        var text = await File.ReadAllTextAsync(Path.Combine(folder, "delay_by_origin.yaml"));
+        var spec = SpecParser.ParseYaml(text).Spec!;
+        var targets = Directory.GetFiles(folder, "*.yaml").Select(f => SpecParser.ParseYaml(File.ReadAllText(f)).Spec!.Target.Dataset).ToList();
+
+        Assert.Empty(Validate(text));
+        Assert.Equal(RunOn.Commit, spec.On);
+        var guard = await SqlGuard.CheckAsync(ModelInputs.SelectOf(spec.Source), targets);
+        Assert.True(guard.Allowed, guard.Error);
+        Assert.Equal(["airports", "flights"], guard.Datasets.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_cycle_is_found_and_spelled_out_shortest_first()
     {
         // flights → daily → weekly; a model reading weekly into flights closes the loop.
