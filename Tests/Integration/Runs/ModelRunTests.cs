@@ -113,6 +113,32 @@ public sealed class ModelRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Validating_a_change_shows_what_a_model_reads_and_the_models_downstream()
+    {
+        using var engineer = await stack.CreateClientWithRolesAsync(Roles.Engineer);
+        var p = "v" + Guid.NewGuid().ToString("N")[..8];
+        var (a, b, c, d) = ($"{p}_a", $"{p}_b", $"{p}_c", $"{p}_d");
+        await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, $"{a}.csv"), "id,amount\n1,1\n");
+        await CreateAsync(engineer, CsvPipeline.Spec(a, $"{a}.csv"));
+        await CreateAsync(engineer, Model(b, $"SELECT * FROM {a}"));
+        await CreateAsync(engineer, Model(c, $"SELECT * FROM {b}", on: false));
+
+        using var plan = await engineer.PostAsync("/api/pipelines/validate", ApiJson.Yaml(CsvPipeline.Spec(a, $"{a}.csv")));
+        var body = await plan.BodyAsync();
+        Assert.True(plan.IsSuccessStatusCode, body.ToString());
+        Assert.Empty(body.GetProperty("inputs").EnumerateArray());
+        var downstream = body.GetProperty("downstream").EnumerateArray()
+            .Select(m => $"{m.GetProperty("pipeline").GetString()}:{m.GetProperty("distance").GetInt32()}:{m.GetProperty("rebuild").GetString()}:{m.GetProperty("onCommit").GetBoolean()}")
+            .ToList();
+        Assert.Equal([$"{b}:1:full:True", $"{c}:2:full:False"], downstream);
+
+        using var model = await engineer.PostAsync("/api/pipelines/validate", ApiJson.Yaml(Model(d, $"SELECT * FROM {b} JOIN {a} USING (id)")));
+        var modelPlan = await model.BodyAsync();
+        Assert.True(model.IsSuccessStatusCode, modelPlan.ToString());
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), modelPlan.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failed_upstream_run_starts_nothing_downstream()
     {
         using var engineer = await stack.CreateClientWithRolesAsync(Roles.Engineer);
