@@ -113,9 +113,16 @@ describe("Lineage", () => {
       "4": ["dataset:late_days"],
     });
     const column = new Map(boxes.map((b) => [b.dataset.nodeId!, Number(b.dataset.column)]));
-    for (const edge of screen.getAllByTestId("lineage-edge")) {
+    const edges = screen.getAllByTestId("lineage-edge");
+    for (const edge of edges) {
       expect(column.get(edge.dataset.to!)!).toBeGreaterThan(column.get(edge.dataset.from!)!);
     }
+    // The arrow from flights to late_days skips two columns: it arcs over their boxes, not behind them.
+    const skip = edges.find((e) => e.dataset.from === "dataset:flights" && e.dataset.to === "model:late_days")!;
+    const along = Number(/L -?[\d.]+ (-?[\d.]+)/.exec(skip.getAttribute("d")!)![1]);
+    const highestBetween = Math.min(...["model:daily", "dataset:daily"].map((id) => parseFloat(boxes.find((b) => b.dataset.nodeId === id)!.style.top)));
+    expect(along).toBeLessThan(highestBetween);
+    expect(along).toBeGreaterThan(0);
   });
 
   it("says so when nothing writes or reads the dataset", async () => {

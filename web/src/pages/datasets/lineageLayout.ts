@@ -8,6 +8,7 @@ export const nodeHeight = 58;
 const columnGap = 64;
 const rowGap = 14;
 const pad = 4;
+const arcRoom = 16;
 
 export interface PlacedNode {
   node: LineageNode;
@@ -47,7 +48,10 @@ export function layoutLineage(view: Lineage): LineageLayout {
   const ordered = [...groups.keys()].sort((a, b) => a - b);
   const first = ordered[0] ?? 0;
   const tallest = Math.max(1, ...[...groups.values()].map((g) => g.length));
-  const height = pad * 2 + tallest * nodeHeight + (tallest - 1) * rowGap;
+  const boxes = tallest * nodeHeight + (tallest - 1) * rowGap;
+  // An edge skipping a column may have to arc over the boxes in between: room for the arc on top.
+  const headroom = edges.some((e) => Math.abs(columns.get(e.to)! - columns.get(e.from)!) > 1) ? arcRoom : 0;
+  const height = pad * 2 + headroom + boxes;
   const width = pad * 2 + ordered.length * nodeWidth + Math.max(0, ordered.length - 1) * columnGap;
 
   // Rows are settled from the root outwards, each node near the neighbours it shares an edge
@@ -63,7 +67,7 @@ export function layoutLineage(view: Lineage): LineageLayout {
       return { id, key: ys.length > 0 ? ys.reduce((s, y) => s + y, 0) / ys.length : Number.POSITIVE_INFINITY };
     });
     keyed.sort((a, b) => (a.id === view.root ? -1 : b.id === view.root ? 1 : 0) || a.key - b.key || compareNodes(byId.get(a.id)!, byId.get(b.id)!));
-    const top = (height - (ids.length * nodeHeight + (ids.length - 1) * rowGap)) / 2;
+    const top = pad + headroom + (boxes - (ids.length * nodeHeight + (ids.length - 1) * rowGap)) / 2;
     keyed.forEach(({ id }, row) => {
       const y = top + row * (nodeHeight + rowGap);
       centre.set(id, y + nodeHeight / 2);
@@ -75,7 +79,7 @@ export function layoutLineage(view: Lineage): LineageLayout {
   const at = new Map(placed.map((p) => [p.node.id, p]));
   return {
     nodes: placed,
-    edges: edges.map((e) => ({ from: e.from, to: e.to, path: curve(at.get(e.from)!, at.get(e.to)!) })),
+    edges: edges.map((e) => ({ from: e.from, to: e.to, path: curve(at.get(e.from)!, at.get(e.to)!, placed) })),
     width,
     height,
   };
@@ -166,11 +170,21 @@ function compareNodes(a: LineageNode, b: LineageNode): number {
   return (kindOrder[a.kind] ?? 9) - (kindOrder[b.kind] ?? 9) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
 }
 
-function curve(from: PlacedNode, to: PlacedNode): string {
+/** A curve from the right side of one box to the left side of the other, over any box between. */
+function curve(from: PlacedNode, to: PlacedNode, placed: PlacedNode[]): string {
   const x1 = from.x + nodeWidth;
   const y1 = from.y + nodeHeight / 2;
   const x2 = to.x;
   const y2 = to.y + nodeHeight / 2;
   const bend = Math.max(24, Math.abs(x2 - x1) / 2);
-  return `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+  const [low, high] = [Math.min(from.column, to.column), Math.max(from.column, to.column)];
+  const [above, below] = [Math.min(y1, y2), Math.max(y1, y2)];
+  const between = placed.filter((p) => p.column > low && p.column < high && p.y < below && p.y + nodeHeight > above);
+  if (between.length === 0) {
+    return `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+  }
+  // Up in the gap after the first box, along above the boxes in the way, down in the gap before the last.
+  const h = Math.min(...between.map((p) => p.y)) - 10;
+  const g = columnGap;
+  return `M ${x1} ${y1} C ${x1 + g / 2} ${y1}, ${x1 + g / 2} ${h}, ${x1 + g} ${h} L ${x2 - g} ${h} C ${x2 - g / 2} ${h}, ${x2 - g / 2} ${y2}, ${x2} ${y2}`;
 }
