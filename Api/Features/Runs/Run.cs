@@ -38,7 +38,7 @@ public sealed record Run(
     /// would cost a query per run, so it and the events leave the field out.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyList<RunInput>? Inputs { get; init; }
+    public IReadOnlyList<PinnedInput>? Inputs { get; init; }
 
     public static Run From(RunRecord run)
     {
@@ -55,4 +55,14 @@ public sealed record Run(
     public static string Name(RunTrigger trigger) => trigger.ToString().ToLowerInvariant();
 
     public static string Location(Guid id) => $"/api/runs/{id}";
+}
+
+/// <summary>One input of a model's run: a dataset and the snapshot version the run read of it.</summary>
+public sealed record PinnedInput(string Dataset, long Version)
+{
+    public static PinnedInput From(RunInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new PinnedInput(input.Dataset, input.Version);
+    }
 }

@@ -20,9 +20,9 @@ public sealed class LineageTests(StackFixture stack)
         var chain = new Chain("lin_a_" + suffix, "lin_b_" + suffix, "lin_c_" + suffix);
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, chain.A + ".csv"), CsvPipeline.Rows(5));
         await CreateAsync(engineer, CsvPipeline.Spec(chain.A, chain.A + ".csv"));
-        // The transform names the columns because a whole dataset read with `source: { dataset }`
-        // brings the lake's own _ductus_* columns, which the transform step refuses (reported to
-        // the models slice; a run fails without it).
+        // The transform names the columns so the run does not depend on how a whole-dataset read
+        // treats the lake's own _ductus_* columns (at this branch's base it passes them on, and
+        // the transform step refuses them).
         await CreateAsync(engineer, $$"""
             name: {{chain.B}}
             source: { dataset: {{chain.A}} }
@@ -197,6 +197,27 @@ public sealed class LineageTests(StackFixture stack)
         var lineage = await LineageAsync(analyst, $"dataset={b}&direction=up");
         Assert.Equal((version, 5L), (Node(lineage, $"dataset:{a}").GetProperty("currentVersion").GetInt64(), Node(lineage, $"dataset:{a}").GetProperty("rowCount").GetInt64()));
         Assert.Equal(5, Node(lineage, $"dataset:{b}").GetProperty("rowCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_openapi_document_gives_clients_the_lineage_shapes_and_run_inputs()
+    {
+        using var http = stack.CreateApiClient();
+        var document = JsonDocument.Parse(await http.GetStringAsync(ApiJson.Relative("/openapi/v1.json"))).RootElement;
+        var operation = document.GetProperty("paths").GetProperty("/api/lineage").GetProperty("get");
+        // The document spells query parameters as the request's properties, like every endpoint's; binding ignores case.
+        Assert.Equal(
+            ["dataset", "depth", "direction"],
+            operation.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!.ToLowerInvariant()).Order(StringComparer.Ordinal));
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        string[] Properties(string schema) =>
+            [.. schemas.GetProperty("DuctusApiFeatures" + schema).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+        Assert.Equal(["edges", "nodes", "root"], Properties("LineageLineageView"));
+        Assert.Equal(["currentVersion", "id", "kind", "name", "on", "rowCount", "schedule", "sourceKind"], Properties("LineageLineageNode"));
+        Assert.Equal(["from", "to"], Properties("LineageLineageEdge"));
+        Assert.Contains("inputs", Properties("RunsRun"));
+        Assert.Equal(["dataset", "version"], Properties("RunsPinnedInput"));
     }
 
     /// <summary>Triggers a run of <paramref name="pipeline"/> and waits until it succeeds; a failure fails the test with the run's error.</summary>

@@ -32,6 +32,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
             return;
         }
 
-        await Send.OkAsync(Run.From(run) with { Inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct) }, ct);
+        var inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct);
+        await Send.OkAsync(Run.From(run) with { Inputs = [.. inputs.Select(PinnedInput.From)] }, ct);
     }
 }
