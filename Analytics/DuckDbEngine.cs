@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Ductus.Core.Telemetry;
 using DuckDB.NET.Data;
+using Ductus.Core.Telemetry;
 
 namespace Ductus.Analytics;
 

@@ -1,8 +1,8 @@
+using Ductus.Analytics.Query;
 using Ductus.Core;
 using Ductus.Core.Catalog;
-using Ductus.Core.Lake;
-using Ductus.Analytics.Query;
 using Ductus.Core.Contracts;
+using Ductus.Core.Lake;
 using Ductus.Core.Telemetry;
 
 namespace Ductus.Analytics;

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DuckDB.NET.Data;
 using Ductus.Analytics.Query;
 using Ductus.Core.Auth;
 using Ductus.Core.Contracts;
 using Ductus.Core.Lake;
 using Ductus.Core.Telemetry;
-using DuckDB.NET.Data;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Ductus.Analytics;

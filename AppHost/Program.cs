@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Ductus.AppHost.Infrastructure;
 using Ductus.Core;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

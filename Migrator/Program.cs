@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Hosting;
 using Ductus.Core;
 using Ductus.Core.Telemetry;
 using Ductus.Migrator;
+using Microsoft.Extensions.Hosting;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.ConfigureOpenTelemetry(DuctusTelemetry.SourceNames);

@@ -54,17 +54,17 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
             long? version = versions.FirstOrDefault(v => string.Equals(v.Key, dataset, StringComparison.OrdinalIgnoreCase)) is { Key: not null } pin
                 ? pin.Value
                 : null;
-            var snapshot = await catalog.Datasets.GetSnapshotAsync(request.WorkspaceId, dataset, version, ct)
+            var snapshot = await catalog.Datasets.PinAsync(request.WorkspaceId, dataset, version, lake.Value.Root, ct)
                 ?? throw new QueryNotFoundException(version is null
                     ? $"dataset '{dataset}' has no snapshot yet"
                     : $"dataset '{dataset}' has no version {version}");
             if (snapshot.Files.Count == 0)
             {
-                throw new QueryNotFoundException($"dataset '{dataset}' version {snapshot.Snapshot.Version} has no files");
+                throw new QueryNotFoundException($"dataset '{dataset}' version {snapshot.Version} has no files");
             }
 
-            views[dataset] = [.. snapshot.Files.Select(f => Path.GetFullPath(Path.Combine(lake.Value.Root, f.RelativePath)))];
-            read[dataset] = snapshot.Snapshot.Version;
+            views[dataset] = snapshot.Files;
+            read[dataset] = snapshot.Version;
         }
 
         var limit = Math.Clamp(request.Limit ?? settings.MaxRows, 0, settings.MaxRows);

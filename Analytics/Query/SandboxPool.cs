@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using DuckDB.NET.Data;
 using Ductus.Core.DuckDb;
 using Ductus.Core.Quoting;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Analytics.Query;

@@ -58,6 +58,7 @@ internal static class CatalogNames
         RunTrigger.Schedule => "schedule",
         RunTrigger.Replay => "replay",
         RunTrigger.Api => "api",
+        RunTrigger.Upstream => "upstream",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, null),
     };
 
@@ -67,6 +68,7 @@ internal static class CatalogNames
         "schedule" => RunTrigger.Schedule,
         "replay" => RunTrigger.Replay,
         "api" => RunTrigger.Api,
+        "upstream" => RunTrigger.Upstream,
         _ => throw new InvalidOperationException($"Unknown run trigger '{value}' in the catalog."),
     };
 

@@ -17,6 +17,9 @@ public enum RunTrigger
     Schedule,
     Replay,
     Api,
+
+    /// <summary>A model queued because a dataset it reads committed (<c>on: commit</c>).</summary>
+    Upstream,
 }
 
 /// <summary>A pipeline's current spec as the catalog stores it.</summary>
@@ -33,7 +36,14 @@ public sealed record PipelineRecord(
     string Dataset,
     bool Enabled,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>A model's input datasets, found when the spec was saved; empty for other pipelines.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+}
+
+/// <summary>The snapshot of one input dataset a model's run read, pinned when the run started.</summary>
+public sealed record RunInput(string Dataset, long Version);
 
 /// <summary>A workspace: its id (what every catalog row carries) and its name (what people and Quartz's job groups use).</summary>
 public sealed record WorkspaceRecord(Guid Id, string Name);
@@ -151,6 +161,9 @@ public enum SnapshotOperation
 
 /// <summary>A snapshot with the files a reader must scan to see exactly that version.</summary>
 public sealed record SnapshotDetail(SnapshotRecord Snapshot, IReadOnlyList<LakeFile> Files);
+
+/// <summary>One snapshot of a dataset as a reader pinned it: the files to read, as absolute paths.</summary>
+public sealed record PinnedSnapshot(string Dataset, long Version, IReadOnlyList<string> Files);
 
 /// <summary>A rejected row as stored, with its id (the paging key) and run.</summary>
 public sealed record StoredReject(

@@ -28,6 +28,7 @@ public sealed class CatalogStore
         Runs = new RunCatalog(db, time, cache);
         Committer = new SnapshotCommitter(db, time, cache);
         Datasets = new DatasetCatalog(db, cache);
+        Models = new ModelCatalog(db, time, cache);
     }
 
     /// <summary>The clock the catalog stamps rows with, for readers that compare against them.</summary>
@@ -42,4 +43,6 @@ public sealed class CatalogStore
     public SnapshotCommitter Committer { get; }
 
     public DatasetCatalog Datasets { get; }
+
+    public ModelCatalog Models { get; }
 }

@@ -80,6 +80,18 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, CatalogCache cache)
         return new SnapshotDetail(snapshot, list);
     }
 
+    /// <summary>
+    /// A snapshot as a reader pins it: its version and the absolute paths of its files under
+    /// <paramref name="lakeRoot"/>; null when the dataset has no such snapshot.
+    /// </summary>
+    public async Task<PinnedSnapshot?> PinAsync(Guid workspaceId, string dataset, long? version, string lakeRoot, CancellationToken ct = default)
+    {
+        var snapshot = await GetSnapshotAsync(workspaceId, dataset, version, ct);
+        return snapshot is null
+            ? null
+            : new PinnedSnapshot(dataset, snapshot.Snapshot.Version, [.. snapshot.Files.Select(f => Path.GetFullPath(Path.Combine(lakeRoot, f.RelativePath)))]);
+    }
+
     /// <summary>The dataset's snapshots, newest first.</summary>
     public async Task<IReadOnlyList<SnapshotRecord>> ListSnapshotsAsync(Guid workspaceId, string dataset, CancellationToken ct = default)
     {

@@ -21,6 +21,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         string format,
         string? schedule,
         string dataset,
+        IReadOnlyList<string>? inputs = null,
         CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -28,16 +29,16 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         var now = time.GetUtcNow();
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var upsert = WithSpec(tx.Command("""
-            INSERT INTO pipelines AS p (workspace_id, name, spec, original_text, format, version, schedule, dataset, created_at, updated_at)
-            VALUES (@ws, @name, @spec, @text, @format, 1, @schedule, @dataset, @now, @now)
+            INSERT INTO pipelines AS p (workspace_id, name, spec, original_text, format, version, schedule, dataset, inputs, created_at, updated_at)
+            VALUES (@ws, @name, @spec, @text, @format, 1, @schedule, @dataset, @inputs, @now, @now)
             ON CONFLICT (workspace_id, name) DO UPDATE
                SET spec = excluded.spec, original_text = excluded.original_text, format = excluded.format,
-                   schedule = excluded.schedule, dataset = excluded.dataset,
+                   schedule = excluded.schedule, dataset = excluded.dataset, inputs = excluded.inputs,
                    version = p.version + 1, updated_at = excluded.updated_at
-             WHERE (p.spec, p.original_text, p.format, p.schedule, p.dataset)
-                   IS DISTINCT FROM (excluded.spec, excluded.original_text, excluded.format, excluded.schedule, excluded.dataset)
+             WHERE (p.spec, p.original_text, p.format, p.schedule, p.dataset, p.inputs)
+                   IS DISTINCT FROM (excluded.spec, excluded.original_text, excluded.format, excluded.schedule, excluded.dataset, excluded.inputs)
             RETURNING version
-            """));
+            """).With("inputs", (inputs ?? []).ToArray()));
         if (await upsert.ExecuteScalarAsync(ct) is not int version)
         {
             // Unchanged: the conflict's WHERE refused the update, and the row is ours to read.
@@ -182,7 +183,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
-            SELECT name, spec::text, original_text, format, version, schedule, dataset, enabled, created_at, updated_at
+            SELECT name, spec::text, original_text, format, version, schedule, dataset, enabled, created_at, updated_at, inputs
               FROM pipelines
              WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
              ORDER BY name
@@ -193,7 +194,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         var pipelines = new List<PipelineRecord>();
         while (await reader.ReadAsync(ct))
         {
-            pipelines.Add(ReadPipeline(reader));
+            pipelines.Add(ReadPipeline(reader) with { Inputs = reader.GetFieldValue<string[]>(10) });
         }
 
         return pipelines;

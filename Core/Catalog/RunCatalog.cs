@@ -12,7 +12,7 @@ namespace Ductus.Core.Catalog;
 /// </summary>
 public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
 {
-    private const string RunColumns = """
+    internal const string RunColumns = """
         id, pipeline, dataset, status, trigger, replay_of, pipeline_version, attempt, created_at, started_at,
         finished_at, step_durations::text, rows_read, rows_loaded, rows_rejected, bytes, snapshot_version,
         error, error_step, node
@@ -210,7 +210,7 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
         return await reader.ReadAsync(ct) ? ReadRun(reader) : null;
     }
 
-    private static RunRecord ReadRun(NpgsqlDataReader r) => new(
+    internal static RunRecord ReadRun(NpgsqlDataReader r) => new(
         Id: r.GetGuid(0),
         Pipeline: r.GetString(1),
         Dataset: r.GetString(2),

@@ -164,7 +164,7 @@ public static class ContractSql
     /// </summary>
     internal static string? AsGlob(string regex)
     {
-        const int MaxLength = 256;
+        const int longestGlob = 256;
         var glob = new StringBuilder();
         var i = 0;
         while (i < regex.Length)
@@ -224,7 +224,7 @@ public static class ContractSql
                 glob.Append(atom);
             }
 
-            if (glob.Length > MaxLength)
+            if (glob.Length > longestGlob)
             {
                 return null;
             }

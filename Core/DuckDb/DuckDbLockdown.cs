@@ -1,5 +1,5 @@
-using Ductus.Core.Quoting;
 using DuckDB.NET.Data;
+using Ductus.Core.Quoting;
 
 namespace Ductus.Core.DuckDb;
 

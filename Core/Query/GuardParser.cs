@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using Ductus.Core.DuckDb;
 using DuckDB.NET.Data;
+using Ductus.Core.DuckDb;
 
 namespace Ductus.Core.Query;
 

@@ -31,6 +31,19 @@ public sealed record PipelineSpec
 
     /// <summary>Read only what is past the last committed watermark; null reads everything every run.</summary>
     public IncrementalSpec? Incremental { get; init; }
+
+    /// <summary>
+    /// Models only: <see cref="RunOn.Commit"/> queues a run whenever a dataset the model reads
+    /// commits a new snapshot (besides <see cref="Schedule"/>, if set).
+    /// </summary>
+    public RunOn? On { get; init; }
+}
+
+/// <summary>What, besides a schedule or a request, starts a run.</summary>
+public enum RunOn
+{
+    /// <summary>A successful commit of any dataset the model reads.</summary>
+    Commit,
 }
 
 public enum SourceKind
@@ -48,6 +61,12 @@ public enum SourceKind
 
     /// <summary>Records pushed to <c>POST /api/datasets/{dataset}/records</c>, drained from the ingest buffer.</summary>
     Ingest,
+
+    /// <summary>
+    /// Datasets of the same workspace: one whole (<see cref="SourceSpec.Dataset"/>) or a SELECT
+    /// over several (<see cref="SourceSpec.Sql"/>), each read at the snapshot the run pinned.
+    /// </summary>
+    Model,
 }
 
 public sealed record SourceSpec
@@ -95,6 +114,12 @@ public sealed record SourceSpec
 
     /// <summary>postgres: one SELECT, run in a read-only transaction.</summary>
     public string? Query { get; init; }
+
+    /// <summary>model: the dataset read whole (<c>source: { dataset: flights }</c>).</summary>
+    public string? Dataset { get; init; }
+
+    /// <summary>model: one SELECT over datasets of the workspace, checked like a query of the sandbox.</summary>
+    public string? Sql { get; init; }
 }
 
 /// <summary>Where an HTTP source's credentials come from: configuration keys under <c>Ductus:Secrets:</c>.</summary>

@@ -29,6 +29,11 @@ public static partial class SourceSpecRules
         var postgres = source.Kind is SourceKind.Postgres;
         NotFor(!http, "http", ("url", source.Url), ("headers", source.Headers.Count > 0 ? "set" : null), ("auth", source.Auth), ("records", source.Records), ("pagination", source.Pagination));
         NotFor(!postgres, "postgres", ("connection", source.Connection), ("query", source.Query));
+        NotFor(source.Kind is not SourceKind.Model, "model", ("dataset", source.Dataset), ("sql", source.Sql));
+        if (source.Kind is SourceKind.Model)
+        {
+            ValidateModel(source, error);
+        }
 
         if (http)
         {
@@ -64,8 +69,45 @@ public static partial class SourceSpecRules
         }
     }
 
+    /// <summary>
+    /// What can be told from the spec alone. Whether the datasets exist, are the workspace's own
+    /// and form no cycle needs the catalog: <see cref="Models.ModelInputs"/> checks that on save.
+    /// </summary>
+    private static void ValidateModel(SourceSpec source, Action<string, string> error)
+    {
+        if ((source.Dataset is null) == (source.Sql is null))
+        {
+            error("source", "a model reads either one dataset (source.dataset) or a SELECT over datasets (source.sql), not both and not neither");
+        }
+
+        if (source.Dataset is { } dataset && !SpecValidator.DatasetName().IsMatch(dataset))
+        {
+            error("source.dataset", $"'{dataset}' is not a dataset name (1-63 characters of a-z, 0-9 and '_', starting with a letter)");
+        }
+
+        if (source.Sql is { } sql && (sql.Trim().Length == 0 || sql.Trim().TrimEnd(';').Contains(';', StringComparison.Ordinal)))
+        {
+            error("source.sql", "must be one SELECT, without ';' between statements");
+        }
+    }
+
+    /// <summary>Rules of the top-level <c>on</c> key: only models are started by their inputs' commits.</summary>
+    internal static void ValidateOn(PipelineSpec spec, Action<string, string> error)
+    {
+        if (spec.On is not null && spec.Source.Kind is not SourceKind.Model)
+        {
+            error("on", "applies to model sources only (a model runs when the datasets it reads commit)");
+        }
+    }
+
     internal static void ValidateIncremental(PipelineSpec spec, Action<string, string> error)
     {
+        if (spec.Incremental is not null && spec.Source.Kind is SourceKind.Model)
+        {
+            error("incremental", "does not apply to model sources");
+            return;
+        }
+
         if (spec.Incremental is not { } incremental)
         {
             return;

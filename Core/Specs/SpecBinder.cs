@@ -12,8 +12,8 @@ internal sealed class SpecBinder(List<SpecError> errors)
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental"],
-        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query"],
+        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental", "on"],
+        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql"],
         ["auth"] = ["bearer_from", "header", "value_from"],
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
         ["incremental"] = ["cursor", "query_param"],
@@ -39,6 +39,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Retries = Map(f, "retries", "retries") is { } r ? Retries(r) : null,
             Timeout = Duration(f, "timeout", "timeout"),
             Incremental = Map(f, "incremental", "incremental") is { } i ? Incremental(i) : null,
+            On = Choice<RunOn>(f, "on", "on"),
         };
     }
 
@@ -102,9 +103,12 @@ internal sealed class SpecBinder(List<SpecError> errors)
             }
         }
 
+        var dataset = Text(f, "dataset", "source.dataset");
+        var sql = Text(f, "sql", "source.sql");
         return new SourceSpec
         {
-            Kind = Choice<SourceKind>(f, "kind", "source.kind"),
+            // `source: { dataset: flights }` says what it is without a kind.
+            Kind = Choice<SourceKind>(f, "kind", "source.kind") ?? ((dataset is not null || sql is not null) && !f.ContainsKey("kind") ? SourceKind.Model : null),
             Path = Text(f, "path", "source.path") ?? string.Empty,
             Delimiter = Text(f, "delimiter", "source.delimiter"),
             Quote = Text(f, "quote", "source.quote"),
@@ -118,6 +122,8 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Pagination = Map(f, "pagination", "source.pagination") is { } p ? Pagination(p) : null,
             Connection = Text(f, "connection", "source.connection"),
             Query = Text(f, "query", "source.query"),
+            Dataset = dataset,
+            Sql = sql,
         };
     }
 

@@ -43,6 +43,7 @@ public static partial class SpecValidator
 
         ValidateTarget(spec.Target, Error);
         SourceSpecRules.ValidateIncremental(spec, Error);
+        SourceSpecRules.ValidateOn(spec, Error);
 
         if (spec.Schedule is { } schedule)
         {
@@ -84,7 +85,7 @@ public static partial class SpecValidator
     {
         if (source.Kind is null)
         {
-            error("source.kind", "is required (csv, json, ndjson, parquet, http, postgres or ingest)");
+            error("source.kind", "is required (csv, json, ndjson, parquet, http, postgres, ingest or model)");
         }
 
         if (source.Kind is SourceKind.Ingest)
@@ -95,11 +96,16 @@ public static partial class SpecValidator
                 error("source.path", "does not apply to ingest sources (they read the records pushed to the target dataset)");
             }
         }
-        else if (source.Kind is SourceKind.Http or SourceKind.Postgres)
+        else if (source.Kind is SourceKind.Http or SourceKind.Postgres or SourceKind.Model)
         {
             if (source.Path.Length > 0)
             {
-                error("source.path", source.Kind is SourceKind.Http ? "does not apply to http sources (use url)" : "does not apply to postgres sources (use connection and query)");
+                error("source.path", source.Kind switch
+                {
+                    SourceKind.Http => "does not apply to http sources (use url)",
+                    SourceKind.Postgres => "does not apply to postgres sources (use connection and query)",
+                    _ => "does not apply to model sources (use dataset or sql)",
+                });
             }
         }
         else if (roots.Resolve(source.Path).Error is { } message)
@@ -130,15 +136,20 @@ public static partial class SpecValidator
             {
                 error("source.compression", $"'{compression}' is not one of: auto, none, gzip, zstd");
             }
-            else if (source.Kind is SourceKind.Parquet or SourceKind.Http or SourceKind.Postgres)
+            else if (source.Kind is SourceKind.Parquet or SourceKind.Http or SourceKind.Postgres or SourceKind.Model)
             {
                 error("source.compression", $"does not apply to {Lower(source.Kind.Value)} sources");
             }
         }
 
-        if (source.Columns.Count > 0 && source.Kind is SourceKind.Parquet or SourceKind.Postgres)
+        if (source.Columns.Count > 0 && source.Kind is SourceKind.Parquet or SourceKind.Postgres or SourceKind.Model)
         {
-            error("source.columns", source.Kind is SourceKind.Parquet ? "does not apply to parquet (its types are inside the file)" : "does not apply to postgres (the query's types are used)");
+            error("source.columns", source.Kind switch
+            {
+                SourceKind.Parquet => "does not apply to parquet (its types are inside the file)",
+                SourceKind.Postgres => "does not apply to postgres (the query's types are used)",
+                _ => "does not apply to models (the input datasets' types are used)",
+            });
         }
 
         foreach (var column in source.Columns)
@@ -324,7 +335,7 @@ public static partial class SpecValidator
     private static partial Regex PipelineName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex DatasetName();
+    internal static partial Regex DatasetName();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex RuleName();

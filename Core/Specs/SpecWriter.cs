@@ -56,6 +56,11 @@ public static class SpecWriter
                 json.WriteEndObject();
             }
 
+            if (spec.On is { } on)
+            {
+                json.WriteString("on", Lower(on));
+            }
+
             json.WriteEndObject();
         }
 
@@ -70,7 +75,7 @@ public static class SpecWriter
             json.WriteString("kind", Lower(kind));
         }
 
-        if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres or SourceKind.Ingest))
+        if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres or SourceKind.Ingest or SourceKind.Model))
         {
             json.WriteString("path", source.Path);
         }
@@ -140,6 +145,8 @@ public static class SpecWriter
 
         Optional(json, "connection", source.Connection);
         Optional(json, "query", source.Query);
+        Optional(json, "dataset", source.Dataset);
+        Optional(json, "sql", source.Sql);
     }
 
     private static void Number(Utf8JsonWriter json, string key, long? value)

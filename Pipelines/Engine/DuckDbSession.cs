@@ -1,6 +1,6 @@
 using System.Globalization;
-using Ductus.Core.Quoting;
 using DuckDB.NET.Data;
+using Ductus.Core.Quoting;
 
 namespace Ductus.Pipelines.Engine;
 

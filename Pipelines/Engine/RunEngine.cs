@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using DuckDB.NET.Data;
 using Ductus.Core.Lake;
 using Ductus.Core.Quoting;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Core.Telemetry;
-using DuckDB.NET.Data;
 
 namespace Ductus.Pipelines.Engine;
 

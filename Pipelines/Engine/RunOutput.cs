@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Ductus.Core.Lake;
 using DuckDB.NET.Data;
+using Ductus.Core.Lake;
 
 namespace Ductus.Pipelines.Engine;
 

@@ -18,7 +18,13 @@ public sealed record RunContext(
 
     /// <summary>For merge: the files of the dataset's current snapshot, which the run may rewrite.</summary>
     public IReadOnlyList<LakeFile> MergeBase { get; init; } = [];
+
+    /// <summary>For a model: its SELECT and the files of each input's pinned snapshot.</summary>
+    public ModelSource? Model { get; init; }
 }
+
+/// <summary>What a model's run reads: the checked SELECT and, per input dataset, the absolute paths of its pinned snapshot's files.</summary>
+public sealed record ModelSource(string Sql, IReadOnlyDictionary<string, IReadOnlyList<string>> Files);
 
 /// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>
 public sealed record RunProgress(string Step, long? Rows = null);

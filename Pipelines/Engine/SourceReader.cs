@@ -1,4 +1,5 @@
 using Ductus.Core.DuckDb;
+using Ductus.Core.Quoting;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 
@@ -19,7 +20,11 @@ internal sealed class SourceReader(RunScope run, SourceAccess access, HttpClient
         var (spec, context, db) = (run.Spec, run.Context, run.Db);
         var source = spec.Source;
         IReadOnlyList<string> files = [];
-        if (!run.IsReplay && source.Kind is not (SourceKind.Ingest or SourceKind.Http or SourceKind.Postgres))
+        if (!run.IsReplay && source.Kind is SourceKind.Model)
+        {
+            files = [.. (context.Model ?? throw new InvalidOperationException("A model's run needs its pinned inputs.")).Files.Values.SelectMany(f => f)];
+        }
+        else if (!run.IsReplay && source.Kind is not (SourceKind.Ingest or SourceKind.Http or SourceKind.Postgres))
         {
             var resolution = access.RootsOf(context.Workspace).Resolve(source.Path);
             if (resolution.Error is { } error)
@@ -40,6 +45,12 @@ internal sealed class SourceReader(RunScope run, SourceAccess access, HttpClient
         if (source.Kind == SourceKind.Ingest)
         {
             await db.ExecAsync($"CREATE VIEW source AS SELECT * FROM {IngestReader.For(source, context.IngestNdjsonPath)}");
+            return false;
+        }
+
+        if (source.Kind is SourceKind.Model)
+        {
+            await ReadModelInputsAsync(context.Model!);
             return false;
         }
 
@@ -66,6 +77,25 @@ internal sealed class SourceReader(RunScope run, SourceAccess access, HttpClient
         var drained = new[] { run.Context.ReplayNdjsonPath, run.Context.IngestNdjsonPath }.OfType<string>().Select(Path.GetFullPath);
         return DuckDbLockdown.Allowing([run.Scratch, run.DatasetFolder], drained.Concat(sourceFiles))
             .ApplyAsync(run.Db.Connection, run.Db.Token);
+    }
+
+    /// <summary>
+    /// Each input as a view over its pinned snapshot's files, under its own name, so the model's
+    /// SELECT reads as it would in the query sandbox; the SELECT itself becomes <c>source</c>.
+    /// </summary>
+    private async Task ReadModelInputsAsync(ModelSource model)
+    {
+        foreach (var (dataset, files) in model.Files)
+        {
+            // union_by_name: appends written before a column was added still read as one table.
+            // The lake's bookkeeping columns stay out: the model's own run writes its own.
+            await run.Db.ExecAsync($"""
+                CREATE VIEW {Sql.Ident(dataset)} AS
+                SELECT COLUMNS(c -> NOT starts_with(c, '_ductus_')) FROM read_parquet({Sql.List(files)}, union_by_name = true)
+                """);
+        }
+
+        await run.Db.ExecAsync($"CREATE VIEW source AS {model.Sql}");
     }
 
     private async Task<string> DownloadAsync(Uri url)

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using DuckDB.NET.Data;
 using Ductus.Core.DataContracts;
 using Ductus.Core.Specs;
-using DuckDB.NET.Data;
 
 namespace Ductus.Pipelines.Engine;
 

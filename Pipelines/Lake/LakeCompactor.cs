@@ -1,9 +1,9 @@
+using DuckDB.NET.Data;
 using Ductus.Core.Catalog;
 using Ductus.Core.DuckDb;
 using Ductus.Core.Lake;
 using Ductus.Core.Quoting;
 using Ductus.Pipelines.Engine;
-using DuckDB.NET.Data;
 
 namespace Ductus.Pipelines.Lake;
 

@@ -111,6 +111,11 @@ public sealed class PipelineRunner(
             }
 
             var context = await IncrementalAndMerge.ContextAsync(catalog, ws, spec, new RunContext(run.Id, request.WorkspaceName, lakeRoot, replayFile, progress, ingestFile), ct);
+            if (spec.Source.Kind == SourceKind.Model && request.ReplayOf is null)
+            {
+                context = context with { Model = await ModelRuns.PinInputsAsync(catalog, ws, lakeRoot, spec, run.Id, ct) };
+            }
+
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -174,6 +179,8 @@ public sealed class PipelineRunner(
                 {
                     Compaction.Request(ws, request.WorkspaceName, spec.Target.Dataset);
                 }
+
+                await QueueDownstreamAsync(ws, spec.Target.Dataset);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -208,6 +215,27 @@ public sealed class PipelineRunner(
             ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
         events?.Publish(RunEvent.ForStatus(run.Id, final.Status, ws, run.Pipeline));
         return final;
+    }
+
+    /// <summary>
+    /// Queues the <c>on: commit</c> models that read the dataset just committed; the dispatcher
+    /// finds them at its next poll. Only a commit gets here: a failed run, one over its reject
+    /// ratio included, starts nothing downstream. The commit stands whatever happens here.
+    /// </summary>
+    private async Task QueueDownstreamAsync(Guid ws, string dataset)
+    {
+        try
+        {
+            foreach (var queued in await catalog.Models.QueueDownstreamAsync(ws, dataset, CancellationToken.None))
+            {
+                logger.LogInformation("Run {RunId} of model {Pipeline} queued: {Dataset} committed", queued.Id, queued.Pipeline, dataset);
+                events?.Publish(RunEvent.ForStatus(queued.Id, queued.Status, ws, queued.Pipeline));
+            }
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogError(e, "Queueing the models downstream of {Dataset} failed; they run at their next trigger", dataset);
+        }
     }
 
     /// <summary>The rejected rows' original values as NDJSON: the engine's replay source.</summary>

@@ -1,4 +1,5 @@
 using Ductus.Core.Catalog;
+using Ductus.Core.Models;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,7 @@ public sealed class SpecFolderSync(
             .Order(StringComparer.Ordinal);
 
         var loaded = new HashSet<string>(StringComparer.Ordinal);
+        var models = new List<(string File, string Text, bool IsJson, PipelineSpec Spec)>();
         foreach (var file in files)
         {
             var text = await File.ReadAllTextAsync(file, ct);
@@ -90,13 +92,45 @@ public sealed class SpecFolderSync(
             var errors = parsed.Spec is null ? parsed.Errors : [.. parsed.Errors, .. sources.Validate(parsed.Spec, workspaceName)];
             if (parsed.Spec is null || errors.Count > 0)
             {
-                logger.LogError("Spec {File} has {Count} error(s), not loaded: {Errors}", Path.GetFileName(file), errors.Count, string.Join("; ", errors));
+                LogRefused(file, errors);
                 continue;
             }
 
-            var spec = parsed.Spec;
+            if (parsed.Spec.Source.Kind is SourceKind.Model)
+            {
+                models.Add((file, text, isJson, parsed.Spec));
+                continue;
+            }
+
+            await SaveAsync(file, text, isJson, parsed.Spec, []);
+        }
+
+        // Models read datasets other specs produce, perhaps other models': they are saved once
+        // what they read is, in as many rounds as the longest chain in the folder.
+        for (var progress = true; models.Count > 0 && progress;)
+        {
+            progress = false;
+            foreach (var model in models.ToList())
+            {
+                var resolution = await ModelInputs.ResolveAsync(catalog, workspace.Id, model.Spec, ct);
+                if (resolution.Errors.Count == 0)
+                {
+                    await SaveAsync(model.File, model.Text, model.IsJson, model.Spec, resolution.Inputs);
+                    models.Remove(model);
+                    progress = true;
+                }
+            }
+        }
+
+        foreach (var model in models)
+        {
+            LogRefused(model.File, (await ModelInputs.ResolveAsync(catalog, workspace.Id, model.Spec, ct)).Errors);
+        }
+
+        async Task SaveAsync(string file, string text, bool isJson, PipelineSpec spec, IReadOnlyList<string> inputs)
+        {
             loaded.Add(spec.Name);
-            var version = await catalog.Pipelines.SaveAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, ct);
+            var version = await catalog.Pipelines.SaveAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, inputs, ct);
             logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
         }
 
@@ -109,4 +143,7 @@ public sealed class SpecFolderSync(
 
         await schedules.RunNeverLoadedAsync(workspace, loaded, ct);
     }
+
+    private void LogRefused(string file, IReadOnlyList<SpecError> errors) =>
+        logger.LogError("Spec {File} has {Count} error(s), not loaded: {Errors}", Path.GetFileName(file), errors.Count, string.Join("; ", errors));
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Ductus.Core.Quoting;
 using DuckDB.NET.Data;
+using Ductus.Core.Quoting;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,6 @@
+using DuckDB.NET.Data;
 using Ductus.Pipelines.Sources;
 using Ductus.Tests.Infrastructure;
-using DuckDB.NET.Data;
 using Npgsql;
 
 namespace Ductus.Tests.Integration;

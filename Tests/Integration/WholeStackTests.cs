@@ -1,9 +1,9 @@
-using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Ductus.Core;
 using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;

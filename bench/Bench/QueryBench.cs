@@ -5,8 +5,8 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Ductus.Core.Contracts;
 using DuckDB.NET.Data;
+using Ductus.Core.Contracts;
 using Npgsql;
 
 namespace Ductus.Bench;

@@ -2,6 +2,7 @@ using System.Text;
 using Ductus.Api.Auth;
 using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
+using Ductus.Core.Models;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Net.Http.Headers;
@@ -9,7 +10,8 @@ using Microsoft.Net.Http.Headers;
 namespace Ductus.Api.Features.Pipelines;
 
 /// <summary>A spec read from a request body: the model, its text and format, or every error in it.</summary>
-public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IReadOnlyList<SpecError> Errors)
+/// <param name="Inputs">For a model: the datasets it reads.</param>
+public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IReadOnlyList<SpecError> Errors, IReadOnlyList<string> Inputs)
 {
     public static readonly string[] YamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"];
 
@@ -42,12 +44,22 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         var text = await reader.ReadToEndAsync(ct);
         var parsed = isJson ? SpecParser.ParseJson(text) : SpecParser.ParseYaml(text);
         var errors = parsed.Errors.ToList();
+        IReadOnlyList<string> inputs = [];
         if (parsed.Spec is { } spec)
         {
             errors.AddRange(sources.Validate(spec, await WorkspaceNameAsync(request.HttpContext, ct)));
+            if (errors.Count == 0)
+            {
+                // Only a spec sound on its own is checked against the catalog: its SQL parses, so
+                // an error here is about the datasets it names.
+                var catalog = request.HttpContext.RequestServices.GetRequiredService<CatalogStore>();
+                var model = await ModelInputs.ResolveAsync(catalog, request.HttpContext.User.WorkspaceId(), spec, ct);
+                errors.AddRange(model.Errors);
+                inputs = model.Inputs;
+            }
         }
 
-        return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors);
+        return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors, inputs);
     }
 
     /// <summary>Saves this valid spec as pipeline <paramref name="name"/>'s next version, and tells the schedulers.</summary>
@@ -56,7 +68,7 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(notifier);
         var spec = Spec ?? throw new InvalidOperationException("Only a valid spec is saved.");
-        await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, ct);
+        await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, Inputs, ct);
         await notifier.PipelineChangedAsync(workspace, name);
         return (await Pipeline.LoadAsync(catalog, workspace, name, ct))!;
     }

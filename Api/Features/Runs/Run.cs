@@ -1,10 +1,11 @@
+using System.Text.Json.Serialization;
 using Ductus.Core.Catalog;
 
 namespace Ductus.Api.Features.Runs;
 
 /// <summary>A run as the Api shows it.</summary>
 /// <param name="Status"><c>queued</c>, <c>running</c>, <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</param>
-/// <param name="Trigger"><c>manual</c>, <c>schedule</c>, <c>replay</c> or <c>api</c>.</param>
+/// <param name="Trigger"><c>manual</c>, <c>schedule</c>, <c>replay</c>, <c>api</c> or <c>upstream</c> (a model queued because a dataset it reads committed).</param>
 /// <param name="SnapshotVersion">The dataset version the run committed; null until it succeeds.</param>
 /// <param name="ErrorStep">The step that failed: extract, transform, contract, load or commit.</param>
 /// <param name="Attempt">How many times the run was started; above 1 after a retry.</param>
@@ -31,6 +32,14 @@ public sealed record Run(
     Guid? ReplayOf,
     IReadOnlyDictionary<string, long> Steps)
 {
+    /// <summary>
+    /// The snapshot of each dataset a model's run read, pinned when it started; empty for other
+    /// runs and before a model's run starts. Only <c>GET /api/runs/{id}</c> reads them: a listing
+    /// would cost a query per run, so it and the events leave the field out.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PinnedInput>? Inputs { get; init; }
+
     public static Run From(RunRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -46,4 +55,14 @@ public sealed record Run(
     public static string Name(RunTrigger trigger) => trigger.ToString().ToLowerInvariant();
 
     public static string Location(Guid id) => $"/api/runs/{id}";
+}
+
+/// <summary>One input of a model's run: a dataset and the snapshot version the run read of it.</summary>
+public sealed record PinnedInput(string Dataset, long Version)
+{
+    public static PinnedInput From(RunInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new PinnedInput(input.Dataset, input.Version);
+    }
 }

@@ -1,8 +1,8 @@
+using System.Net.Http.Json;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;
-using System.Net.Http.Json;
 using Npgsql;
 
 namespace Ductus.Tests.Integration.Api;

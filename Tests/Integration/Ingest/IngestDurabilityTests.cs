@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using DuckDB.NET.Data;
 using Ductus.Api.Ingest;
 using Ductus.Core.Catalog;
 using Ductus.Core.Ingest;
 using Ductus.Core.Migrations;
 using Ductus.Pipelines.Ingest;
 using Ductus.Tests.Infrastructure;
-using DuckDB.NET.Data;
 using Npgsql;
 using static Ductus.Tests.Integration.Ingest.IngestTestKit;
 

@@ -4,12 +4,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
+using DuckDB.NET.Data;
 using Ductus.Core;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
 using Ductus.Tests.Infrastructure;
-using DuckDB.NET.Data;
 using Npgsql;
 
 namespace Ductus.Tests.Integration.Query;

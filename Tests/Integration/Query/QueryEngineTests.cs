@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DuckDB.NET.Data;
+using Ductus.Analytics.Query;
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
-using Ductus.Analytics.Query;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Integration.Catalog;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Tests.Integration.Query;

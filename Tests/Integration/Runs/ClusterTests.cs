@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using DuckDB.NET.Data;
 using Ductus.Core.Catalog;
 using Ductus.Core.Migrations;
 using Ductus.Tests.Infrastructure;
-using DuckDB.NET.Data;
 using Npgsql;
 using Quartz;
 

@@ -1,6 +1,6 @@
+using DuckDB.NET.Data;
 using Ductus.Core.DuckDb;
 using Ductus.Core.Quoting;
-using DuckDB.NET.Data;
 
 namespace Ductus.Tests.Unit.DuckDb;
 

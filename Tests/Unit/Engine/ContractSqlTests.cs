@@ -1,5 +1,5 @@
-using Ductus.Core.DataContracts;
 using DuckDB.NET.Data;
+using Ductus.Core.DataContracts;
 
 namespace Ductus.Tests.Unit.Engine;
 

@@ -1,6 +1,6 @@
+using DuckDB.NET.Data;
 using Ductus.Core.Specs;
 using Ductus.Pipelines.Engine;
-using DuckDB.NET.Data;
 
 namespace Ductus.Tests.Unit.Engine;
 

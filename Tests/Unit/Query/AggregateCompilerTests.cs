@@ -1,7 +1,7 @@
 using System.Text.Json;
+using DuckDB.NET.Data;
 using Ductus.Api.Features.Datasets.Aggregate;
 using Ductus.Core.Lake;
-using DuckDB.NET.Data;
 using AggregateSpec = Ductus.Api.Features.Datasets.Aggregate.Request;
 
 namespace Ductus.Tests.Unit.Query;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using Ductus.Core.Query;
 using DuckDB.NET.Data;
+using Ductus.Core.Query;
 
 namespace Ductus.Tests.Unit.Query;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Ductus.Analytics.Query;
 using DuckDB.NET.Data;
+using Ductus.Analytics.Query;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Tests.Unit.Query;

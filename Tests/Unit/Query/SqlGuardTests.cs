@@ -1,5 +1,5 @@
-using Ductus.Core.Query;
 using DuckDB.NET.Data;
+using Ductus.Core.Query;
 
 namespace Ductus.Tests.Unit.Query;
 

@@ -94,7 +94,7 @@ export interface paths {
         };
         /**
          * Get a run
-         * @description Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error.
+         * @description Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`).
          */
         get: operations["DuctusApiFeaturesRunsShowEndpoint"];
         put?: never;
@@ -303,8 +303,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Validate a spec without saving it
-         * @description Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored.
+         * Validate a spec without saving it, and see what it would affect
+         * @description Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored. A valid spec is answered with the datasets it reads (a model's inputs) and the models downstream of its target dataset.
          */
         post: operations["DuctusApiFeaturesPipelinesValidateEndpoint"];
         delete?: never;
@@ -383,6 +383,26 @@ export interface paths {
          * @description The body is the spec as JSON (`application/json`) or YAML (`application/yaml`), snake_case keys as in the spec files. A spec with errors is refused with every error, each named by its path (e.g. `contract.columns.delay.min`). Local source paths must lie inside the configured source roots.
          */
         post: operations["DuctusApiFeaturesPipelinesCreateEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dataset's lineage
+         * @description The datasets, pipelines, models and external sources around a dataset, with the edges data flows along (source:P → pipeline:P → dataset:T; dataset:I → model:M → dataset:T), walked `depth` dataset-hops `up`, `down` or `both` (the default) from the saved specs and the catalog. A source shows where it reads, never credentials or query strings.
+         */
+        get: operations["DuctusApiFeaturesLineageShowEndpoint"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -815,6 +835,12 @@ export interface components {
             steps: {
                 [key: string]: number;
             };
+            inputs?: components["schemas"]["DuctusApiFeaturesRunsPinnedInput"][] | null;
+        };
+        DuctusApiFeaturesRunsPinnedInput: {
+            dataset: string;
+            /** Format: int64 */
+            version: number;
         };
         DuctusApiFeaturesRunsRejectSummaryResponse: {
             /** Format: guid */
@@ -892,6 +918,16 @@ export interface components {
         };
         DuctusApiFeaturesPipelinesValidateResponse: {
             valid: boolean;
+            inputs: string[];
+            downstream: components["schemas"]["DuctusApiFeaturesPipelinesValidateAffectedModel"][];
+        };
+        DuctusApiFeaturesPipelinesValidateAffectedModel: {
+            pipeline: string;
+            dataset: string;
+            /** Format: int32 */
+            distance: number;
+            rebuild: string;
+            onCommit: boolean;
         };
         DuctusApiFeaturesPipelinesPipeline: {
             name: string;
@@ -917,6 +953,27 @@ export interface components {
         };
         DuctusApiFeaturesPipelinesListResponse: {
             items: components["schemas"]["DuctusApiFeaturesPipelinesPipeline"][];
+        };
+        DuctusApiFeaturesLineageLineageView: {
+            root: string;
+            nodes: components["schemas"]["DuctusApiFeaturesLineageLineageNode"][];
+            edges: components["schemas"]["DuctusApiFeaturesLineageLineageEdge"][];
+        };
+        DuctusApiFeaturesLineageLineageNode: {
+            id: string;
+            kind: string;
+            name: string;
+            /** Format: int64 */
+            currentVersion?: number | null;
+            /** Format: int64 */
+            rowCount?: number | null;
+            sourceKind?: string | null;
+            on?: string | null;
+            schedule?: string | null;
+        };
+        DuctusApiFeaturesLineageLineageEdge: {
+            from: string;
+            to: string;
         };
         DuctusApiFeaturesKeysListResponse: {
             items: components["schemas"]["DuctusApiAuthApiClient"][];
@@ -2366,6 +2423,62 @@ export interface operations {
                 };
             };
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesLineageShowEndpoint: {
+        parameters: {
+            query: {
+                Dataset: string;
+                Direction: string;
+                Depth: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesLineageLineageView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

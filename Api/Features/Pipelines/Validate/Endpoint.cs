@@ -1,24 +1,37 @@
+using Ductus.Api.Auth;
+using Ductus.Core.Catalog;
+using Ductus.Core.Models;
 using Ductus.Core.Sources;
+using Ductus.Core.Specs;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Validate;
 
-public sealed class Endpoint(SourceAccess sources) : SpecEndpoint<Response>(sources)
+public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : SpecEndpoint<Response>(sources)
 {
     public override void Configure()
     {
         Post("/api/pipelines/validate");
         DescribeSpec(
-            "Validate a spec without saving it",
-            "Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored.",
+            "Validate a spec without saving it, and see what it would affect",
+            "Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored. " +
+            "A valid spec is answered with the datasets it reads (a model's inputs) and the models downstream of its target dataset.",
             StatusCodes.Status200OK);
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        if (await ReadValidSpecAsync(ct) is not null)
+        if (await ReadValidSpecAsync(ct) is not { Spec: { } spec } body)
         {
-            await Send.OkAsync(new Response(true), ct);
+            return;
         }
+
+        var pipelines = await catalog.Pipelines.ListAsync(User.WorkspaceId(), ct);
+        var downstream = ModelGraph.Downstream(spec.Target.Dataset, pipelines.Where(p => p.Name != spec.Name))
+            .Select(m => new AffectedModel(m.Pipeline.Name, m.Pipeline.Dataset, m.Distance, "full", OnCommit(m.Pipeline)))
+            .ToList();
+        await Send.OkAsync(new Response(true, body.Inputs, downstream), ct);
     }
+
+    private static bool OnCommit(PipelineRecord pipeline) => SpecParser.ParseJson(pipeline.SpecJson).Spec?.On == RunOn.Commit;
 }

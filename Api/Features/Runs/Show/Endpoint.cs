@@ -17,13 +17,14 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
         Summary(s =>
         {
             s.Summary = "Get a run";
-            s.Description = "Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error.";
+            s.Description = "Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`).";
         });
     }
 
     public override async Task HandleAsync(RunIdRequest req, CancellationToken ct)
     {
-        if (await catalog.Runs.GetAsync(User.WorkspaceId(), req.Id, ct) is not { } run)
+        var workspace = User.WorkspaceId();
+        if (await catalog.Runs.GetAsync(workspace, req.Id, ct) is not { } run)
         {
             // Runs of other workspaces answer the same as runs that do not exist.
             AddError(r => r.Id, "No run with this id in your workspace.");
@@ -31,6 +32,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
             return;
         }
 
-        await Send.OkAsync(Run.From(run), ct);
+        var inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct);
+        await Send.OkAsync(Run.From(run) with { Inputs = [.. inputs.Select(PinnedInput.From)] }, ct);
     }
 }

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using DuckDB.NET.Data;
 using Ductus.Core.Catalog;
 using Ductus.Core.DataContracts;
 using Ductus.Core.DuckDb;
 using Ductus.Core.Query;
 using Ductus.Core.Quoting;
 using Ductus.Core.Specs;
-using DuckDB.NET.Data;
 
 namespace Ductus.Api.Features.Runs.WhatIf;
 

@@ -1,8 +1,8 @@
 using Ductus.Api.Auth;
 using Ductus.Core.Catalog;
-using RoleNames = Ductus.Core.Auth.Roles;
 using FastEndpoints;
 using Npgsql;
+using RoleNames = Ductus.Core.Auth.Roles;
 
 namespace Ductus.Api.Features.Workspaces.Create;
 

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { fakeApi, renderPage } from "../../test/render";
 import DatasetPage from "./DatasetPage";
 import { diff, flights, preview, problem, snapshots } from "./fixtures";
+import { delayLineage } from "./lineageFixtures";
 
 // uPlot needs a canvas jsdom lacks; the chart wrapper's own data contract is what matters here.
 vi.mock("../../charts/TimeSeries", () => ({
@@ -20,6 +21,7 @@ function stack(extra: Record<string, unknown> = {}) {
     "GET /api/datasets/flights/snapshots": { items: snapshots },
     "GET /api/datasets/flights/preview": preview,
     "GET /api/datasets/flights/diff": diff,
+    "GET /api/lineage": { ...delayLineage, root: "dataset:flights" },
     ...extra,
   });
 }
@@ -51,6 +53,15 @@ describe("DatasetPage", () => {
     expect(table.textContent).toContain("ORD");
     expect(table.textContent).toContain("NULL");
     expect(api.calls.find((c) => c.url.pathname.endsWith("/preview"))!.url.searchParams.get("limit")).toBe("50");
+  });
+
+  it("draws the dataset's lineage with the dataset itself highlighted", async () => {
+    const api = stack();
+    renderPage(<DatasetPage />, route);
+    const lineage = await screen.findByTestId("lineage");
+    const root = within(lineage).getAllByTestId("lineage-node").filter((n) => n.dataset.root === "true");
+    expect(root.map((n) => n.dataset.nodeId)).toEqual(["dataset:flights"]);
+    expect(api.calls.find((c) => c.url.pathname === "/api/lineage")!.url.searchParams.get("dataset")).toBe("flights");
   });
 
   it("compares two snapshots through the diff endpoint", async () => {

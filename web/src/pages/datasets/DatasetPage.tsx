@@ -1,4 +1,4 @@
-// One dataset: its columns (from the contract), snapshots with charts, a preview and a diff.
+// One dataset: its columns (from the contract), its lineage, snapshots with charts, a preview and a diff.
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
@@ -7,6 +7,7 @@ import type { Dataset, QueryResult, Snapshot } from "../../api/pending";
 import { TimeSeries } from "../../charts/TimeSeries";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
+import { Lineage } from "./Lineage";
 import { ResultTable } from "./ResultTable";
 import { SnapshotDiff } from "./SnapshotDiff";
 import { useSnapshots } from "./queries";
@@ -82,6 +83,9 @@ function DatasetDetail({ dataset }: { dataset: Dataset }) {
 
       <h2>Columns</h2>
       <Columns dataset={dataset} />
+
+      <h2>Lineage</h2>
+      <Lineage dataset={name} />
 
       <h2>Snapshots</h2>
       <Async query={snapshots} what="snapshots">

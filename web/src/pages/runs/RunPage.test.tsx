@@ -30,8 +30,34 @@ describe("RunPage", () => {
     expect(link.getAttribute("href")).toBe(`/runs/${id}/rejects`);
     expect(link.textContent).toContain("42");
     expect(screen.queryByTestId("run-error")).toBeNull();
+    expect(screen.getByTestId("run-trigger").textContent).toBe("schedule");
+    // A pipeline's run reads no datasets.
+    expect(screen.queryByTestId("run-inputs")).toBeNull();
     // A finished run opens no stream.
     expect(FakeEventSource.instances).toHaveLength(0);
+  });
+
+  it("lists the input snapshots a model's run read and says an upstream commit queued it", async () => {
+    const modelRun = {
+      ...run({ pipeline: "delay_by_origin", dataset: "delay_by_origin", trigger: "upstream", rowsRejected: 0 }),
+      inputs: [
+        { dataset: "flights", version: 3 },
+        { dataset: "airports", version: 2 },
+      ],
+    };
+    fakeApi({ [`GET /api/runs/${id}`]: modelRun });
+    show();
+    const inputs = within(await screen.findByTestId("run-inputs")).getAllByTestId("run-input");
+    expect(inputs.map((i) => i.textContent)).toEqual(["flights v3", "airports v2"]);
+    expect(inputs.map((i) => i.getAttribute("href"))).toEqual(["/datasets/flights", "/datasets/airports"]);
+    expect(screen.getByTestId("run-trigger").textContent).toBe("upstream commit");
+  });
+
+  it("shows no inputs when a run's list is empty", async () => {
+    fakeApi({ [`GET /api/runs/${id}`]: { ...run({ trigger: "manual" }), inputs: [] } });
+    show();
+    expect((await screen.findByTestId("run-trigger")).textContent).toBe("manual");
+    expect(screen.queryByTestId("run-inputs")).toBeNull();
   });
 
   it("shows why a run failed and in which step", async () => {

@@ -3,10 +3,11 @@ import { useCallback, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { RunEvent } from "../../api/pending";
+import type { RunEvent, RunWithInputs } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async } from "../../components/States";
 import { finalStatuses, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
+import { RunInputs, triggerLabel } from "./RunInputs";
 import { useNow } from "./RunsPage";
 import { StepTimeline, type LiveStep } from "./StepTimeline";
 import type { Run } from "./types";
@@ -25,7 +26,7 @@ function RunView({ id }: { id: string }) {
 
   const run = useQuery({
     queryKey: ["runs", "detail", id],
-    queryFn: ({ signal }) => apiFetch<Run>(`/api/runs/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) => apiFetch<RunWithInputs>(`/api/runs/${encodeURIComponent(id)}`, { signal }),
     // Without the stream, a running run is refreshed by polling.
     refetchInterval: (q) => (q.state.data && !finalStatuses.has(q.state.data.status) && mode.current === "polling" ? 5_000 : false),
   });
@@ -64,7 +65,7 @@ function RunView({ id }: { id: string }) {
   );
 }
 
-function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveStep>; mode: StreamMode }) {
+function RunDetails({ run, live, mode }: { run: RunWithInputs; live: Record<string, LiveStep>; mode: StreamMode }) {
   const now = useNow(!finalStatuses.has(run.status));
   return (
     <>
@@ -91,7 +92,7 @@ function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveSt
             <dd className="mono">{run.id}</dd>
             <dt>Trigger</dt>
             <dd>
-              {run.trigger}
+              <span data-testid="run-trigger">{triggerLabel(run.trigger)}</span>
               {run.replayOf && (
                 <>
                   {" "}
@@ -107,6 +108,14 @@ function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveSt
               <Link to={`/datasets/${encodeURIComponent(run.dataset)}`}>{run.dataset}</Link>
               {run.snapshotVersion != null && <span className="muted"> → version {run.snapshotVersion}</span>}
             </dd>
+            {run.inputs && run.inputs.length > 0 && (
+              <>
+                <dt>Inputs</dt>
+                <dd>
+                  <RunInputs inputs={run.inputs} />
+                </dd>
+              </>
+            )}
             <dt>Queued</dt>
             <dd>{formatTime(run.createdAt)}</dd>
             <dt>Started</dt>

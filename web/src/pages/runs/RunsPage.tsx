@@ -6,6 +6,7 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { finalStatuses, formatAgo, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
+import { triggerLabel } from "./RunInputs";
 import type { Pipeline, Run, RunList } from "./types";
 import { LiveIndicator, useEventStream } from "./useEventStream";
 
@@ -182,7 +183,7 @@ function RunsTable({ runs, now }: { runs: Run[]; now: number }) {
               <td>
                 <span className={`badge ${r.status}`}>{r.status}</span>
               </td>
-              <td>{r.trigger}</td>
+              <td>{triggerLabel(r.trigger)}</td>
               <td title={formatTime(r.startedAt ?? r.createdAt)}>{formatAgo(r.startedAt ?? r.createdAt, now)}</td>
               <td className="num">{formatMs(runDuration(r, now))}</td>
               <td className="num">{formatCount(r.rowsLoaded)}</td>
