@@ -125,41 +125,11 @@ export interface DatasetDiff {
 
 // --- end web-ui-data ---
 
-// --- lineage, run inputs (models-web) ---
+// --- lineage (models-web): generated now, under the short names the lineage view uses ---
 
-/** A node of GET /api/lineage; the fields that do not apply to its kind are null or absent. */
-export interface LineageNode {
-  /** `dataset:NAME`, `pipeline:NAME`, `model:NAME` or `source:PIPELINE`. */
-  id: string;
-  kind: "dataset" | "pipeline" | "model" | "source" | string;
-  name: string;
-  /** Datasets: null before the first load. */
-  currentVersion?: number | null;
-  rowCount?: number | null;
-  /** Pipelines and sources: csv, json, http, postgres, ingest… */
-  sourceKind?: string | null;
-  /** Sources: where they read, as display text (the Api may put it in `name` instead). */
-  where?: string | null;
-  /** Models: "commit" when an input's commit starts a run. */
-  on?: "commit" | string | null;
-  schedule?: string | null;
-}
-
-/** GET /api/lineage?dataset=&direction=up|down|both&depth= */
-export interface Lineage {
-  root: string;
-  nodes: LineageNode[];
-  /** Data flows from `from` to `to`. */
-  edges: { from: string; to: string }[];
-}
-
-/** One entry of a model run's `inputs`: the snapshot of an input dataset the run read. */
-export interface RunInput {
-  dataset: string;
-  version: number;
-}
-
-/** GET /api/runs/{id} with the fields issue 20 adds. */
-export type RunWithInputs = Run & { inputs?: RunInput[] | null };
+/** GET /api/lineage?dataset=&direction=up|down|both&depth=; edges point the way data flows. */
+export type Lineage = Schemas["DuctusApiFeaturesLineageLineageView"];
+/** `dataset:NAME`, `pipeline:NAME`, `model:NAME` or `source:PIPELINE` (a source's `name` is where it reads). */
+export type LineageNode = Schemas["DuctusApiFeaturesLineageLineageNode"];
 
 // --- end models-web ---

@@ -13,14 +13,39 @@ async function nodes() {
   return within(await screen.findByTestId("lineage")).getAllByTestId("lineage-node");
 }
 
-/** Node ids per column, left to right, each column top to bottom. */
+/** Node ids per column, left to right; within a column in id order (the rows are dagre's to choose). */
 function columns(boxes: HTMLElement[]): Record<string, string[]> {
-  const byColumn: Record<string, { id: string; top: number }[]> = {};
+  const byColumn: Record<string, string[]> = {};
   for (const box of boxes) {
-    (byColumn[box.dataset.column!] ??= []).push({ id: box.dataset.nodeId!, top: parseFloat(box.style.top) });
+    (byColumn[box.dataset.column!] ??= []).push(box.dataset.nodeId!);
   }
-  return Object.fromEntries(Object.entries(byColumn).map(([column, items]) => [column, items.sort((a, b) => a.top - b.top).map((i) => i.id)]));
+  return Object.fromEntries(Object.entries(byColumn).map(([column, ids]) => [column, ids.sort()]));
 }
+
+interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+function boxOf(node: HTMLElement): Box {
+  const left = parseFloat(node.style.left);
+  const top = parseFloat(node.style.top);
+  return { left, top, right: left + parseFloat(node.style.width), bottom: top + parseFloat(node.style.height) };
+}
+
+/** The points an edge's path is drawn through (its ends and the control points between). */
+function points(edge: Element): { x: number; y: number }[] {
+  const numbers = edge.getAttribute("d")!.match(/-?\d+(\.\d+)?/g)!.map(Number);
+  return numbers.flatMap((n, i) => (i % 2 === 0 ? [{ x: n, y: numbers[i + 1]! }] : []));
+}
+
+const near = (a: number, b: number) => Math.abs(a - b) < 0.5;
+const onBorder = (p: { x: number; y: number }, b: Box) =>
+  p.x >= b.left - 0.5 && p.x <= b.right + 0.5 && p.y >= b.top - 0.5 && p.y <= b.bottom + 0.5 &&
+  (near(p.x, b.left) || near(p.x, b.right) || near(p.y, b.top) || near(p.y, b.bottom));
+const inside = (p: { x: number; y: number }, b: Box) => p.x > b.left && p.x < b.right && p.y > b.top && p.y < b.bottom;
 
 describe("Lineage", () => {
   it("asks for both directions three hops deep and draws upstream left, the root centre, downstream right", async () => {
@@ -30,17 +55,25 @@ describe("Lineage", () => {
     const call = api.calls.find((c) => c.url.pathname === "/api/lineage")!;
     expect([call.url.searchParams.get("dataset"), call.url.searchParams.get("direction"), call.url.searchParams.get("depth")]).toEqual(["delay_by_origin", "both", "3"]);
 
-    // Each column's rows follow the neighbours nearer the root, not the names: the pipeline
-    // loading airports (drawn above flights) comes first although "bts_ontime" sorts before it.
+    // Columns count from the leftmost: sources, the pipelines loading them, what they load, the
+    // model joining those, the root, then what is made from it.
     expect(columns(boxes)).toEqual({
-      "-4": ["source:ourairports", "source:bts_ontime"],
-      "-3": ["pipeline:ourairports", "pipeline:bts_ontime"],
-      "-2": ["dataset:airports", "dataset:flights"],
-      "-1": ["model:delay_by_origin"],
-      "0": ["dataset:delay_by_origin"],
-      "1": ["model:worst_origins"],
-      "2": ["dataset:worst_origins"],
+      "0": ["source:bts_ontime", "source:ourairports"],
+      "1": ["pipeline:bts_ontime", "pipeline:ourairports"],
+      "2": ["dataset:airports", "dataset:flights"],
+      "3": ["model:delay_by_origin"],
+      "4": ["dataset:delay_by_origin"],
+      "5": ["model:worst_origins"],
+      "6": ["dataset:worst_origins"],
     });
+    // Upstream of the root is left of it, downstream right, whatever the column numbers.
+    const left = (id: string) => parseFloat(boxes.find((b) => b.dataset.nodeId === id)!.style.left);
+    for (const up of ["source:bts_ontime", "pipeline:ourairports", "dataset:flights", "model:delay_by_origin"]) {
+      expect(left(up)).toBeLessThan(left("dataset:delay_by_origin"));
+    }
+    for (const down of ["model:worst_origins", "dataset:worst_origins"]) {
+      expect(left(down)).toBeGreaterThan(left("dataset:delay_by_origin"));
+    }
     // Left to right in the page too, so a screen reader meets them in the order data flows.
     const lefts = boxes.map((b) => parseFloat(b.style.left));
     expect(lefts).toEqual([...lefts].sort((a, b) => a - b));
@@ -62,28 +95,29 @@ describe("Lineage", () => {
     expect(text("model:delay_by_origin")).toBe("modeldelay_by_originruns on input commit");
     expect(text("model:worst_origins")).toBe("modelworst_originsscheduled");
     expect(text("pipeline:bts_ontime")).toBe("pipeline · httpbts_ontimescheduled");
-    // A source shows where it reads, from `where` when the Api sends it, else from its name.
+    // A source's name is where it reads; its kind is the source kind.
     expect(text("source:ourairports")).toBe("source · csvvega/airports.csv");
     expect(text("source:bts_ontime")).toBe("source · httptranstats.bts.gov/ontime.csv");
   });
 
-  it("draws an arrow along every edge, from the right side of one box to the left side of the next", async () => {
+  it("draws an arrow along every edge, leaving one box and arriving at the next further right", async () => {
     fakeApi({ "GET /api/lineage": delayLineage });
     show("delay_by_origin");
     const boxes = await nodes();
     const edges = screen.getAllByTestId("lineage-edge");
     expect(edges.map((e) => `${e.dataset.from}>${e.dataset.to}`).sort()).toEqual(delayLineage.edges.map((e) => `${e.from}>${e.to}`).sort());
-    const box = (id: string) => boxes.find((b) => b.dataset.nodeId === id)!;
+    const box = (id: string) => boxOf(boxes.find((b) => b.dataset.nodeId === id)!);
     for (const edge of edges) {
       const from = box(edge.dataset.from!);
       const to = box(edge.dataset.to!);
-      const numbers = edge.getAttribute("d")!.match(/-?\d+(\.\d+)?/g)!.map(Number);
-      const [startX, startY] = numbers;
-      const [endX, endY] = numbers.slice(-2);
-      expect(startX).toBe(parseFloat(from.style.left) + parseFloat(from.style.width));
-      expect(startY).toBe(parseFloat(from.style.top) + parseFloat(from.style.height) / 2);
-      expect(endX).toBe(parseFloat(to.style.left));
-      expect(endY).toBe(parseFloat(to.style.top) + parseFloat(to.style.height) / 2);
+      const path = points(edge);
+      const [start, end] = [path[0]!, path[path.length - 1]!];
+      expect(onBorder(start, from), `${edge.dataset.from} → ${edge.dataset.to} starts on its box`).toBe(true);
+      expect(onBorder(end, to), `${edge.dataset.from} → ${edge.dataset.to} ends on its box`).toBe(true);
+      expect(from.right).toBeLessThan(to.left);
+      // Left to right all the way: the path never turns back.
+      const xs = path.map((p) => p.x);
+      expect(xs).toEqual([...xs].sort((a, b) => a - b));
       expect(edge.getAttribute("marker-end")).toMatch(/^url\(#lineage-arrow-[A-Za-z0-9_-]+\)$/);
     }
   });
@@ -117,12 +151,16 @@ describe("Lineage", () => {
     for (const edge of edges) {
       expect(column.get(edge.dataset.to!)!).toBeGreaterThan(column.get(edge.dataset.from!)!);
     }
-    // The arrow from flights to late_days skips two columns: it arcs over their boxes, not behind them.
+    // The arrow from flights to late_days skips two columns: it goes round their boxes, not through them.
     const skip = edges.find((e) => e.dataset.from === "dataset:flights" && e.dataset.to === "model:late_days")!;
-    const along = Number(/L -?[\d.]+ (-?[\d.]+)/.exec(skip.getAttribute("d")!)![1]);
-    const highestBetween = Math.min(...["model:daily", "dataset:daily"].map((id) => parseFloat(boxes.find((b) => b.dataset.nodeId === id)!.style.top)));
-    expect(along).toBeLessThan(highestBetween);
-    expect(along).toBeGreaterThan(0);
+    const between = ["model:daily", "dataset:daily"].map((id) => boxOf(boxes.find((b) => b.dataset.nodeId === id)!));
+    const path = points(skip);
+    expect(path.length).toBeGreaterThan(2);
+    for (const p of path) {
+      for (const b of between) {
+        expect(inside(p, b), `(${p.x}, ${p.y}) inside a box it skips`).toBe(false);
+      }
+    }
   });
 
   it("says so when nothing writes or reads the dataset", async () => {

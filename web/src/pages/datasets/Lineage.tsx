@@ -59,11 +59,10 @@ function LineageGraph({ view, dataset }: { view: LineageView; dataset: string })
 
 function NodeBox({ placed, root }: { placed: PlacedNode; root: boolean }) {
   const { node } = placed;
-  const label = node.kind === "source" ? (node.where ?? node.name) : node.name;
   const props = {
     className: `lineage-node ${node.kind}${root ? " root" : ""}`,
     style: { left: placed.x, top: placed.y, width: nodeWidth, height: nodeHeight },
-    title: [`${node.kind} ${label}`, node.schedule ? `schedule ${node.schedule}` : null].filter(Boolean).join(" — "),
+    title: [`${node.kind} ${node.name}`, node.schedule ? `schedule ${node.schedule}` : null].filter(Boolean).join(" — "),
     "data-testid": "lineage-node",
     "data-node-id": node.id,
     "data-kind": node.kind,
@@ -76,7 +75,7 @@ function NodeBox({ placed, root }: { placed: PlacedNode; root: boolean }) {
         {node.kind}
         {node.sourceKind && node.kind !== "dataset" ? ` · ${node.sourceKind}` : ""}
       </span>
-      <span className="lineage-name">{label}</span>
+      <span className="lineage-name">{node.name}</span>
       <span className="lineage-detail">{detail(node)}</span>
     </>
   );

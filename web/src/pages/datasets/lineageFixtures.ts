@@ -14,7 +14,7 @@ export const delayLineage: Lineage = {
     { id: "pipeline:bts_ontime", kind: "pipeline", name: "bts_ontime", sourceKind: "http", schedule: "0 0 * * * ?" },
     { id: "pipeline:ourairports", kind: "pipeline", name: "ourairports", sourceKind: "csv", schedule: null },
     { id: "source:bts_ontime", kind: "source", name: "transtats.bts.gov/ontime.csv", sourceKind: "http" },
-    { id: "source:ourairports", kind: "source", name: "ourairports", where: "vega/airports.csv", sourceKind: "csv" },
+    { id: "source:ourairports", kind: "source", name: "vega/airports.csv", sourceKind: "csv" },
   ],
   edges: [
     { from: "dataset:airports", to: "model:delay_by_origin" },

@@ -1,6 +1,6 @@
 // What a model's run read: the snapshot of each input dataset, pinned when the run started.
 import { Link } from "react-router-dom";
-import type { RunInput } from "../../api/pending";
+import type { RunInput } from "./types";
 
 const triggers: Record<string, string> = { upstream: "upstream commit" };
 

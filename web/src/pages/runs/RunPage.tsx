@@ -3,7 +3,7 @@ import { useCallback, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { RunEvent, RunWithInputs } from "../../api/pending";
+import type { RunEvent } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async } from "../../components/States";
 import { finalStatuses, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
@@ -26,7 +26,7 @@ function RunView({ id }: { id: string }) {
 
   const run = useQuery({
     queryKey: ["runs", "detail", id],
-    queryFn: ({ signal }) => apiFetch<RunWithInputs>(`/api/runs/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) => apiFetch<Run>(`/api/runs/${encodeURIComponent(id)}`, { signal }),
     // Without the stream, a running run is refreshed by polling.
     refetchInterval: (q) => (q.state.data && !finalStatuses.has(q.state.data.status) && mode.current === "polling" ? 5_000 : false),
   });
@@ -65,7 +65,7 @@ function RunView({ id }: { id: string }) {
   );
 }
 
-function RunDetails({ run, live, mode }: { run: RunWithInputs; live: Record<string, LiveStep>; mode: StreamMode }) {
+function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveStep>; mode: StreamMode }) {
   const now = useNow(!finalStatuses.has(run.status));
   return (
     <>

@@ -3,6 +3,8 @@ import type { components } from "../../../../clients/typescript/src/schema";
 
 type Schemas = components["schemas"];
 export type Run = Schemas["DuctusApiFeaturesRunsRun"];
+/** The snapshot of an input dataset a model's run read. */
+export type RunInput = Schemas["DuctusApiFeaturesRunsPinnedInput"];
 export type RunList = Schemas["DuctusApiFeaturesRunsListResponse"];
 export type Reject = Schemas["DuctusApiFeaturesRunsRejectsReject"];
 export type RejectPage = Schemas["DuctusApiFeaturesRunsRejectsResponse"];
