@@ -44,7 +44,7 @@ internal static class CatalogData
     private static async Task<RunRecord> RunFlightsAsync(StackFixture stack, TimeProvider? clock = null, bool unscheduled = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var yaml = FlightsTestSpec.Yaml("flights-" + suffix, "flights_" + suffix, description: "flights for the API tests");
+        var yaml = FlightsTestSpec.Yaml("flights-" + suffix, "flights_" + suffix, description: "flights for the API tests") + "\nschedule: \"0 0 * * * ?\"\n";
         if (unscheduled)
         {
             yaml = yaml.Replace("schedule: \"0 0 * * * ?\"", string.Empty, StringComparison.Ordinal);
