@@ -17,31 +17,6 @@ internal static class CatalogData
 {
     public static readonly Guid DefaultWorkspace = Guid.Parse("00000000-0000-0000-0000-000000000001");
 
-    // 8 rows: 4 load, 4 break a contract rule (the engine tests' flights.csv).
-    private const string FlightsSpec = """
-        name: {NAME}
-        description: flights for the API tests
-        source:
-          kind: csv
-          path: flights.csv
-        transform: |
-          SELECT date AS departed_at, delay, distance, origin, destination FROM source
-        contract:
-          policy: quarantine
-          columns:
-            departed_at: { type: timestamp, required: true }
-            delay:       { type: integer, min: -1440, max: 2880 }
-            distance:    { type: integer, min: 1, description: miles }
-            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-          rules:
-            - name: different_airports
-              sql: origin <> destination
-        target:
-          dataset: {DATASET}
-          mode: append
-        schedule: "0 0 * * * ?"
-        """;
 
     private static readonly ConcurrentDictionary<StackFixture, Lazy<Task<RunRecord>>> FlightsRuns = new();
 
@@ -69,8 +44,7 @@ internal static class CatalogData
     private static async Task<RunRecord> RunFlightsAsync(StackFixture stack, TimeProvider? clock = null, bool unscheduled = false)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var yaml = FlightsSpec.Replace("{NAME}", "flights-" + suffix, StringComparison.Ordinal)
-            .Replace("{DATASET}", "flights_" + suffix, StringComparison.Ordinal);
+        var yaml = FlightsTestSpec.Yaml("flights-" + suffix, "flights_" + suffix, description: "flights for the API tests") + "\nschedule: \"0 0 * * * ?\"\n";
         if (unscheduled)
         {
             yaml = yaml.Replace("schedule: \"0 0 * * * ?\"", string.Empty, StringComparison.Ordinal);

@@ -19,29 +19,6 @@ namespace Ductus.Tests.Integration.Runs;
 [Collection(StackDefinition.Name)]
 public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, IDisposable
 {
-    private const string Spec = """
-        name: flights
-        description: test flights
-        source:
-          kind: csv
-          path: flights.csv
-        transform: |
-          SELECT date AS departed_at, delay, distance, origin, destination FROM source
-        contract:
-          policy: {POLICY}
-          columns:
-            departed_at: { type: timestamp, required: true }
-            delay:       { type: integer, min: -1440, max: 2880 }
-            distance:    { type: integer, min: 1, description: miles }
-            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-          rules:
-            - name: different_airports
-              sql: origin <> destination
-        target:
-          dataset: flights
-          mode: append
-        """;
 
     private readonly EngineScratch _scratch = new();
     private ScratchDatabase _db = null!;
@@ -71,7 +48,7 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
 
     private PipelineRunner Runner() => new(_catalog, _rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance);
 
-    private static Core.Specs.PipelineSpec Parse(string policy) => EngineScratch.Parse(Spec.Replace("{POLICY}", policy, StringComparison.Ordinal));
+    private static Core.Specs.PipelineSpec Parse(string policy) => EngineScratch.Parse(FlightsTestSpec.Yaml(policy: policy, description: "test flights"));
 
     [Fact]
     public async Task Rejected_rows_keep_the_rule_they_broke_and_good_rows_are_committed()

@@ -9,27 +9,7 @@ namespace Ductus.Tests.Unit.Engine;
 
 public sealed class RunEngineTests : IDisposable
 {
-    private const string FlightsCsvSpec = """
-        name: flights
-        source:
-          kind: csv
-          path: flights.csv
-        transform: |
-          SELECT date AS departed_at, delay, distance, origin, destination FROM source
-        contract:
-          policy: quarantine
-          columns:
-            departed_at: { type: timestamp, required: true }
-            delay:       { type: integer, min: -1440, max: 2880 }
-            distance:    { type: integer, min: 1, description: miles }
-            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-          rules:
-            - name: different_airports
-              sql: origin <> destination
-        target:
-          dataset: flights
-        """;
+    private static readonly string FlightsCsvSpec = FlightsTestSpec.Yaml();
 
     private readonly EngineScratch scratch = new();
 
