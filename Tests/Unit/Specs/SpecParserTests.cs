@@ -137,9 +137,9 @@ public sealed class SpecParserTests
 
         Assert.Equal(
             Sorted(
-                "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query)",
+                "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql)",
                 "contract.maxRejectRatio: unknown key, did you mean 'max_reject_ratio'?",
-                "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, timeout, incremental)"),
+                "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, timeout, incremental, on)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
     }
 
