@@ -122,7 +122,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         return body;
     }
 
-    private async Task A_five_second_cron_posted_over_the_api_runs_twice_within_15_s(Guid workspace, HttpClient client)
+    private async Task A_five_second_cron_posted_over_the_api_runs_twice_within_25_s(Guid workspace, HttpClient client)
     {
         var name = NewName("cron_api");
         var spec = Spec(name, EveryFiveSeconds);
@@ -132,11 +132,13 @@ public sealed class ApiScheduleTests(StackFixture stack)
         {
             var runs = await Eventually.Async(
                 () => RunsAsync(workspace, name),
-                r => r.Count(x => x.Status == RunStatus.Succeeded && x.CreatedAt <= createdAt.AddSeconds(15)) >= 2,
-                // Created within 15 s is the schedule's promise; finishing may take longer on
+                r => r.Count(x => x.Status == RunStatus.Succeeded && x.CreatedAt <= createdAt.AddSeconds(25)) >= 2,
+                // The schedule's promise (ADR 011): the change notice syncs it at once, and if the
+                // notice is lost the 15 s sweep does, so the first of two 5 s fires comes within
+                // 20 s at worst (25 s with a loaded machine's slack). Finishing may take longer on
                 // a loaded machine, and that is not what this test is about.
                 TimeSpan.FromSeconds(60),
-                "two scheduled runs started within 15 s of creation");
+                "two scheduled runs started within 25 s of creation");
 
             Assert.All(runs, r => Assert.Equal(RunTrigger.Schedule, r.Trigger));
             // Never two at once: each run started after the one before it finished.
@@ -161,7 +163,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         var (id, _, client) = await DefaultWorkspaceAsync();
         using (client)
         {
-            await A_five_second_cron_posted_over_the_api_runs_twice_within_15_s(id, client);
+            await A_five_second_cron_posted_over_the_api_runs_twice_within_25_s(id, client);
         }
     }
 
@@ -171,7 +173,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         var (id, _, client) = await SecondWorkspaceAsync();
         using (client)
         {
-            await A_five_second_cron_posted_over_the_api_runs_twice_within_15_s(id, client);
+            await A_five_second_cron_posted_over_the_api_runs_twice_within_25_s(id, client);
         }
     }
 
