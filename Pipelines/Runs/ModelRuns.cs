@@ -5,7 +5,7 @@ using Ductus.Pipelines.Engine;
 
 namespace Ductus.Pipelines.Runs;
 
-/// <summary>The part of a run only models have: pinning the inputs, and queueing what reads the output.</summary>
+/// <summary>The part of a run only models have: pinning the inputs (queueing what reads the output is <see cref="PipelineRunner"/>'s, after the commit).</summary>
 internal static class ModelRuns
 {
     /// <summary>
