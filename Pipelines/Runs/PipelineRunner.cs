@@ -150,7 +150,7 @@ public sealed class PipelineRunner(
                     commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                     commitSpan?.SetTag("ductus.files", output.Files.Count);
                     commit = await catalog.Committer.CommitAsync(ws, new CommitRequest(
-                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, spec.Target.Mode, output.Files, stats)
+                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, CommitMode(spec, request), output.Files, stats)
                     {
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
@@ -216,6 +216,13 @@ public sealed class PipelineRunner(
         events?.Publish(RunEvent.ForStatus(run.Id, final.Status, ws, run.Pipeline));
         return final;
     }
+
+    /// <summary>
+    /// A replay re-submits only the rows a run rejected, so it adds them to what is loaded: replacing
+    /// the dataset with them would drop every row the original run committed. Merge keeps its keys.
+    /// </summary>
+    private static WriteMode CommitMode(PipelineSpec spec, RunRequest request) =>
+        request.ReplayOf is not null && spec.Target.Mode == WriteMode.Replace ? WriteMode.Append : spec.Target.Mode;
 
     /// <summary>
     /// Queues the <c>on: commit</c> models that read the dataset just committed; the dispatcher

@@ -7,7 +7,7 @@ namespace Ductus.Tests.Infrastructure;
 /// </summary>
 public static class FlightsTestSpec
 {
-    public static string Yaml(string name = "flights", string dataset = "flights", string policy = "quarantine", string? description = null) =>
+    public static string Yaml(string name = "flights", string dataset = "flights", string policy = "quarantine", string? description = null, string mode = "append") =>
         $$"""
         name: {{name}}
         description: {{description ?? "flights for the tests"}}
@@ -29,6 +29,6 @@ public static class FlightsTestSpec
               sql: origin <> destination
         target:
           dataset: {{dataset}}
-          mode: append
+          mode: {{mode}}
         """;
 }

@@ -216,6 +216,30 @@ public sealed class PipelineRunnerTests(StackFixture stack) : IAsyncLifetime, ID
     }
 
     [Fact]
+    public async Task Replaying_into_a_replace_dataset_adds_the_recovered_rows_to_the_loaded_ones()
+    {
+        // Replacing with the replayed rows alone would drop every row the first run loaded.
+        var spec = EngineScratch.Parse(FlightsTestSpec.Yaml(mode: "replace"));
+        var first = await Runner().RunAsync(new RunRequest(_ws, "ws1", spec, RunTrigger.Manual), CancellationToken.None);
+        var relaxed = spec with
+        {
+            Contract = spec.Contract! with { Columns = [.. spec.Contract.Columns.Select(c => c.Name == "delay" ? c with { Max = "5000" } : c)] },
+        };
+
+        var replay = await Runner().RunAsync(new RunRequest(_ws, "ws1", relaxed, RunTrigger.Replay, ReplayOf: first.Id), CancellationToken.None);
+
+        Assert.Equal(RunStatus.Succeeded, replay.Status);
+        Assert.Equal(1, replay.RowsLoaded); // the late flight
+        var snapshot = (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!.Snapshot;
+        Assert.Equal((2, 5L), (snapshot.Version, snapshot.RowCount));
+
+        // The next ordinary run replaces as its spec says.
+        var again = await Runner().RunAsync(new RunRequest(_ws, "ws1", spec, RunTrigger.Manual), CancellationToken.None);
+        Assert.Equal(4L, (await _catalog.Datasets.GetSnapshotAsync(_ws, "flights", null))!.Snapshot.RowCount);
+        Assert.Equal(3, again.SnapshotVersion);
+    }
+
+    [Fact]
     public async Task A_cancelled_run_is_recorded_as_cancelled_and_commits_nothing()
     {
         using var cancel = new CancellationTokenSource();
