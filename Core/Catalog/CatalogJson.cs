@@ -77,6 +77,7 @@ internal static class CatalogNames
         WriteMode.Append => "append",
         WriteMode.Replace => "replace",
         WriteMode.Merge => "merge",
+        WriteMode.Incremental => throw new ArgumentOutOfRangeException(nameof(mode), mode, "An incremental model's run commits as append or replace."),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 

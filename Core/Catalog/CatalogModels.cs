@@ -45,6 +45,14 @@ public sealed record PipelineRecord(
 /// <summary>The snapshot of one input dataset a model's run read, pinned when the run started.</summary>
 public sealed record RunInput(string Dataset, long Version);
 
+/// <summary>How a model's run built its output (<c>model_builds</c>).</summary>
+/// <param name="Incremental">True when only the driving input's appended rows were read.</param>
+/// <param name="Reason">Why this build, in words; a full rebuild says what forced it.</param>
+/// <param name="Fingerprint">The hash of the definition it built (<c>IncrementalBuild.Fingerprint</c>).</param>
+/// <param name="Driving">The input whose appends drive an incremental model; null for others.</param>
+/// <param name="FilesRead">Lake files the run read from its driving input (all inputs' files for a full build).</param>
+public sealed record ModelBuildRecord(bool Incremental, string Reason, string Fingerprint, string? Driving, int FilesRead);
+
 /// <summary>A workspace: its id (what every catalog row carries) and its name (what people and Quartz's job groups use).</summary>
 public sealed record WorkspaceRecord(Guid Id, string Name);
 

@@ -9,14 +9,36 @@ namespace Ductus.Core.Catalog;
 /// </summary>
 public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
 {
-    /// <summary>Records the snapshot of each input a run read; a retry of the run pins again, replacing them.</summary>
-    public async Task RecordInputsAsync(Guid workspaceId, Guid runId, IReadOnlyList<RunInput> inputs, CancellationToken ct = default)
+    /// <summary>
+    /// Records the snapshot of each input a run read and, when given, how it builds; a retry of
+    /// the run pins again, replacing both.
+    /// </summary>
+    public async Task RecordInputsAsync(Guid workspaceId, Guid runId, IReadOnlyList<RunInput> inputs, ModelBuildRecord? build = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using (var clear = tx.Command("DELETE FROM run_inputs WHERE workspace_id = @ws AND run_id = @run").With("ws", workspaceId).With("run", runId))
+        await using (var clear = tx.Command("""
+            DELETE FROM run_inputs WHERE workspace_id = @ws AND run_id = @run;
+            DELETE FROM model_builds WHERE workspace_id = @ws AND run_id = @run;
+            """).With("ws", workspaceId).With("run", runId))
         {
             await clear.ExecuteNonQueryAsync(ct);
+        }
+
+        if (build is not null)
+        {
+            await using var record = tx.Command("""
+                INSERT INTO model_builds (workspace_id, run_id, build, reason, fingerprint, driving, files_read)
+                VALUES (@ws, @run, @build, @reason, @fingerprint, @driving, @files)
+                """)
+                .With("ws", workspaceId)
+                .With("run", runId)
+                .With("build", build.Incremental ? "incremental" : "full")
+                .With("reason", build.Reason)
+                .With("fingerprint", build.Fingerprint)
+                .With("driving", build.Driving, NpgsqlTypes.NpgsqlDbType.Text)
+                .With("files", build.FilesRead);
+            await record.ExecuteNonQueryAsync(ct);
         }
 
         await using (var insert = tx.Command("""
@@ -49,6 +71,118 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         }
 
         return inputs;
+    }
+
+    /// <summary>How a model's run built its output; null for other runs and for runs before 0022.</summary>
+    public async Task<ModelBuildRecord?> BuildOfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT build, reason, fingerprint, driving, files_read FROM model_builds WHERE workspace_id = @ws AND run_id = @run
+            """)
+            .With("ws", workspaceId)
+            .With("run", runId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new ModelBuildRecord(reader.GetString(0) == "incremental", reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4))
+            : null;
+    }
+
+    /// <summary>
+    /// The model's last successful build: the newest run that committed a snapshot and recorded how
+    /// it built. A replay of its rejects records no build, so it is not one.
+    /// </summary>
+    public async Task<Models.LastBuild?> LastBuildAsync(Guid workspaceId, string pipeline, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        Guid runId;
+        long output;
+        string fingerprint;
+        await using (var command = tx.Command("""
+            SELECT r.id, r.snapshot_version, b.fingerprint
+              FROM runs r JOIN model_builds b ON b.run_id = r.id
+             WHERE r.workspace_id = @ws AND r.pipeline = @pipeline AND r.status = 'succeeded' AND r.snapshot_version IS NOT NULL
+             ORDER BY r.snapshot_version DESC, r.finished_at DESC
+             LIMIT 1
+            """)
+            .With("ws", workspaceId)
+            .With("pipeline", pipeline))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            (runId, output, fingerprint) = (reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2));
+        }
+
+        await using var inputs = tx.Command("SELECT dataset, version FROM run_inputs WHERE workspace_id = @ws AND run_id = @run ORDER BY dataset")
+            .With("ws", workspaceId)
+            .With("run", runId);
+        await using var rows = await inputs.ExecuteReaderAsync(ct);
+        var consumed = new List<RunInput>();
+        while (await rows.ReadAsync(ct))
+        {
+            consumed.Add(new RunInput(rows.GetString(0), rows.GetInt64(1)));
+        }
+
+        return new Models.LastBuild(runId, output, fingerprint, consumed);
+    }
+
+    /// <summary>The snapshots of <paramref name="dataset"/> from version <paramref name="from"/> to <paramref name="to"/>, both included, that the catalog still holds.</summary>
+    public async Task<IReadOnlyList<Models.InputSnapshot>> SnapshotsBetweenAsync(Guid workspaceId, string dataset, long from, long to, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT version, operation FROM snapshots
+             WHERE workspace_id = @ws AND dataset = @dataset AND version BETWEEN @from AND @to
+             ORDER BY version
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("from", from)
+            .With("to", to);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var snapshots = new List<Models.InputSnapshot>();
+        while (await reader.ReadAsync(ct))
+        {
+            snapshots.Add(new Models.InputSnapshot(reader.GetInt64(0), CatalogNames.Operation(reader.GetString(1))));
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>
+    /// The files the append snapshots after <paramref name="after"/> up to <paramref name="upTo"/>
+    /// added, relative to the lake root: each append's files less its parent's. Compactions in
+    /// between are skipped: their files hold rows already read. Every version in the range must
+    /// still be in the catalog (<see cref="SnapshotsBetweenAsync"/> tells).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AppendedFilesAsync(Guid workspaceId, string dataset, long after, long upTo, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("""
+            SELECT f.path FROM snapshots s
+              JOIN snapshot_files f ON (f.workspace_id, f.dataset, f.version) = (s.workspace_id, s.dataset, s.version)
+             WHERE s.workspace_id = @ws AND s.dataset = @dataset AND s.operation = 'append'
+               AND s.version > @after AND s.version <= @upTo
+               AND NOT EXISTS (SELECT 1 FROM snapshot_files p
+                                WHERE (p.workspace_id, p.dataset, p.version, p.path) = (s.workspace_id, s.dataset, s.version - 1, f.path))
+             ORDER BY s.version, f.path
+            """)
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("after", after)
+            .With("upTo", upTo);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var files = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            files.Add(reader.GetString(0));
+        }
+
+        return files;
     }
 
     /// <summary>

@@ -29,4 +29,11 @@ public enum WriteMode
     Append,
     Replace,
     Merge,
+
+    /// <summary>
+    /// A model's target only: each run reads the rows its driving input appended since the last
+    /// build and commits them as <see cref="Append"/>, or rebuilds in full and commits
+    /// <see cref="Replace"/>. Never a snapshot's operation.
+    /// </summary>
+    Incremental,
 }

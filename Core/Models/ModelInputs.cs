@@ -1,4 +1,5 @@
 using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
 using Ductus.Core.Query;
 using Ductus.Core.Specs;
 
@@ -7,7 +8,8 @@ namespace Ductus.Core.Models;
 /// <summary>What a model reads, or why it may not be saved as it is.</summary>
 /// <param name="Inputs">The datasets the model reads, spelled as the catalog spells them.</param>
 /// <param name="Sql">The SELECT as the parser re-rendered it: what the run executes.</param>
-public sealed record ModelResolution(IReadOnlyList<string> Inputs, string? Sql, IReadOnlyList<SpecError> Errors)
+/// <param name="Driving">For <c>mode: incremental</c>: the input whose appends the model reads; null otherwise.</param>
+public sealed record ModelResolution(IReadOnlyList<string> Inputs, string? Sql, IReadOnlyList<SpecError> Errors, string? Driving = null)
 {
     public static readonly ModelResolution NotAModel = new([], null, []);
 }
@@ -63,8 +65,23 @@ public static class ModelInputs
             return new([], null, [new SpecError(path, $"reading {cycle[0]} into {spec.Target.Dataset} makes a cycle: {string.Join(" → ", cycle)}")]);
         }
 
-        return new(guard.Datasets, guard.Sql, []);
+        if (spec.Target.Mode is not WriteMode.Incremental)
+        {
+            return new(guard.Datasets, guard.Sql, []);
+        }
+
+        return DrivingInput(spec.Source.Driving, guard.Datasets) is { } driving
+            ? new(guard.Datasets, guard.Sql, [], driving)
+            : new([], null, [new SpecError("source.driving", spec.Source.Driving is null
+                ? $"name the input whose appends drive this incremental model: one of {string.Join(", ", guard.Datasets)}"
+                : $"'{spec.Source.Driving}' is not one of the datasets the model reads ({string.Join(", ", guard.Datasets)})")]);
     }
+
+    /// <summary>The named input when the model reads it, or the only input when none is named.</summary>
+    private static string? DrivingInput(string? named, IReadOnlyList<string> inputs) =>
+        named is null
+            ? inputs.Count == 1 ? inputs[0] : null
+            : inputs.FirstOrDefault(i => string.Equals(i, named, StringComparison.Ordinal));
 
     /// <summary>
     /// The datasets of a cycle that a model reading <paramref name="inputs"/> into

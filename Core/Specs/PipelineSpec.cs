@@ -120,6 +120,12 @@ public sealed record SourceSpec
 
     /// <summary>model: one SELECT over datasets of the workspace, checked like a query of the sandbox.</summary>
     public string? Sql { get; init; }
+
+    /// <summary>
+    /// model with <c>mode: incremental</c>: the input whose appends drive it (only their new rows
+    /// are read; every other input is read whole). Needed only when the model reads more than one.
+    /// </summary>
+    public string? Driving { get; init; }
 }
 
 /// <summary>Where an HTTP source's credentials come from: configuration keys under <c>Ductus:Secrets:</c>.</summary>

@@ -29,7 +29,7 @@ public static partial class SourceSpecRules
         var postgres = source.Kind is SourceKind.Postgres;
         NotFor(!http, "http", ("url", source.Url), ("headers", source.Headers.Count > 0 ? "set" : null), ("auth", source.Auth), ("records", source.Records), ("pagination", source.Pagination));
         NotFor(!postgres, "postgres", ("connection", source.Connection), ("query", source.Query));
-        NotFor(source.Kind is not SourceKind.Model, "model", ("dataset", source.Dataset), ("sql", source.Sql));
+        NotFor(source.Kind is not SourceKind.Model, "model", ("dataset", source.Dataset), ("sql", source.Sql), ("driving", source.Driving));
         if (source.Kind is SourceKind.Model)
         {
             ValidateModel(source, error);
@@ -97,6 +97,27 @@ public static partial class SourceSpecRules
         if (spec.On is not null && spec.Source.Kind is not SourceKind.Model)
         {
             error("on", "applies to model sources only (a model runs when the datasets it reads commit)");
+        }
+    }
+
+    /// <summary>
+    /// Rules of <c>mode: incremental</c>: only a model knows which snapshots added which rows. Which
+    /// input drives it needs the catalog (<see cref="Models.ModelInputs"/> checks that on save).
+    /// </summary>
+    internal static void ValidateIncrementalModel(PipelineSpec spec, Action<string, string> error)
+    {
+        if (spec.Target.Mode is WriteMode.Incremental && spec.Source.Kind is not SourceKind.Model)
+        {
+            error("target.mode", "incremental applies to model sources only (for other sources use an incremental cursor with append or merge)");
+        }
+
+        if (spec.Source.Driving is not null && spec.Source.Kind is SourceKind.Model && spec.Target.Mode is not WriteMode.Incremental)
+        {
+            error("source.driving", "applies to models with target.mode incremental only");
+        }
+        else if (spec.Source.Driving is { } driving && !SpecValidator.DatasetName().IsMatch(driving))
+        {
+            error("source.driving", $"'{driving}' is not a dataset name");
         }
     }
 

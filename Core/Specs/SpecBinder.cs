@@ -13,7 +13,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental", "on"],
-        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql"],
+        ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql", "driving"],
         ["auth"] = ["bearer_from", "header", "value_from"],
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
         ["incremental"] = ["cursor", "query_param"],
@@ -123,6 +123,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Connection = Text(f, "connection", "source.connection"),
             Query = Text(f, "query", "source.query"),
             Dataset = dataset,
+            Driving = Text(f, "driving", "source.driving"),
             Sql = sql,
         };
     }

@@ -43,6 +43,7 @@ public static partial class SpecValidator
 
         ValidateTarget(spec.Target, Error);
         SourceSpecRules.ValidateIncremental(spec, Error);
+        SourceSpecRules.ValidateIncrementalModel(spec, Error);
         SourceSpecRules.ValidateOn(spec, Error);
 
         if (spec.Schedule is { } schedule)

@@ -147,6 +147,7 @@ public static class SpecWriter
         Optional(json, "query", source.Query);
         Optional(json, "dataset", source.Dataset);
         Optional(json, "sql", source.Sql);
+        Optional(json, "driving", source.Driving);
     }
 
     private static void Number(Utf8JsonWriter json, string key, long? value)

@@ -23,8 +23,19 @@ public sealed record RunContext(
     public ModelSource? Model { get; init; }
 }
 
-/// <summary>What a model's run reads: the checked SELECT and, per input dataset, the absolute paths of its pinned snapshot's files.</summary>
-public sealed record ModelSource(string Sql, IReadOnlyDictionary<string, IReadOnlyList<string>> Files);
+/// <summary>
+/// What a model's run reads: the checked SELECT and, per input dataset, the absolute paths of its
+/// pinned snapshot's files — for an incremental build, the driving input's are only the files its
+/// appends added since the last build.
+/// </summary>
+public sealed record ModelSource(string Sql, IReadOnlyDictionary<string, IReadOnlyList<string>> Files)
+{
+    /// <summary>True when the run reads only the driving input's new rows and appends to its dataset; false rebuilds it.</summary>
+    public bool Incremental { get; init; }
+
+    /// <summary>An input that reads as empty (with its columns): an incremental build whose driving input appended nothing.</summary>
+    public string? EmptyInput { get; init; }
+}
 
 /// <summary>A step of a run started (<see cref="Rows"/> null) or finished (with the rows it produced, where known).</summary>
 public sealed record RunProgress(string Step, long? Rows = null);

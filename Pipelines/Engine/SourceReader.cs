@@ -92,6 +92,7 @@ internal sealed class SourceReader(RunScope run, SourceAccess access, HttpClient
             await run.Db.ExecAsync($"""
                 CREATE VIEW {Sql.Ident(dataset)} AS
                 SELECT COLUMNS(c -> NOT starts_with(c, '_ductus_')) FROM read_parquet({Sql.List(files)}, union_by_name = true)
+                {(dataset == model.EmptyInput ? "WHERE false" : string.Empty)}
                 """);
         }
 

@@ -5,13 +5,14 @@ using Ductus.Pipelines.Engine;
 
 namespace Ductus.Pipelines.Runs;
 
-/// <summary>The part of a run only models have: pinning the inputs (queueing what reads the output is <see cref="PipelineRunner"/>'s, after the commit).</summary>
+/// <summary>The part of a run only models have: pinning the inputs and planning the build (queueing what reads the output is <see cref="PipelineRunner"/>'s, after the commit).</summary>
 internal static class ModelRuns
 {
     /// <summary>
-    /// Pins every input of <paramref name="spec"/> at its current snapshot and records the versions
-    /// on the run before anything is read, so the run's output is reproducible from them whatever
-    /// commits meanwhile.
+    /// Pins every input of <paramref name="spec"/> at its current snapshot, decides whether the run
+    /// builds incrementally or in full (<see cref="IncrementalBuild"/>), and records both on the run
+    /// before anything is read, so the run's output is reproducible from the recorded versions
+    /// whatever commits meanwhile.
     /// </summary>
     /// <exception cref="InvalidOperationException">An input is missing, empty, or the model no longer resolves.</exception>
     public static async Task<ModelSource> PinInputsAsync(CatalogStore catalog, Guid workspaceId, string lakeRoot, PipelineSpec spec, Guid runId, CancellationToken ct)
@@ -37,7 +38,50 @@ internal static class ModelRuns
             pinned.Add(new RunInput(dataset, snapshot.Version));
         }
 
-        await catalog.Models.RecordInputsAsync(workspaceId, runId, pinned, ct);
-        return new ModelSource(resolution.Sql!, files);
+        var fingerprint = IncrementalBuild.Fingerprint(spec, resolution.Sql!);
+        var plan = await PlanAsync(catalog, workspaceId, spec, resolution.Driving, fingerprint, pinned, ct);
+        var source = new ModelSource(resolution.Sql!, files) { Incremental = plan.Incremental };
+        if (plan is { Incremental: true, DrivingAfter: { } after } && resolution.Driving is { } driving)
+        {
+            var upTo = pinned.Single(p => p.Dataset == driving).Version;
+            var appended = await catalog.Models.AppendedFilesAsync(workspaceId, driving, after, upTo, ct);
+            // Nothing appended (only compactions since): the driving input reads as empty, with its schema.
+            source = appended.Count == 0
+                ? source with { EmptyInput = driving }
+                : source with { Files = new Dictionary<string, IReadOnlyList<string>>(files, StringComparer.Ordinal) { [driving] = [.. appended.Select(f => Path.GetFullPath(Path.Combine(lakeRoot, f)))] } };
+        }
+
+        var filesRead = !plan.Incremental ? source.Files.Values.Sum(f => f.Count)
+            : source.EmptyInput is null ? source.Files[resolution.Driving!].Count : 0;
+        await catalog.Models.RecordInputsAsync(workspaceId, runId, pinned, new ModelBuildRecord(plan.Incremental, plan.Reason, fingerprint, resolution.Driving, filesRead), ct);
+        return source;
+    }
+
+    private static async Task<BuildPlan> PlanAsync(
+        CatalogStore catalog, Guid workspaceId, PipelineSpec spec, string? driving, string fingerprint, IReadOnlyList<RunInput> pinned, CancellationToken ct)
+    {
+        if (driving is null)
+        {
+            return IncrementalBuild.Plan(spec, fingerprint, driving, null, null, pinned, new Dictionary<string, IReadOnlyList<InputSnapshot>>());
+        }
+
+        var last = await catalog.Models.LastBuildAsync(workspaceId, spec.Name, ct);
+        // Read from the snapshots, not the cached dataset list: appending on a stale version would be wrong.
+        var output = (await catalog.Datasets.GetSnapshotAsync(workspaceId, spec.Target.Dataset, null, ct))?.Snapshot.Version;
+        var between = new Dictionary<string, IReadOnlyList<InputSnapshot>>(StringComparer.Ordinal);
+        if (last is not null && output >= last.OutputVersion)
+        {
+            between[spec.Target.Dataset] = await catalog.Models.SnapshotsBetweenAsync(workspaceId, spec.Target.Dataset, last.OutputVersion, output.Value, ct);
+        }
+
+        foreach (var input in last?.Inputs ?? [])
+        {
+            if (pinned.FirstOrDefault(p => p.Dataset == input.Dataset) is { } now && now.Version >= input.Version)
+            {
+                between[input.Dataset] = await catalog.Models.SnapshotsBetweenAsync(workspaceId, input.Dataset, input.Version, now.Version, ct);
+            }
+        }
+
+        return IncrementalBuild.Plan(spec, fingerprint, driving, last, output, pinned, between);
     }
 }

@@ -116,6 +116,7 @@ public sealed class PipelineRunner(
                 context = context with { Model = await ModelRuns.PinInputsAsync(catalog, ws, lakeRoot, spec, run.Id, ct) };
             }
 
+            var mode = CommitMode(spec, request, context.Model);
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -150,7 +151,7 @@ public sealed class PipelineRunner(
                     commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                     commitSpan?.SetTag("ductus.files", output.Files.Count);
                     commit = await catalog.Committer.CommitAsync(ws, new CommitRequest(
-                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, CommitMode(spec, request), output.Files, stats)
+                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, mode, output.Files, stats)
                     {
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
@@ -175,7 +176,7 @@ public sealed class PipelineRunner(
                 }
 
                 // Off the run's path: the rows are visible now, whatever the rewrite costs.
-                if (spec.Target.Mode == WriteMode.Append && Compaction is not null && commit.FileCount >= Compaction.FilesPerTier)
+                if (mode == WriteMode.Append && Compaction is not null && commit.FileCount >= Compaction.FilesPerTier)
                 {
                     Compaction.Request(ws, request.WorkspaceName, spec.Target.Dataset);
                 }
@@ -218,11 +219,17 @@ public sealed class PipelineRunner(
     }
 
     /// <summary>
-    /// A replay re-submits only the rows a run rejected, so it adds them to what is loaded: replacing
-    /// the dataset with them would drop every row the original run committed. Merge keeps its keys.
+    /// How the run's files join the dataset. A replay re-submits only the rows a run rejected, so it
+    /// adds them to what is loaded: replacing the dataset with them would drop every row the
+    /// original run committed (merge keeps its keys). An incremental model appends what its new
+    /// input rows made, or replaces the dataset when it rebuilt in full.
     /// </summary>
-    private static WriteMode CommitMode(PipelineSpec spec, RunRequest request) =>
-        request.ReplayOf is not null && spec.Target.Mode == WriteMode.Replace ? WriteMode.Append : spec.Target.Mode;
+    private static WriteMode CommitMode(PipelineSpec spec, RunRequest request, ModelSource? model) => spec.Target.Mode switch
+    {
+        WriteMode.Replace or WriteMode.Incremental when request.ReplayOf is not null => WriteMode.Append,
+        WriteMode.Incremental => model?.Incremental == true ? WriteMode.Append : WriteMode.Replace,
+        var mode => mode,
+    };
 
     /// <summary>
     /// Queues the <c>on: commit</c> models that read the dataset just committed; the dispatcher

@@ -40,6 +40,10 @@ public sealed record Run(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<PinnedInput>? Inputs { get; init; }
 
+    /// <summary>For a model's run: whether it built incrementally or in full, and why. Like <see cref="Inputs"/>, only <c>GET /api/runs/{id}</c> reads it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ModelBuild? Build { get; init; }
+
     public static Run From(RunRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -55,6 +59,20 @@ public sealed record Run(
     public static string Name(RunTrigger trigger) => trigger.ToString().ToLowerInvariant();
 
     public static string Location(Guid id) => $"/api/runs/{id}";
+}
+
+/// <summary>How a model's run built its output.</summary>
+/// <param name="Mode"><c>incremental</c> (read only what the driving input appended since the last build, appended to the dataset) or <c>full</c> (read everything, replaced the dataset).</param>
+/// <param name="Reason">Why: for a full rebuild, what forced it (first build, a changed SQL or contract, an upstream replace or merge…).</param>
+/// <param name="Driving">The input whose appends drive an incremental model.</param>
+/// <param name="FilesRead">Lake files read from the driving input (incremental) or from all inputs (full).</param>
+public sealed record ModelBuild(string Mode, string Reason, string? Driving, int FilesRead)
+{
+    public static ModelBuild From(ModelBuildRecord build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        return new ModelBuild(build.Incremental ? "incremental" : "full", build.Reason, build.Driving, build.FilesRead);
+    }
 }
 
 /// <summary>One input of a model's run: a dataset and the snapshot version the run read of it.</summary>

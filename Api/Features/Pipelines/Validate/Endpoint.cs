@@ -1,5 +1,6 @@
 using Ductus.Api.Auth;
 using Ductus.Core.Catalog;
+using Ductus.Core.Lake;
 using Ductus.Core.Models;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
@@ -27,11 +28,12 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : SpecE
         }
 
         var pipelines = await catalog.Pipelines.ListAsync(User.WorkspaceId(), ct);
-        var downstream = ModelGraph.Downstream(spec.Target.Dataset, pipelines.Where(p => p.Name != spec.Name))
-            .Select(m => new AffectedModel(m.Pipeline.Name, m.Pipeline.Dataset, m.Distance, "full", OnCommit(m.Pipeline)))
+        // Only an append pipeline's commits keep the models below it incremental: a changed model
+        // rebuilds in full, so it replaces its dataset.
+        var appendsOnly = spec.Target.Mode == WriteMode.Append;
+        var downstream = ModelGraph.Downstream(spec.Target.Dataset, pipelines.Where(p => p.Name != spec.Name), appendsOnly)
+            .Select(m => new AffectedModel(m.Pipeline.Name, m.Pipeline.Dataset, m.Distance, m.Incremental ? "incremental" : "full", m.OnCommit))
             .ToList();
         await Send.OkAsync(new Response(true, body.Inputs, downstream), ct);
     }
-
-    private static bool OnCommit(PipelineRecord pipeline) => SpecParser.ParseJson(pipeline.SpecJson).Spec?.On == RunOn.Commit;
 }

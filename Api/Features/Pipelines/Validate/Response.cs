@@ -11,6 +11,11 @@ namespace Ductus.Api.Features.Pipelines.Validate;
 /// </param>
 public sealed record Response(bool Valid, IReadOnlyList<string> Inputs, IReadOnlyList<AffectedModel> Downstream);
 
-/// <param name="Rebuild"><c>full</c>: the model reads its inputs whole and replaces its dataset.</param>
+/// <param name="Rebuild">
+/// <c>incremental</c>: the model's next run reads only the rows appended to its driving input and
+/// appends to its dataset; <c>full</c>: it reads its inputs whole and replaces its dataset (every
+/// model that is not <c>mode: incremental</c>, and any that a replace, merge or changed model
+/// upstream forces to rebuild).
+/// </param>
 /// <param name="OnCommit">Whether it runs by itself after the commit (<c>on: commit</c>), or waits for its own trigger.</param>
 public sealed record AffectedModel(string Pipeline, string Dataset, int Distance, string Rebuild, bool OnCommit);

@@ -17,7 +17,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
         Summary(s =>
         {
             s.Summary = "Get a run";
-            s.Description = "Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`).";
+            s.Description = "Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`) and whether it built incrementally or in full, and why (`build`).";
         });
     }
 
@@ -33,6 +33,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
         }
 
         var inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct);
-        await Send.OkAsync(Run.From(run) with { Inputs = [.. inputs.Select(PinnedInput.From)] }, ct);
+        var build = await catalog.Models.BuildOfRunAsync(workspace, run.Id, ct);
+        await Send.OkAsync(Run.From(run) with { Inputs = [.. inputs.Select(PinnedInput.From)], Build = build is null ? null : ModelBuild.From(build) }, ct);
     }
 }
