@@ -4,6 +4,7 @@
 #        bench/run.sh api [seconds] [warm-up seconds]   (a running stack, `dotnet run --project AppHost`; needs wrk)
 #        bench/run.sh ingest [seconds] [warm-up seconds]   (default 60 and 60; needs a running stack: dotnet run --project AppHost)
 #        bench/run.sh query [rounds]     (default 7; needs a running stack)
+#        bench/run.sh model [rounds]     (default 3; needs a running stack with the demo data)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -142,8 +143,21 @@ PY
     echo "query benchmark against $api, $rounds rounds, $(nproc) cores" >&2
     "$bench" query "$api" "$key" "$stack" "$root/data" "$rounds" 50 10
     ;;
+  model)
+    # Against a running stack (dotnet run --project AppHost) with the demo's airports: an
+    # incremental model over a 10M-row input after a 1% append, against a full rebuild of the
+    # same model in the same round.
+    rounds=${2:-3}
+    "$root/scripts/fetch-demo-data.sh" >/dev/null
+    build
+    api=${DUCTUS_API:-http://localhost:5180}
+    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
+    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    echo "model benchmark against $api, $rounds rounds, $(nproc) cores" >&2
+    "$bench" model "$api" "$key" "$root/data" "$rounds"
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds] | model [rounds]" >&2
     exit 2
     ;;
 esac

@@ -141,7 +141,14 @@ public static class IncrementalBuild
 
         var allowed = driving ? "appended to or compacted" : "compacted";
         return between[dataset].FirstOrDefault(s => s.Version > from && s.Version <= to && !(s.Operation is SnapshotOperation.Compact || (driving && s.Operation is SnapshotOperation.Append))) is { } changed
-            ? $"{dataset} v{changed.Version} was a {changed.Operation.ToString().ToLowerInvariant()}; an incremental build needs it only {allowed} since v{from}"
+            ? $"{dataset} v{changed.Version} was {Described(changed.Operation)}; an incremental build needs it only {allowed} since v{from}"
             : null;
     }
+
+    private static string Described(SnapshotOperation operation) => operation switch
+    {
+        SnapshotOperation.Append => "an append",
+        SnapshotOperation.Compact => "a compaction",
+        _ => "a " + operation.ToString().ToLowerInvariant(),
+    };
 }

@@ -26,14 +26,7 @@ internal static class IngestBench
 
     public static async Task<int> RunAsync(string api, string adminKey, string database, TimeSpan duration, TimeSpan copyDuration, TimeSpan warmUp)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients * 2 }) { BaseAddress = new Uri(api), Timeout = TimeSpan.FromMinutes(2) };
-        var admin = await TokenAsync(http, "admin", adminKey);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        // A key of its own with a limit far above the default 600 requests a minute.
-        using var keyResponse = await http.PostAsJsonAsync("/api/keys", new { name = "bench ingest", roles = EngineerRole, rateLimit = 1_000_000 });
-        var key = JsonDocument.Parse(await keyResponse.Content.ReadAsStringAsync()).RootElement;
-        var token = await TokenAsync(http, key.GetProperty("clientId").GetString()!, key.GetProperty("clientSecret").GetString()!);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var http = await BenchStack.SignInAsync(api, adminKey, "bench ingest", EngineerRole, Clients * 2, TimeSpan.FromMinutes(2));
 
         var dataset = "bench_ingest_" + Guid.NewGuid().ToString("N")[..8];
         using (var spec = new StringContent($$"""
@@ -290,22 +283,5 @@ internal static class IngestBench
         // No cleanup: the rows belong to no batch, so the drains' recycling truncates their slots
         // (a DELETE would leave millions of dead rows for autovacuum during the measured push).
         return total / clock.Elapsed.TotalSeconds;
-    }
-
-    private static async Task<string> TokenAsync(HttpClient http, string clientId, string secret)
-    {
-        using var response = await http.PostAsync("/auth/token", new FormUrlEncodedContent(
-        [
-            new("grant_type", "client_credentials"),
-            new("client_id", clientId),
-            new("client_secret", secret),
-        ]));
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"token for {clientId}: {(int)response.StatusCode} {body}");
-        }
-
-        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 }

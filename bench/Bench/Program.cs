@@ -4,7 +4,7 @@ using Ductus.Bench;
 // Each step runs in its own process (run.sh starts them) so peak memory is per step.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] [warm-up seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds]");
+    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] [warm-up seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds] | model <api> <admin key> <data root> [rounds]");
     return 2;
 }
 
@@ -14,6 +14,12 @@ if (args[0] == "ingest")
 {
     // ingest <api url> <admin key> <database connection string> [seconds] [copy seconds] [warm-up seconds]
     return await IngestBench.RunAsync(args[1], args[2], args[3], TimeSpan.FromSeconds(Arg(4, 60)), TimeSpan.FromSeconds(Arg(5, 30)), TimeSpan.FromSeconds(Arg(6, 60)));
+}
+
+if (args[0] == "model")
+{
+    // model <api url> <admin key> <data root> [rounds]
+    return await ModelBench.RunAsync(args[1], args[2], args[3], Arg(4, 3));
 }
 
 if (args[0] == "query")

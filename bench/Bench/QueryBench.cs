@@ -40,22 +40,8 @@ internal static class QueryBench
         var redis = stack.GetProperty("connectionStrings").GetProperty("redis").GetString()!;
         var lake = stack.GetProperty("lakeRoot").GetString()!;
 
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency + 4 }) { BaseAddress = new Uri(api), Timeout = TimeSpan.FromMinutes(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(http, "admin", adminKey));
-        // A key of its own with a budget the 50 cached clients cannot spend in a minute.
-        using (var created = await http.PostAsJsonAsync("/api/keys", new { name = "bench " + Guid.NewGuid().ToString("N")[..6], roles = BenchRoles, rateLimit = 1_000_000 }))
-        {
-            var key = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-                await TokenAsync(http, key.GetProperty("clientId").GetString()!, key.GetProperty("clientSecret").GetString()!));
-        }
-
-        var tenM = Path.Combine(dataRoot, "bench", "flights-10m.parquet");
-        if (!File.Exists(tenM))
-        {
-            await MakeTenMillionAsync(Path.Combine(dataRoot, "vega", "flights-3m.parquet"), tenM);
-        }
-
+        using var http = await BenchStack.SignInAsync(api, adminKey, "bench query", BenchRoles, concurrency + 4, TimeSpan.FromMinutes(10));
+        await BenchStack.TenMillionFlightsAsync(dataRoot);
         await EnsureLoadedAsync(http, "flights", null);
         await EnsureLoadedAsync(http, "flights_10m", $$"""{"name":"flights_10m","description":"bench: flights-3m repeated to 10M rows","source":{"kind":"parquet","path":"bench/flights-10m.parquet"},"transform":"SELECT date AS departed_at, delay, distance, origin, destination FROM source","target":{"dataset":"flights_10m","mode":"replace"},"timeout":"30m"}""");
 
@@ -128,41 +114,6 @@ internal static class QueryBench
         return 0;
     }
 
-    private static async Task<string> TokenAsync(HttpClient http, string id, string secret)
-    {
-        using var response = await http.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = id,
-            ["client_secret"] = secret,
-        }));
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"token for {id}: {(int)response.StatusCode} {body}");
-        }
-
-        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
-    }
-
-    private static async Task MakeTenMillionAsync(string source, string target)
-    {
-        Console.Error.WriteLine($"writing {target}");
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await using var duck = new DuckDBConnection("Data Source=:memory:");
-        await duck.OpenAsync();
-        await using var command = duck.CreateCommand();
-        // Four copies of the 3M rows (a copy's dates in the same half year, so the day buckets stay
-        // realistic), cut at 10M.
-        command.CommandText = $"""
-            COPY (SELECT date, delay, distance, origin, destination
-                  FROM read_parquet('{source}'), range(4) r(copy)
-                  ORDER BY copy, date LIMIT 10000000)
-            TO '{target}' (FORMAT parquet)
-            """;
-        await command.ExecuteNonQueryAsync();
-    }
-
     private static async Task EnsureLoadedAsync(HttpClient http, string dataset, string? spec)
     {
         using (var existing = await http.GetAsync($"/api/datasets/{dataset}"))
@@ -175,28 +126,11 @@ internal static class QueryBench
 
         if (spec is not null)
         {
-            using var create = await http.PostAsync("/api/pipelines", new StringContent(spec, Encoding.UTF8, "application/json"));
-            Console.Error.WriteLine($"create pipeline {dataset}: {(int)create.StatusCode}");
+            await BenchStack.SaveAsync(http, spec, "application/json");
         }
 
-        using var trigger = await http.PostAsync($"/api/pipelines/{dataset}/runs", null);
-        var run = JsonDocument.Parse(await trigger.Content.ReadAsStringAsync()).RootElement;
-        Console.Error.WriteLine($"loading {dataset}: {(int)trigger.StatusCode} {run}");
-        var id = run.GetProperty("id").GetString();
-        while (true)
-        {
-            await Task.Delay(2000);
-            var status = JsonDocument.Parse(await http.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("status").GetString();
-            if (status is "succeeded")
-            {
-                return;
-            }
-
-            if (status is "failed" or "cancelled")
-            {
-                throw new InvalidOperationException($"loading {dataset}: run {id} {status}");
-            }
-        }
+        Console.Error.WriteLine($"loading {dataset}");
+        await BenchStack.RunAsync(http, dataset);
     }
 
     private static async Task<string[]> FilesAsync(string database, string lake, string dataset)

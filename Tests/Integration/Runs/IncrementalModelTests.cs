@@ -161,6 +161,21 @@ public sealed class IncrementalModelTests(StackFixture stack) : IAsyncLifetime, 
         Assert.Equal(first.RowsLoaded, (await _catalog.Datasets.GetSnapshotAsync(_ws, "events_wide", null))!.Snapshot.RowCount);
     }
 
+    [Fact]
+    public async Task An_incremental_model_reading_two_datasets_must_name_the_one_that_drives_it()
+    {
+        await LoadAsync("events", "append", Events(new Random(8), 3).Csv);
+        var unnamed = Model("incremental") with { Source = Model("incremental").Source with { Driving = null } };
+        var stranger = Model("incremental") with { Source = Model("incremental").Source with { Driving = "orders" } };
+
+        var missing = Assert.Single((await Core.Models.ModelInputs.ResolveAsync(_catalog, _ws, unnamed, CancellationToken.None)).Errors);
+        var wrong = Assert.Single((await Core.Models.ModelInputs.ResolveAsync(_catalog, _ws, stranger, CancellationToken.None)).Errors);
+
+        Assert.Equal(new SpecError("source.driving", "name the input whose appends drive this incremental model: one of events, regions"), missing);
+        Assert.Equal(new SpecError("source.driving", "'orders' is not one of the datasets the model reads (events, regions)"), wrong);
+        Assert.Equal("events", (await Core.Models.ModelInputs.ResolveAsync(_catalog, _ws, Model("incremental"), CancellationToken.None)).Driving);
+    }
+
     /// <summary>Rows of the form <c>id,region,amount</c>; how many pass the model's filter and join.</summary>
     private (string Csv, long Passing) Events(Random random, int count)
     {

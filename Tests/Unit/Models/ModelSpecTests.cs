@@ -46,10 +46,14 @@ public sealed class ModelSpecTests : IDisposable
     [InlineData("source: { dataset: flights, columns: { a: integer } }", "source.columns", "does not apply to models")]
     [InlineData("source: { dataset: flights }\non: push", "on", "'push' is not one of: commit")]
     [InlineData("source: { dataset: flights }\nincremental: { cursor: t }", "incremental", "does not apply to model sources")]
-    public void A_wrong_model_source_is_refused_naming_the_key(string source, string path, string message)
+    [InlineData("source: { dataset: flights, driving: flights }", "source.driving", "applies to models with target.mode incremental only")]
+    [InlineData("source: { kind: csv, path: x.csv, driving: flights }", "source.driving", "applies to model sources only")]
+    [InlineData("source: { kind: csv, path: x.csv }", "target.mode", "incremental applies to model sources only", "incremental")]
+    [InlineData("source: { dataset: flights, driving: Flights }", "source.driving", "is not a dataset name", "incremental")]
+    public void A_wrong_model_source_is_refused_naming_the_key(string source, string path, string message, string mode = "append")
     {
         File.WriteAllText(Path.Combine(_root, "x.csv"), "a\n1\n");
-        var errors = Validate($"name: m\n{source}\ntarget: {{ dataset: m }}\n");
+        var errors = Validate($"name: m\n{source}\ntarget: {{ dataset: m, mode: {mode} }}\n");
 
         Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
     }

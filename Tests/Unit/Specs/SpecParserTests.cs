@@ -118,7 +118,7 @@ public sealed class SpecParserTests
                 "contract.min_rows: must be a whole number, not '1.5'",
                 "contract.columns.delay.required: must be a single value, not a list or mapping",
                 "contract.columns.origin: must be a mapping (type, required, min, ...)",
-                "target.mode: 'upsert' is not one of: append, replace, merge",
+                "target.mode: 'upsert' is not one of: append, replace, merge, incremental",
                 "retries.backoff: 'soon' is not a duration (use e.g. 500ms, 30s, 30m, 2h, 1d, 1h30m)",
                 "timeout: 'forever' is not a duration (use e.g. 500ms, 30s, 30m, 2h, 1d, 1h30m)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
@@ -137,7 +137,7 @@ public sealed class SpecParserTests
 
         Assert.Equal(
             Sorted(
-                "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql)",
+                "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql, driving)",
                 "contract.maxRejectRatio: unknown key, did you mean 'max_reject_ratio'?",
                 "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, timeout, incremental, on)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
