@@ -94,7 +94,7 @@ export interface paths {
         };
         /**
          * Get a run
-         * @description Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`).
+         * @description Its status, row counts, snapshot version, timings per step and, for a failed run, the step and the error; for a model's run, the snapshot version of each dataset it read (`inputs`) and whether it built incrementally or in full, and why (`build`).
          */
         get: operations["DuctusApiFeaturesRunsShowEndpoint"];
         put?: never;
@@ -836,11 +836,19 @@ export interface components {
                 [key: string]: number;
             };
             inputs?: components["schemas"]["DuctusApiFeaturesRunsPinnedInput"][] | null;
+            build?: components["schemas"]["DuctusApiFeaturesRunsModelBuild"];
         };
         DuctusApiFeaturesRunsPinnedInput: {
             dataset: string;
             /** Format: int64 */
             version: number;
+        };
+        DuctusApiFeaturesRunsModelBuild: {
+            mode: string;
+            reason: string;
+            driving?: string | null;
+            /** Format: int32 */
+            filesRead: number;
         };
         DuctusApiFeaturesRunsRejectSummaryResponse: {
             /** Format: guid */

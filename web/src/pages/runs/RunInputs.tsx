@@ -1,6 +1,6 @@
 // What a model's run read: the snapshot of each input dataset, pinned when the run started.
 import { Link } from "react-router-dom";
-import type { RunInput } from "./types";
+import type { ModelBuild, RunInput } from "./types";
 
 const triggers: Record<string, string> = { upstream: "upstream commit" };
 
@@ -20,5 +20,16 @@ export function RunInputs({ inputs }: { inputs: RunInput[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** "incremental: reads what flights appended after v6 (1 file)" — a full rebuild says what forced it. */
+export function RunBuild({ build }: { build: ModelBuild }) {
+  const files = `${build.filesRead} file${build.filesRead === 1 ? "" : "s"} read`;
+  return (
+    <span data-testid="run-build" data-mode={build.mode}>
+      <strong>{build.mode === "incremental" ? "incremental" : "full rebuild"}</strong>: {build.reason}{" "}
+      <span className="muted">({files})</span>
+    </span>
   );
 }

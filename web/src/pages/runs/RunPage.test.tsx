@@ -51,6 +51,24 @@ describe("RunPage", () => {
     expect(inputs.map((i) => i.textContent)).toEqual(["flights v3", "airports v2"]);
     expect(inputs.map((i) => i.getAttribute("href"))).toEqual(["/datasets/flights", "/datasets/airports"]);
     expect(screen.getByTestId("run-trigger").textContent).toBe("upstream commit");
+    expect(screen.queryByTestId("run-build")).toBeNull();
+  });
+
+  it("says whether a model's run built incrementally or in full, and why", async () => {
+    const build = (mode: string, reason: string, filesRead: number) => ({
+      ...run({ pipeline: "delayed", dataset: "delayed", trigger: "upstream", rowsRejected: 0 }),
+      inputs: [{ dataset: "flights", version: 7 }],
+      build: { mode, reason, driving: "flights", filesRead },
+    });
+    fakeApi({ [`GET /api/runs/${id}`]: build("incremental", "reads what flights appended after v6", 1) });
+    const { unmount } = show();
+    const incremental = await screen.findByTestId("run-build");
+    expect(incremental.textContent).toBe("incremental: reads what flights appended after v6 (1 file read)");
+
+    unmount();
+    fakeApi({ [`GET /api/runs/${id}`]: build("full", "flights v7 was a replace", 4) });
+    show();
+    expect((await screen.findByTestId("run-build")).textContent).toBe("full rebuild: flights v7 was a replace (4 files read)");
   });
 
   it("shows no inputs when a run's list is empty", async () => {

@@ -7,7 +7,7 @@ import type { RunEvent } from "../../api/pending";
 import { useSession } from "../../api/session";
 import { Async } from "../../components/States";
 import { finalStatuses, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
-import { RunInputs, triggerLabel } from "./RunInputs";
+import { RunBuild, RunInputs, triggerLabel } from "./RunInputs";
 import { useNow } from "./RunsPage";
 import { StepTimeline, type LiveStep } from "./StepTimeline";
 import type { Run } from "./types";
@@ -113,6 +113,14 @@ function RunDetails({ run, live, mode }: { run: Run; live: Record<string, LiveSt
                 <dt>Inputs</dt>
                 <dd>
                   <RunInputs inputs={run.inputs} />
+                </dd>
+              </>
+            )}
+            {run.build && (
+              <>
+                <dt>Build</dt>
+                <dd>
+                  <RunBuild build={run.build} />
                 </dd>
               </>
             )}

@@ -5,6 +5,8 @@ type Schemas = components["schemas"];
 export type Run = Schemas["DuctusApiFeaturesRunsRun"];
 /** The snapshot of an input dataset a model's run read. */
 export type RunInput = Schemas["DuctusApiFeaturesRunsPinnedInput"];
+/** How a model's run built its output: incrementally or in full, and why. */
+export type ModelBuild = Schemas["DuctusApiFeaturesRunsModelBuild"];
 export type RunList = Schemas["DuctusApiFeaturesRunsListResponse"];
 export type Reject = Schemas["DuctusApiFeaturesRunsRejectsReject"];
 export type RejectPage = Schemas["DuctusApiFeaturesRunsRejectsResponse"];
