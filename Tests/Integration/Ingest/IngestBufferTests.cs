@@ -2,9 +2,9 @@ using System.Text;
 using Ductus.Api.Ingest;
 using Ductus.Core.Catalog;
 using Ductus.Core.Ingest;
-using Ductus.Core.Migrations;
 using Ductus.Pipelines.Ingest;
 using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Integration.Catalog;
 using Npgsql;
 
 namespace Ductus.Tests.Integration.Ingest;
@@ -20,10 +20,9 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     [Fact]
     public async Task A_drain_writes_each_record_as_sent_with_its_batch_as_the_first_key()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var workspace = await db.Store.Workspaces.EnsureAsync("default");
         var writer = new IngestWriter(app, TimeProvider.System);
         var buffer = new IngestDrainer(app, TimeProvider.System);
 
@@ -43,10 +42,9 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     [Fact]
     public async Task A_batch_larger_than_the_copy_buffer_and_a_record_larger_than_it_arrive_byte_exact_in_their_slot()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var workspace = await db.Store.Workspaces.EnsureAsync("default");
         var writer = new IngestWriter(app, TimeProvider.System);
         var buffer = new IngestDrainer(app, TimeProvider.System);
 
@@ -60,17 +58,16 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal(records.Count, drain.Records);
         var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{batch.Id}\",";
         Assert.Equal(records.Select(r => prefix + r[1..]), await File.ReadAllLinesAsync(_file, Encoding.UTF8));
-        await using var slot = db.DataSource.CreateCommand("SELECT count(*) FROM ingest_records_5");
+        await using var slot = db.Admin.CreateCommand("SELECT count(*) FROM ingest_records_5");
         Assert.Equal((long)records.Count, await slot.ExecuteScalarAsync());
     }
 
     [Fact]
     public async Task A_body_that_turns_out_malformed_after_the_copy_has_sent_rows_leaves_nothing()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var workspace = await db.Store.Workspaces.EnsureAsync("default");
         var writer = new IngestWriter(app, TimeProvider.System);
         var buffer = new IngestDrainer(app, TimeProvider.System);
 
@@ -79,7 +76,7 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         Assert.Equal("line 5001", refused.Where);
 
         Assert.False(await buffer.HasBufferedAsync(workspace, "events"));
-        await using var rows = db.DataSource.CreateCommand("SELECT count(*) FROM ingest_records");
+        await using var rows = db.Admin.CreateCommand("SELECT count(*) FROM ingest_records");
         Assert.Equal(0L, await rows.ExecuteScalarAsync());
 
         // The connection went back to the pool in a usable state.
@@ -91,10 +88,9 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     [Fact]
     public async Task A_drain_takes_whole_batches_up_to_its_record_bound_and_never_another_workspaces()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var catalog = new CatalogStore(app, TimeProvider.System);
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var catalog = db.Store;
         var a = await catalog.Workspaces.EnsureAsync("tenant-a");
         var b = await catalog.Workspaces.EnsureAsync("tenant-b");
         var writer = new IngestWriter(app, TimeProvider.System);
@@ -129,29 +125,28 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     [Fact]
     public async Task Consumed_slots_are_truncated_and_a_batch_still_waiting_when_its_slot_comes_round_moves_to_overflow()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var catalog = new CatalogStore(app, TimeProvider.System);
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var catalog = db.Store;
         var workspace = await catalog.Workspaces.EnsureAsync("default");
         var writer = new IngestWriter(app, TimeProvider.System);
         var buffer = new IngestDrainer(app, TimeProvider.System);
         var done = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 2)).Batch;
         var waiting = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":3}", "{\"n\":4}", "{\"n\":5}"), () => 0, slot: 3)).Batch;
-        Assert.Equal("2 3", await SlotCountsAsync(db.DataSource, 2, 3));
+        Assert.Equal("2 3", await SlotCountsAsync(db.Admin, 2, 3));
 
         var run = await catalog.Runs.CreateAsync(workspace, "events-in", "events", RunTrigger.Api, null);
         await ConsumeAsync(app, buffer, await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10, maxRecords: 2), run.Id);
 
         // Slot 2 is all consumed: emptied. Slot 3 still waits and is not due (the current slot is 5).
         Assert.Equal(1, await buffer.RecycleAsync(current: 5));
-        Assert.Equal("0 3 0", await SlotCountsAsync(db.DataSource, 2, 3, IngestSlots.Overflow));
+        Assert.Equal("0 3 0", await SlotCountsAsync(db.Admin, 2, 3, IngestSlots.Overflow));
         Assert.Equal(0, await buffer.RecycleAsync(current: 5));
 
         // With slot 2 current, slot 3 is written next: its waiting batch moves to overflow first.
         Assert.Equal(1, await buffer.RecycleAsync(current: 2));
-        Assert.Equal("0 3", await SlotCountsAsync(db.DataSource, 3, IngestSlots.Overflow));
-        Assert.Equal(IngestSlots.Overflow, await ScalarAsync<short>(db.DataSource, $"SELECT slot FROM ingest_batches WHERE id = '{waiting.Id}'"));
+        Assert.Equal("0 3", await SlotCountsAsync(db.Admin, 3, IngestSlots.Overflow));
+        Assert.Equal(IngestSlots.Overflow, await ScalarAsync<short>(db.Admin, $"SELECT slot FROM ingest_batches WHERE id = '{waiting.Id}'"));
 
         // It drains from overflow as sent, and its records are deleted when consumed.
         var drain = await buffer.DrainAsync(workspace, "events", _file, maxBatches: 10);
@@ -159,7 +154,7 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
         var prefix = $"{{\"{IngestSource.BatchColumn}\":\"{waiting.Id}\"";
         Assert.Equal([$"{prefix},\"n\":3}}", $"{prefix},\"n\":4}}", $"{prefix},\"n\":5}}"], await File.ReadAllLinesAsync(_file));
         await ConsumeAsync(app, buffer, drain, (await catalog.Runs.CreateAsync(workspace, "events-in", "events", RunTrigger.Api, null)).Id);
-        Assert.Equal("0", await SlotCountsAsync(db.DataSource, IngestSlots.Overflow));
+        Assert.Equal("0", await SlotCountsAsync(db.Admin, IngestSlots.Overflow));
         Assert.NotEqual(done.Id, waiting.Id);
 
         var refused = await Assert.ThrowsAsync<PostgresException>(() => buffer.RecycleAsync(current: IngestSlots.Overflow));
@@ -171,16 +166,15 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
     [Fact]
     public async Task A_slot_some_transaction_still_writes_is_left_alone_and_taken_by_a_later_call()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var workspace = await db.Store.Workspaces.EnsureAsync("default");
         var buffer = new IngestDrainer(app, TimeProvider.System);
-        await db.DataSource.CreateCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)").ExecuteNonQueryAsync();
+        await db.Admin.CreateCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)").ExecuteNonQueryAsync();
 
         // A writer's open transaction in slot 4 (as a push mid-COPY holds it): recycling skips the
         // slot instead of waiting for it, then empties it once the writer is gone.
-        await using (var writer = await db.DataSource.OpenConnectionAsync())
+        await using (var writer = await db.Admin.OpenConnectionAsync())
         await using (var tx = await writer.BeginTransactionAsync())
         {
             await using (var insert = new NpgsqlCommand("INSERT INTO ingest_records (workspace_id, batch_id, record, slot) VALUES (gen_random_uuid(), gen_random_uuid(), '{}', 4)", writer, tx))
@@ -196,20 +190,19 @@ public sealed class IngestBufferTests(StackFixture stack) : IDisposable
 
         // Rows without a waiting batch (here: none at all) hold nothing back.
         Assert.Equal(1, await buffer.RecycleAsync(current: 0));
-        Assert.Equal("0", await SlotCountsAsync(db.DataSource, 4));
+        Assert.Equal("0", await SlotCountsAsync(db.Admin, 4));
     }
 
     [Fact]
     public async Task A_drain_that_finds_fewer_records_than_its_batches_were_acknowledged_with_refuses()
     {
-        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(db.DataSource).UpAsync();
-        await using var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString));
-        var workspace = await new CatalogStore(app, TimeProvider.System).Workspaces.EnsureAsync("default");
+        await using var db = await CatalogDatabase.CreateAsync(stack);
+        var app = db.App;
+        var workspace = await db.Store.Workspaces.EnsureAsync("default");
         var writer = new IngestWriter(app, TimeProvider.System);
         var buffer = new IngestDrainer(app, TimeProvider.System);
         var batch = (await writer.WriteAsync(workspace, "events", "ndjson", null, Records("{\"n\":1}", "{\"n\":2}"), () => 0, slot: 6)).Batch;
-        await db.DataSource.CreateCommand("TRUNCATE ingest_records_6").ExecuteNonQueryAsync();
+        await db.Admin.CreateCommand("TRUNCATE ingest_records_6").ExecuteNonQueryAsync();
 
         var refused = await Assert.ThrowsAsync<InvalidDataException>(() => buffer.DrainAsync(workspace, "events", _file, maxBatches: 10));
         Assert.Contains("holds 0 records for 1 batches of 'events' that were acknowledged with 2", refused.Message, StringComparison.Ordinal);

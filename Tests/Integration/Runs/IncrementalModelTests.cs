@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Ductus.Core.Catalog;
-using Ductus.Core.Migrations;
 using Ductus.Core.Specs;
 using Ductus.Pipelines.Lake;
 using Ductus.Pipelines.Runs;
 using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Integration.Catalog;
 using Ductus.Tests.Unit.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace Ductus.Tests.Integration.Runs;
 
@@ -29,27 +28,20 @@ public sealed class IncrementalModelTests(StackFixture stack) : IAsyncLifetime, 
     private static readonly string[] Regions = ["n", "s", "e", "w", "x"]; // x has no name: its events join to nothing
 
     private readonly EngineScratch _scratch = new();
-    private ScratchDatabase _db = null!;
-    private NpgsqlDataSource _app = null!;
+    private CatalogDatabase _db = null!;
     private CatalogStore _catalog = null!;
     private Guid _ws;
     private long _nextId = 1;
 
     public async Task InitializeAsync()
     {
-        _db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
-        await new SchemaMigrator(_db.DataSource).UpAsync();
-        _app = NpgsqlDataSource.Create(CatalogRole.Adopt(_db.ConnectionString));
-        _catalog = new CatalogStore(_app, TimeProvider.System);
+        _db = await CatalogDatabase.CreateAsync(stack);
+        _catalog = _db.Store;
         _ws = await _catalog.Workspaces.EnsureAsync("ws1");
         await LoadAsync("regions", "replace", "code,name\nn,North\ns,South\ne,East\nw,West\n");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     public void Dispose() => _scratch.Dispose();
 
@@ -203,7 +195,7 @@ public sealed class IncrementalModelTests(StackFixture stack) : IAsyncLifetime, 
         target: { dataset: {{name}}, mode: {{mode}} }
         """.Replace("  driving: null\n", string.Empty, StringComparison.Ordinal));
 
-    private PipelineRunner Runner() => new(_catalog, new RejectStore(_app), _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance);
+    private PipelineRunner Runner() => new(_catalog, _db.Rejects, _scratch.Engine, _scratch.Lake, NullLogger<PipelineRunner>.Instance);
 
     private async Task LoadAsync(string dataset, string mode, string csv)
     {
