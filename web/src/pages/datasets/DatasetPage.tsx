@@ -3,7 +3,7 @@ import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { Dataset, QueryResult, Snapshot } from "../../api/pending";
+import type { Dataset, QueryResult, Snapshot } from "../../api/types";
 import { TimeSeries } from "../../charts/TimeSeries";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";

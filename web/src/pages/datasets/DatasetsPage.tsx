@@ -1,7 +1,7 @@
 // The workspace's datasets: searchable, with size, last load and freshness against the schedule.
 import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
-import type { Dataset } from "../../api/pending";
+import type { Dataset } from "../../api/types";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { useDatasets } from "./queries";

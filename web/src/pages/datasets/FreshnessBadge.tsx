@@ -1,4 +1,4 @@
-import type { DatasetFreshness } from "../../api/pending";
+import type { DatasetFreshness } from "../../api/types";
 import { formatRelative, formatTime } from "../../format";
 
 // The Api says fresh/stale/never_loaded/unscheduled (docs/api.md); issue 19 adds late/unknown.

@@ -4,7 +4,7 @@ import { useId, useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { Lineage as LineageView, LineageNode } from "../../api/pending";
+import type { Lineage as LineageView, LineageNode } from "../../api/types";
 import { Async, Empty } from "../../components/States";
 import { formatCount } from "../../format";
 import { layoutLineage, nodeHeight, nodeWidth, type PlacedNode } from "./lineageLayout";

@@ -1,5 +1,5 @@
 // A query-shaped result ({columns, rows}) as a table: the dataset preview and the query grid.
-import type { QueryResult } from "../../api/pending";
+import type { QueryResult } from "../../api/types";
 import { formatCell } from "../../format";
 
 const numeric = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL)/i;

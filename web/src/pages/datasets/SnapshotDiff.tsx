@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
-import type { ColumnStats, DatasetDiff, Snapshot } from "../../api/pending";
+import type { ColumnStats, DatasetDiff, Snapshot } from "../../api/types";
 import { ErrorState, Loading } from "../../components/States";
 import { formatCell, formatCount, formatTime } from "../../format";
 

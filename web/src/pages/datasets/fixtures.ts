@@ -1,5 +1,5 @@
 // Realistic Api answers for the datasets, query and pipelines page tests.
-import type { Dataset, DatasetDiff, QueryResult, Snapshot } from "../../api/pending";
+import type { Dataset, DatasetDiff, QueryResult, Snapshot } from "../../api/types";
 
 export const flights: Dataset = {
   name: "flights",

@@ -1,6 +1,6 @@
 // Lineage as the Api answers it, for the lineage tests: two pipelines load flights and airports,
 // a model joins them into delay_by_origin, and a second model reads that.
-import type { Lineage } from "../../api/pending";
+import type { Lineage } from "../../api/types";
 
 export const delayLineage: Lineage = {
   root: "dataset:delay_by_origin",

@@ -2,7 +2,7 @@
 // graph layout library, not by hand). Pure, so the placement is tested without a browser's
 // layout (jsdom has none).
 import dagre from "@dagrejs/dagre";
-import type { Lineage, LineageNode } from "../../api/pending";
+import type { Lineage, LineageNode } from "../../api/types";
 
 export const nodeWidth = 180;
 export const nodeHeight = 58;

@@ -1,7 +1,7 @@
 // The dataset reads more than one page needs (the query console completes names from them).
 import { useQuery } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
-import type { Dataset, Snapshot } from "../../api/pending";
+import type { Dataset, Snapshot } from "../../api/types";
 
 export function useDatasets() {
   return useQuery({

@@ -48,7 +48,7 @@ describe("PipelinePage", () => {
     page("analyst");
     const rows = await screen.findAllByTestId("pipeline-version");
     expect(rows.map((r) => r.getAttribute("data-version"))).toEqual(["2", "1"]);
-    expect(rows[0]!.textContent).toContain("eng-client");
+    expect(rows[0]!.textContent).toContain("airports_v2");
     const diff = await screen.findByTestId("pipeline-diff");
     await waitFor(() => expect(diff.querySelectorAll(".cm-editor")).toHaveLength(2));
     expect(diff.textContent).toContain("^[A-Z]{3}$");

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { stringify } from "yaml";
 import { ApiError, apiFetch } from "../../api/client";
-import type { Pipeline, PipelineVersions as Versions, Run } from "../../api/pending";
+import type { Pipeline, PipelineVersions as Versions, Run } from "../../api/types";
 import { useSession } from "../../api/session";
 import { Async, Empty } from "../../components/States";
 import { formatRelative, formatTime } from "../../format";

@@ -1,6 +1,6 @@
 // The spec's versions, newest first; tick two to see what changed between them.
 import { lazy, Suspense, useState } from "react";
-import type { PipelineVersions as Versions } from "../../api/pending";
+import type { PipelineVersions as Versions } from "../../api/types";
 import { Empty, Loading } from "../../components/States";
 import { formatTime } from "../../format";
 
@@ -24,7 +24,7 @@ export function PipelineVersions({ items }: { items: Versions["items"] }) {
               <th>Compare</th>
               <th className="num">Version</th>
               <th>Saved</th>
-              <th>By</th>
+              <th>Dataset</th>
             </tr>
           </thead>
           <tbody>
@@ -35,7 +35,7 @@ export function PipelineVersions({ items }: { items: Versions["items"] }) {
                 </td>
                 <td className="num">v{v.version}</td>
                 <td title={v.createdAt}>{formatTime(v.createdAt)}</td>
-                <td>{v.createdBy ?? <span className="muted">—</span>}</td>
+                <td>{v.dataset}</td>
               </tr>
             ))}
           </tbody>

@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { Pipeline, Run } from "../../api/pending";
+import type { Pipeline, Run } from "../../api/types";
 import { Async, Empty } from "../../components/States";
 import { formatRelative, formatTime } from "../../format";
 

@@ -2,7 +2,7 @@
 // The Api's problem names each error by its path; the list points at the line.
 import { useRef, useState } from "react";
 import { ApiError, apiFetch } from "../../api/client";
-import type { Pipeline } from "../../api/pending";
+import type { Pipeline } from "../../api/types";
 import { CodeEditor, revealLine } from "../../editor/CodeEditor";
 import { lineOfPath } from "./specPaths";
 

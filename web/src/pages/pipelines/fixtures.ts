@@ -1,4 +1,4 @@
-import type { Pipeline, PipelineVersions, Run } from "../../api/pending";
+import type { Pipeline, PipelineVersions, Run } from "../../api/types";
 
 export const specV1 = `name: airports
 source:
@@ -41,8 +41,8 @@ export const flightsPipeline: Pipeline = {
 
 export const versions: PipelineVersions = {
   items: [
-    { version: 2, createdAt: "2026-12-05T18:00:00Z", createdBy: "eng-client", spec: specV2 },
-    { version: 1, createdAt: "2026-12-01T10:00:00Z", createdBy: "admin", spec: specV1 },
+    { version: 2, createdAt: "2026-12-05T18:00:00Z", format: "yaml", dataset: "airports_v2", spec: specV2 },
+    { version: 1, createdAt: "2026-12-01T10:00:00Z", format: "yaml", dataset: "airports", spec: specV1 },
   ],
 };
 

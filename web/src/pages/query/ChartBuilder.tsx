@@ -2,7 +2,7 @@
 import { useMemo, useState } from "react";
 import type { EChartsOption } from "echarts";
 import { apiFetch } from "../../api/client";
-import type { AggregateRequest, Dataset, QueryResult } from "../../api/pending";
+import type { AggregateRequest, Dataset, QueryResult } from "../../api/types";
 import { EChart } from "../../charts/EChart";
 import { Empty, ErrorState, Loading } from "../../components/States";
 import { isSystemColumn } from "../../format";

@@ -2,7 +2,7 @@
 // a share link that reruns on the same snapshots, and a chart builder over /aggregate.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import type { Dataset } from "../../api/pending";
+import type { Dataset } from "../../api/types";
 import { CodeEditor, type SqlSchema } from "../../editor/CodeEditor";
 import { ErrorState } from "../../components/States";
 import { useDatasets } from "../datasets/queries";

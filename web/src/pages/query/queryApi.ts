@@ -1,7 +1,7 @@
 // POST /api/query as the console needs it: the JSON result with the versions it read
 // (X-Ductus-Versions), downloads in the Api's other formats, and the share link's format.
 import { api, describeProblem, ApiError } from "../../api/client";
-import type { QueryResult } from "../../api/pending";
+import type { QueryResult } from "../../api/types";
 
 export type Versions = Record<string, number>;
 

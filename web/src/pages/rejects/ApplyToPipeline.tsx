@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useNavigate } from "react-router-dom";
 import { stringify } from "yaml";
 import { ApiError, apiFetch } from "../../api/client";
-import type { PipelineVersions, RejectRuleSummary } from "../../api/pending";
+import type { PipelineVersions, RejectRuleSummary } from "../../api/types";
 import type { Pipeline, Run } from "../runs/types";
 import { applyRuleDefinition } from "./specEdit";
 

@@ -2,7 +2,7 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
-import type { RejectRuleSummary } from "../../api/pending";
+import type { RejectRuleSummary } from "../../api/types";
 import { EChart } from "../../charts/EChart";
 import { Async, Empty } from "../../components/States";
 import { formatCount } from "../../format";
@@ -76,7 +76,7 @@ export function RejectRule({
   );
 }
 
-function TopValuesChart({ rule, values }: { rule: string; values: { value: unknown; count: number }[] }) {
+function TopValuesChart({ rule, values }: { rule: string; values: { value?: unknown; count: number }[] }) {
   const option = useMemo(
     () => ({
       grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },

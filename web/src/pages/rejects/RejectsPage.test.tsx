@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { RejectSummary } from "../../api/pending";
+import type { RejectSummary } from "../../api/types";
 import { fakeApi, renderPage } from "../../test/render";
 import RejectsPage from "./RejectsPage";
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { RejectSummary } from "../../api/pending";
+import type { RejectSummary } from "../../api/types";
 import { useSession } from "../../api/session";
 import { Async, Empty } from "../../components/States";
 import { formatCount } from "../../format";

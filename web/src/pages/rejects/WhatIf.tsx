@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
-import type { RejectRuleSummary, RejectSummary, WhatIfRequest, WhatIfResult } from "../../api/pending";
+import type { RejectRuleSummary, RejectSummary, WhatIfRequest, WhatIfResult } from "../../api/types";
 import { useSession } from "../../api/session";
 import { formatCount } from "../../format";
 import { ApplyToPipeline } from "./ApplyToPipeline";

@@ -3,7 +3,7 @@ import { useCallback, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiFetch } from "../../api/client";
-import type { RunEvent } from "../../api/pending";
+import type { RunEvent } from "../../api/types";
 import { useSession } from "../../api/session";
 import { Async } from "../../components/States";
 import { finalStatuses, formatBytes, formatMs, formatCount, formatTime, runDuration } from "../../format";
