@@ -107,6 +107,8 @@ public sealed class SpecFolderSync(
 
         // Models read datasets other specs produce, perhaps other models': they are saved once
         // what they read is, in as many rounds as the longest chain in the folder.
+        // The last round's answer for each model still refused is why it is refused.
+        var refusals = new Dictionary<string, IReadOnlyList<SpecError>>(StringComparer.Ordinal);
         for (var progress = true; models.Count > 0 && progress;)
         {
             progress = false;
@@ -119,12 +121,16 @@ public sealed class SpecFolderSync(
                     models.Remove(model);
                     progress = true;
                 }
+                else
+                {
+                    refusals[model.File] = resolution.Errors;
+                }
             }
         }
 
         foreach (var model in models)
         {
-            LogRefused(model.File, (await ModelInputs.ResolveAsync(catalog, workspace.Id, model.Spec, ct)).Errors);
+            LogRefused(model.File, refusals[model.File]);
         }
 
         async Task SaveAsync(string file, string text, bool isJson, PipelineSpec spec, IReadOnlyList<string> inputs)
