@@ -130,27 +130,35 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         return new Models.LastBuild(runId, output, fingerprint, consumed);
     }
 
-    /// <summary>The snapshots of <paramref name="dataset"/> from version <paramref name="from"/> to <paramref name="to"/>, both included, that the catalog still holds.</summary>
-    public async Task<IReadOnlyList<Models.InputSnapshot>> SnapshotsBetweenAsync(Guid workspaceId, string dataset, long from, long to, CancellationToken ct = default)
+    /// <summary>
+    /// For each range, the snapshots of its dataset from version <c>From</c> to <c>To</c>, both
+    /// included, that the catalog still holds — in one statement, since a model's run asks this
+    /// of every input and its own dataset before it reads anything.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<Models.InputSnapshot>>> SnapshotsBetweenAsync(
+        Guid workspaceId, IReadOnlyList<(string Dataset, long From, long To)> ranges, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(ranges);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
-            SELECT version, operation FROM snapshots
-             WHERE workspace_id = @ws AND dataset = @dataset AND version BETWEEN @from AND @to
-             ORDER BY version
+            SELECT s.dataset, s.version, s.operation
+              FROM unnest(@datasets, @froms, @tos) AS r (dataset, from_version, to_version)
+              JOIN snapshots s ON s.workspace_id = @ws AND s.dataset = r.dataset AND s.version BETWEEN r.from_version AND r.to_version
+             ORDER BY s.dataset, s.version
             """)
             .With("ws", workspaceId)
-            .With("dataset", dataset)
-            .With("from", from)
-            .With("to", to);
+            .With("datasets", ranges.Select(r => r.Dataset).ToArray())
+            .With("froms", ranges.Select(r => r.From).ToArray())
+            .With("tos", ranges.Select(r => r.To).ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var snapshots = new List<Models.InputSnapshot>();
+        var snapshots = ranges.Select(r => r.Dataset).Distinct(StringComparer.Ordinal)
+            .ToDictionary(d => d, _ => new List<Models.InputSnapshot>(), StringComparer.Ordinal);
         while (await reader.ReadAsync(ct))
         {
-            snapshots.Add(new Models.InputSnapshot(reader.GetInt64(0), CatalogNames.Operation(reader.GetString(1))));
+            snapshots[reader.GetString(0)].Add(new Models.InputSnapshot(reader.GetInt64(1), CatalogNames.Operation(reader.GetString(2))));
         }
 
-        return snapshots;
+        return snapshots.ToDictionary(s => s.Key, s => (IReadOnlyList<Models.InputSnapshot>)s.Value, StringComparer.Ordinal);
     }
 
     /// <summary>

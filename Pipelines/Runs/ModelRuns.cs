@@ -60,28 +60,22 @@ internal static class ModelRuns
     private static async Task<BuildPlan> PlanAsync(
         CatalogStore catalog, Guid workspaceId, PipelineSpec spec, string? driving, string fingerprint, IReadOnlyList<RunInput> pinned, CancellationToken ct)
     {
-        if (driving is null)
+        // Only an incremental model continues from its last build.
+        var last = driving is null ? null : await catalog.Models.LastBuildAsync(workspaceId, spec.Name, ct);
+        if (last is null)
         {
             return IncrementalBuild.Plan(spec, fingerprint, driving, null, null, pinned, new Dictionary<string, IReadOnlyList<InputSnapshot>>());
         }
 
-        var last = await catalog.Models.LastBuildAsync(workspaceId, spec.Name, ct);
-        // Read from the snapshots, not the cached dataset list: appending on a stale version would be wrong.
-        var output = (await catalog.Datasets.GetSnapshotAsync(workspaceId, spec.Target.Dataset, null, ct))?.Snapshot.Version;
-        var between = new Dictionary<string, IReadOnlyList<InputSnapshot>>(StringComparer.Ordinal);
-        if (last is not null && output >= last.OutputVersion)
-        {
-            between[spec.Target.Dataset] = await catalog.Models.SnapshotsBetweenAsync(workspaceId, spec.Target.Dataset, last.OutputVersion, output.Value, ct);
-        }
-
-        foreach (var input in last?.Inputs ?? [])
-        {
-            if (pinned.FirstOrDefault(p => p.Dataset == input.Dataset) is { } now && now.Version >= input.Version)
-            {
-                between[input.Dataset] = await catalog.Models.SnapshotsBetweenAsync(workspaceId, input.Dataset, input.Version, now.Version, ct);
-            }
-        }
-
+        // Versions only grow and retention never removes the current one, so the newest held at or
+        // after the last build's is the model's dataset's current version.
+        var ranges = last.Inputs
+            .Select(i => (i.Dataset, From: i.Version, To: pinned.FirstOrDefault(p => p.Dataset == i.Dataset)?.Version ?? -1))
+            .Where(r => r.To >= r.From)
+            .Append((spec.Target.Dataset, last.OutputVersion, long.MaxValue))
+            .ToList();
+        var between = await catalog.Models.SnapshotsBetweenAsync(workspaceId, ranges, ct);
+        var output = between[spec.Target.Dataset] is { Count: > 0 } outputs ? outputs[^1].Version : (long?)null;
         return IncrementalBuild.Plan(spec, fingerprint, driving, last, output, pinned, between);
     }
 }
