@@ -70,9 +70,9 @@ public sealed class QueryOptionsValidator : IValidateOptions<QueryOptions>
             failures.Add($"{QueryOptions.Section}:PoolIdleTime must be positive, not '{options.PoolIdleTime}'.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.MemoryLimit) || !options.MemoryLimit.All(c => char.IsAsciiLetterOrDigit(c) || c == '.' || c == ' '))
+        if (Core.Specs.MemorySize.Problem(options.MemoryLimit) is { } memory)
         {
-            failures.Add($"{QueryOptions.Section}:MemoryLimit must be a size such as '1GB', not '{options.MemoryLimit}'.");
+            failures.Add($"{QueryOptions.Section}:MemoryLimit: {memory}.");
         }
 
         if (!string.IsNullOrWhiteSpace(options.ScratchDirectory) && !Path.IsPathFullyQualified(options.ScratchDirectory))

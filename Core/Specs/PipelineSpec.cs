@@ -29,6 +29,12 @@ public sealed record PipelineSpec
 
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// DuckDB memory limit of this pipeline's runs (<see cref="MemorySize"/>); above it a run
+    /// spills to its scratch folder, which goes with the run. Null: the service's default.
+    /// </summary>
+    public string? MemoryLimit { get; init; }
+
     /// <summary>Read only what is past the last committed watermark; null reads everything every run.</summary>
     public IncrementalSpec? Incremental { get; init; }
 

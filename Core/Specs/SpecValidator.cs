@@ -76,6 +76,11 @@ public static partial class SpecValidator
             Error("timeout", "must be more than 0s and at most 7d");
         }
 
+        if (spec.MemoryLimit is not null && MemorySize.Problem(spec.MemoryLimit) is { } memory)
+        {
+            Error("memory_limit", memory);
+        }
+
         return errors;
     }
 

@@ -48,6 +48,8 @@ public static class SpecWriter
                 json.WriteString("timeout", Durations.Format(timeout));
             }
 
+            Optional(json, "memory_limit", spec.MemoryLimit);
+
             if (spec.Incremental is { } incremental)
             {
                 json.WriteStartObject("incremental");

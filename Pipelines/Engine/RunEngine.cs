@@ -45,7 +45,7 @@ public sealed class RunEngine
     /// <summary>DuckDB worker threads per run.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>DuckDB memory limit per run; above it DuckDB spills to the run's scratch folder.</summary>
+    /// <summary>DuckDB memory limit of a run whose spec sets none; above it DuckDB spills to the run's scratch folder.</summary>
     public string MemoryLimit { get; init; } = "1GB";
 
     /// <summary>Secrets and PostgreSQL connections that http and postgres sources name.</summary>
@@ -231,7 +231,7 @@ public sealed class RunEngine
             var spill = Path.Combine(scope.Scratch, "spill");
             await scope.Db.ExecAsync($"""
                 SET threads = {Sql.Number(Math.Max(1, engine.Threads))};
-                SET memory_limit = {Sql.Literal(engine.MemoryLimit)};
+                SET memory_limit = {Sql.Literal(scope.Spec.MemoryLimit ?? engine.MemoryLimit)};
                 SET temp_directory = {Sql.Literal(spill)};
                 SET TimeZone = 'UTC';
                 SET enable_progress_bar = false;

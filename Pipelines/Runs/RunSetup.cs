@@ -56,6 +56,7 @@ public static class RunSetup
         {
             // Specs name secrets and connections; their values stay in configuration.
             Sources = new SourceSettings(key => sp.GetRequiredService<IConfiguration>()[key]),
+            MemoryLimit = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.RunMemoryLimit,
         });
         return builder;
     }

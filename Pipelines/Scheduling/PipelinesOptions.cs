@@ -1,3 +1,4 @@
+using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Pipelines.Scheduling;
@@ -67,6 +68,9 @@ public sealed class PipelinesOptions
     /// once per firing.
     /// </summary>
     public TimeSpan BackToBackDrainsFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>DuckDB memory limit of a run whose spec sets no <c>memory_limit</c>; above it the run spills to its scratch folder.</summary>
+    public string RunMemoryLimit { get; set; } = "1GB";
 }
 
 public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOptions>
@@ -103,6 +107,11 @@ public sealed class PipelinesOptionsValidator : IValidateOptions<PipelinesOption
         if (options.CancelCheckInterval <= TimeSpan.Zero)
         {
             errors.Add($"{PipelinesOptions.Section}:CancelCheckInterval must be positive, not {options.CancelCheckInterval}.");
+        }
+
+        if (MemorySize.Problem(options.RunMemoryLimit) is { } memory)
+        {
+            errors.Add($"{PipelinesOptions.Section}:RunMemoryLimit: {memory}.");
         }
 
         foreach (var (setting, value) in new[]

@@ -91,6 +91,27 @@ public sealed class RunEngineTests : IDisposable
         Assert.Contains(output.Columns, c => c is { Name: "_ductus_run_id", Type: "VARCHAR" });
     }
 
+    [Theory]
+    [InlineData("memory_limit: 128MB\n", "122.0 MiB")]
+    [InlineData("", "244.1 MiB")] // the engine's default, 256MB in these tests
+    public async Task A_spec_sets_its_runs_memory_limit_and_the_spill_folder_goes_with_the_run(string line, string setting)
+    {
+        var spec = EngineScratch.Parse(line + FlightsCsvSpec.Replace(
+            "SELECT date AS departed_at", "SELECT current_setting('memory_limit') AS memory_limit, date AS departed_at", StringComparison.Ordinal));
+        var runId = Guid.NewGuid();
+        var scratchFolder = Path.Combine(Path.GetTempPath(), $"ductus-run-{runId:N}");
+        await using (var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(runId), CancellationToken.None))
+        {
+            Assert.False(output.Failed, output.FailureReason);
+            var file = Path.Combine(scratch.Lake, output.Files[0].RelativePath);
+            var limits = await EngineScratch.QueryAsync($"SELECT DISTINCT memory_limit FROM read_parquet('{file}')", r => r.GetString(0));
+            Assert.Equal([setting], limits);
+            Assert.True(Directory.Exists(scratchFolder), "the run had no scratch folder of its own");
+        }
+
+        Assert.False(Directory.Exists(scratchFolder), "the run's scratch folder outlived the run");
+    }
+
     [Fact]
     public async Task Policy_fail_fails_the_run_writes_no_files_and_keeps_the_rejects()
     {
