@@ -132,9 +132,9 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
         await ChangedAsync(workspaceId, await Archiving.PurgeAsync(db, Table, workspaceId, name, audit, async tx =>
         {
             await using var command = tx.Command("""
-                WITH snapshots AS (SELECT count(*) AS n FROM snapshots WHERE workspace_id = @ws AND dataset = @name),
+                WITH counted AS (SELECT count(*) AS n FROM snapshots WHERE workspace_id = @ws AND dataset = @name),
                      gone AS (DELETE FROM datasets WHERE workspace_id = @ws AND name = @name RETURNING current_version, row_count, bytes)
-                SELECT (SELECT n FROM snapshots), current_version, row_count, bytes FROM gone
+                SELECT (SELECT n FROM counted), current_version, row_count, bytes FROM gone
                 """)
                 .With("ws", workspaceId)
                 .With("name", name);
