@@ -177,7 +177,7 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         revoke.Parameters.AddWithValue(id);
         revoke.Parameters.AddWithValue(time.GetUtcNow());
         await revoke.ExecuteNonQueryAsync(ct);
-        await AuditLog.WriteAsync(connection, tx, workspaceId, actor, AuditActions.KeyRevoked, clientId, new { id }, ct);
+        await AuditLog.WriteAsync(connection, tx, workspaceId, new AuditEntry(actor, AuditActions.KeyRevoked, clientId, After: new { id }, RequestId: RequestAudit.RequestId()), ct);
         await tx.CommitAsync(ct);
         return RevokeOutcome.Revoked;
     }

@@ -87,6 +87,7 @@ internal static class CatalogNames
         "replace" => SnapshotOperation.Replace,
         "merge" => SnapshotOperation.Merge,
         "compact" => SnapshotOperation.Compact,
+        "rollback" => SnapshotOperation.Rollback,
         _ => throw new InvalidOperationException($"Unknown snapshot operation '{value}' in the catalog."),
     };
 }

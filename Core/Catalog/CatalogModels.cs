@@ -165,6 +165,9 @@ public enum SnapshotOperation
 
     /// <summary>The parent's rows in fewer files (the Pipelines service's <c>LakeCompactor</c>).</summary>
     Compact,
+
+    /// <summary>An older version's files again, committed as a new version (<c>POST /api/datasets/{name}/rollback</c>).</summary>
+    Rollback,
 }
 
 /// <summary>A snapshot with the files a reader must scan to see exactly that version.</summary>

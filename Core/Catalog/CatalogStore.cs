@@ -27,7 +27,7 @@ public sealed class CatalogStore
         Pipelines = new PipelineCatalog(db, time);
         Runs = new RunCatalog(db, time, cache);
         Committer = new SnapshotCommitter(db, time, cache);
-        Datasets = new DatasetCatalog(db, cache);
+        Datasets = new DatasetCatalog(db, time, cache);
         Models = new ModelCatalog(db, time, cache);
     }
 

@@ -8,8 +8,10 @@ namespace Ductus.Core.Catalog;
 /// The read side of the data: a workspace's datasets (cached) and their snapshots with the files
 /// each lists (time travel). What writes them is <see cref="SnapshotCommitter"/>.
 /// </summary>
-public sealed class DatasetCatalog(NpgsqlDataSource db, CatalogCache cache)
+public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
 {
+    private const string Table = "datasets";
+
     private const string DatasetColumns = """
         name, description, columns::text, current_version, row_count, bytes, last_loaded_at,
         expected_schedule, pipeline, created_at, updated_at
@@ -111,11 +113,52 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, CatalogCache cache)
         return snapshots;
     }
 
+    /// <summary>
+    /// Archives a dataset: hidden from lists, lookups and queries (a query naming it is answered
+    /// as for an unknown dataset), with its snapshots and files kept. False when there is no such dataset.
+    /// </summary>
+    public async Task<bool> ArchiveAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        await ChangedAsync(workspaceId, await Archiving.ArchiveAsync(db, Table, workspaceId, name, audit, time.GetUtcNow(), ct));
+
+    /// <summary>Brings an archived dataset back with every snapshot it had.</summary>
+    public async Task<ArchiveOutcome> RestoreAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        await ChangedAsync(workspaceId, await Archiving.RestoreAsync(db, Table, workspaceId, name, audit, ct));
+
+    /// <summary>
+    /// Deletes an archived dataset for good: its catalog row and every snapshot. Its lake files are
+    /// then referenced by nothing, and the retention pass's collector deletes them.
+    /// </summary>
+    public async Task<ArchiveOutcome> PurgeAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        await ChangedAsync(workspaceId, await Archiving.PurgeAsync(db, Table, workspaceId, name, audit, async tx =>
+        {
+            await using var command = tx.Command("""
+                WITH counted AS (SELECT count(*) AS n FROM snapshots WHERE workspace_id = @ws AND dataset = @name),
+                     gone AS (DELETE FROM datasets WHERE workspace_id = @ws AND name = @name RETURNING current_version, row_count, bytes)
+                SELECT (SELECT n FROM counted), current_version, row_count, bytes FROM gone
+                """)
+                .With("ws", workspaceId)
+                .With("name", name);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return new { snapshots = reader.GetInt64(0), version = reader.NullableValue<long>(1), rows = reader.GetInt64(2), bytes = reader.GetInt64(3) };
+        }, ct));
+
+    /// <summary>Datasets archived before <paramref name="before"/>: what retention purges.</summary>
+    public Task<IReadOnlyList<ArchivedItem>> ListArchivedAsync(Guid workspaceId, DateTimeOffset before, CancellationToken ct = default) =>
+        Archiving.ListAsync(db, Table, workspaceId, before, ct);
+
+    /// <summary>Forgets the cached list after a change, and passes the change's outcome on.</summary>
+    private async Task<T> ChangedAsync<T>(Guid workspaceId, T outcome)
+    {
+        await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
+        return outcome;
+    }
+
     private async Task<IReadOnlyList<DatasetRecord>> QueryDatasetsAsync(Guid workspaceId, string? name, CancellationToken ct)
     {
         await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query($"""
             SELECT {DatasetColumns} FROM datasets
-             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
+             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name) AND archived_at IS NULL
              ORDER BY name
             """)
             .With("ws", workspaceId)

@@ -9,10 +9,15 @@ namespace Ductus.Core.Catalog;
 /// </summary>
 public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
 {
+    private const string Table = "pipelines";
+
     /// <summary>
     /// Saves a pipeline's spec and returns its version. Saving the same spec again (a watched
-    /// folder rescanned, a client retrying) keeps the version instead of minting a new one.
+    /// folder rescanned, a client retrying) keeps the version instead of minting a new one, and
+    /// writes no audit row: nothing changed.
     /// </summary>
+    /// <param name="audit">Who saved it; the store sets the action (created or updated) and adds the versions and the spec keys that changed.</param>
+    /// <exception cref="ArchivedNameException">A pipeline of this name is archived.</exception>
     public async Task<int> SaveAsync(
         Guid workspaceId,
         string name,
@@ -22,12 +27,30 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         string? schedule,
         string dataset,
         IReadOnlyList<string>? inputs = null,
+        AuditEntry? audit = null,
         CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
         var now = time.GetUtcNow();
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        (string Spec, int Version)? previous = null;
+        await using (var read = tx.Command("SELECT spec::text, version, archived_at IS NOT NULL FROM pipelines WHERE workspace_id = @ws AND name = @name FOR UPDATE")
+            .With("ws", workspaceId)
+            .With("name", name))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                if (reader.GetBoolean(2))
+                {
+                    throw new ArchivedNameException(name);
+                }
+
+                previous = (reader.GetString(0), reader.GetInt32(1));
+            }
+        }
+
         await using var upsert = WithSpec(tx.Command("""
             INSERT INTO pipelines AS p (workspace_id, name, spec, original_text, format, version, schedule, dataset, inputs, created_at, updated_at)
             VALUES (@ws, @name, @spec, @text, @format, 1, @schedule, @dataset, @inputs, @now, @now)
@@ -35,7 +58,8 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
                SET spec = excluded.spec, original_text = excluded.original_text, format = excluded.format,
                    schedule = excluded.schedule, dataset = excluded.dataset, inputs = excluded.inputs,
                    version = p.version + 1, updated_at = excluded.updated_at
-             WHERE (p.spec, p.original_text, p.format, p.schedule, p.dataset, p.inputs)
+             WHERE p.archived_at IS NULL
+               AND (p.spec, p.original_text, p.format, p.schedule, p.dataset, p.inputs)
                    IS DISTINCT FROM (excluded.spec, excluded.original_text, excluded.format, excluded.schedule, excluded.dataset, excluded.inputs)
             RETURNING version
             """).With("inputs", (inputs ?? []).ToArray()));
@@ -54,6 +78,15 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
             """))
             .With("version", version);
         await history.ExecuteNonQueryAsync(ct);
+        // A save of a name with no row creates the pipeline, of an existing one updates it: the
+        // store knows which, so it names the action.
+        var entry = previous is { } old
+            ? audit.With(new { old.Version }, new { version, schedule, dataset, changed = AuditLog.ChangedKeys(old.Spec, specJson) })
+            : audit.With(null, new { version, schedule, dataset });
+        await AuditLog.WriteAsync(tx, workspaceId, entry is null ? null : entry with
+        {
+            Action = previous is null ? AuditActions.PipelineCreated : AuditActions.PipelineUpdated,
+        }, ct);
         await tx.CommitAsync(ct);
         return version;
 
@@ -95,7 +128,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         await using var command = tx.Command("""
             SELECT v.pipeline, v.spec::text, v.original_text, v.format, v.version, v.schedule, v.dataset, p.enabled, v.created_at, v.created_at
               FROM pipeline_versions v JOIN pipelines p ON p.workspace_id = v.workspace_id AND p.name = v.pipeline
-             WHERE v.workspace_id = @ws AND v.pipeline = @name AND (@version IS NULL OR v.version = @version)
+             WHERE v.workspace_id = @ws AND v.pipeline = @name AND (@version IS NULL OR v.version = @version) AND p.archived_at IS NULL
              ORDER BY v.version DESC
             """)
             .With("ws", workspaceId)
@@ -116,7 +149,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
-            UPDATE pipelines SET enabled = @enabled, updated_at = @now WHERE workspace_id = @ws AND name = @name
+            UPDATE pipelines SET enabled = @enabled, updated_at = @now WHERE workspace_id = @ws AND name = @name AND archived_at IS NULL
             """)
             .With("enabled", enabled)
             .With("now", time.GetUtcNow())
@@ -128,22 +161,39 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>
-    /// Deletes a pipeline with its versions and watermark. Its runs and datasets stay: they are
-    /// history and data, not configuration.
+    /// Archives a pipeline: hidden from every list and lookup, so its schedule stops, while its
+    /// versions, watermark, runs and rejects stay. False when there is no such pipeline.
     /// </summary>
-    public async Task<bool> DeleteAsync(Guid workspaceId, string name, CancellationToken ct = default)
-    {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("""
-            WITH watermark AS (DELETE FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @name)
-            DELETE FROM pipelines WHERE workspace_id = @ws AND name = @name
-            """)
-            .With("ws", workspaceId)
-            .With("name", name);
-        var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
-        await tx.CommitAsync(ct);
-        return deleted;
-    }
+    public Task<bool> ArchiveAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        Archiving.ArchiveAsync(db, Table, workspaceId, name, audit, time.GetUtcNow(), ct);
+
+    /// <summary>Brings an archived pipeline back, at the version it was archived at.</summary>
+    public Task<ArchiveOutcome> RestoreAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        Archiving.RestoreAsync(db, Table, workspaceId, name, audit, ct);
+
+    /// <summary>
+    /// Deletes an archived pipeline for good: its versions, watermark, runs and their rejects.
+    /// Its dataset stays: data has an archive of its own.
+    /// </summary>
+    public Task<ArchiveOutcome> PurgeAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        Archiving.PurgeAsync(db, Table, workspaceId, name, audit, async tx =>
+        {
+            await using var command = tx.Command("""
+                WITH watermark AS (DELETE FROM pipeline_watermarks WHERE workspace_id = @ws AND pipeline = @name),
+                     gone_runs AS (DELETE FROM runs WHERE workspace_id = @ws AND pipeline = @name RETURNING rows_rejected),
+                     gone AS (DELETE FROM pipelines WHERE workspace_id = @ws AND name = @name RETURNING version)
+                SELECT (SELECT count(*) FROM gone_runs), (SELECT coalesce(sum(rows_rejected), 0)::bigint FROM gone_runs), (SELECT version FROM gone)
+                """)
+                .With("ws", workspaceId)
+                .With("name", name);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return new { runs = reader.GetInt64(0), rejects = reader.GetInt64(1), versions = reader.GetInt32(2) };
+        }, ct);
+
+    /// <summary>Pipelines archived before <paramref name="before"/>: what retention purges.</summary>
+    public Task<IReadOnlyList<ArchivedItem>> ListArchivedAsync(Guid workspaceId, DateTimeOffset before, CancellationToken ct = default) =>
+        Archiving.ListAsync(db, Table, workspaceId, before, ct);
 
     /// <summary>
     /// The workspace's pipeline cron triggers as the scheduler holds them, read through
@@ -185,7 +235,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
         await using var command = tx.Command("""
             SELECT name, spec::text, original_text, format, version, schedule, dataset, enabled, created_at, updated_at, inputs
               FROM pipelines
-             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name)
+             WHERE workspace_id = @ws AND (@name IS NULL OR name = @name) AND archived_at IS NULL
              ORDER BY name
             """)
             .With("ws", workspaceId)

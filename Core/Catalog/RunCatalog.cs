@@ -19,12 +19,14 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
         """;
 
     /// <summary>Records a new run, queued, against the pipeline's current version when it has one.</summary>
+    /// <param name="audit">Who asked for the run (<see cref="AuditActions.RunTriggered"/> or <see cref="AuditActions.RunReplayed"/>); the store adds the run's id and version.</param>
     public async Task<RunRecord> CreateAsync(
         Guid workspaceId,
         string pipeline,
         string dataset,
         RunTrigger trigger,
         Guid? replayOf = null,
+        AuditEntry? audit = null,
         CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pipeline);
@@ -45,6 +47,13 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
             .With("replay_of", replayOf, NpgsqlDbType.Uuid)
             .With("now", now);
         var run = await SingleRunAsync(command, ct) ?? throw new InvalidOperationException("INSERT ... RETURNING returned no run.");
+        await AuditLog.WriteAsync(tx, workspaceId, audit.With(null, new
+        {
+            runId = run.Id,
+            trigger = CatalogNames.ToDb(trigger),
+            run.PipelineVersion,
+            run.ReplayOf,
+        }), ct);
         await tx.CommitAsync(ct);
         await cache.ChangedAsync(workspaceId, CatalogArea.Runs);
         return run;
@@ -90,6 +99,7 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
                 .With("error", error)
                 .With("step", step)
                 .WithStats(stats),
+            null,
             ct);
     }
 
@@ -97,12 +107,14 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
     /// Cancels a queued or running run; false when it had already finished. A commit in
     /// progress holds the run's row, so cancel and commit cannot both win.
     /// </summary>
-    public Task<bool> CancelAsync(Guid workspaceId, Guid runId, CancellationToken ct = default) =>
+    /// <param name="audit">Who cancelled it; written only when the run was cancelled.</param>
+    public Task<bool> CancelAsync(Guid workspaceId, Guid runId, AuditEntry? audit = null, CancellationToken ct = default) =>
         FinishAsync(workspaceId, runId, """
             UPDATE runs SET status = 'cancelled', finished_at = @now
              WHERE workspace_id = @ws AND id = @id AND status IN ('queued', 'running')
             """,
             command => command,
+            audit.With(null, new { runId, status = "cancelled" }),
             ct);
 
     public Task<RunRecord?> GetAsync(Guid workspaceId, Guid runId, CancellationToken ct = default) =>
@@ -166,7 +178,8 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
     /// <c>@now</c>, with the parameters <paramref name="parameters"/> adds; false when no run
     /// was left to end.
     /// </summary>
-    private async Task<bool> FinishAsync(Guid workspaceId, Guid runId, string update, Func<NpgsqlCommand, NpgsqlCommand> parameters, CancellationToken ct)
+    private async Task<bool> FinishAsync(
+        Guid workspaceId, Guid runId, string update, Func<NpgsqlCommand, NpgsqlCommand> parameters, AuditEntry? audit, CancellationToken ct)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = parameters(tx.Command(update))
@@ -174,6 +187,11 @@ public sealed class RunCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCa
             .With("ws", workspaceId)
             .With("id", runId);
         var changed = await command.ExecuteNonQueryAsync(ct) == 1;
+        if (changed)
+        {
+            await AuditLog.WriteAsync(tx, workspaceId, audit, ct);
+        }
+
         await tx.CommitAsync(ct);
         await cache.ChangedAsync(workspaceId, CatalogArea.Runs);
         return changed;

@@ -8,8 +8,9 @@ namespace Ductus.Core.Catalog;
 /// The one transaction that makes data visible: a run's files (<see cref="CommitAsync(Guid, CommitRequest, CancellationToken)"/>)
 /// or a compaction's (<see cref="CommitCompactionAsync"/>) become the dataset's next snapshot,
 /// redone on top of whatever is current when another commit to the dataset wins the race.
+/// A rollback is one more such commit (<see cref="RollbackAsync"/>).
 /// </summary>
-public sealed class SnapshotCommitter(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
+public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
 {
     /// <summary>
     /// Commits race only against other commits to the same dataset, each a few milliseconds

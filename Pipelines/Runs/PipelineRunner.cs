@@ -78,7 +78,7 @@ public sealed class PipelineRunner(
         // Recorded even when already cancelled, so every request leaves a run with a final state.
         var run = request.RunId is { } existing
             ? await catalog.Runs.GetAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
-            : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, CancellationToken.None);
+            : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, ct: CancellationToken.None);
         run = await catalog.Runs.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
         events?.Publish(RunEvent.ForStatus(run.Id, run.Status, ws, run.Pipeline));
 
@@ -186,7 +186,7 @@ public sealed class PipelineRunner(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await catalog.Runs.CancelAsync(ws, run.Id, CancellationToken.None);
+            await catalog.Runs.CancelAsync(ws, run.Id, ct: CancellationToken.None);
             logger.LogInformation("Run {RunId} of {Pipeline} was cancelled in {Step}", run.Id, spec.Name, progress.Step);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

@@ -157,7 +157,9 @@ public sealed class PipelineJob(
         Guid? replayOf = null;
         if (existing is null)
         {
-            var created = await catalog.Runs.CreateAsync(workspace, spec.Name, spec.Target.Dataset, trigger, null, shutdown);
+            // Runs the Api queued were audited there; the ones created here are the scheduler's own.
+            var audit = new AuditEntry(trigger == RunTrigger.Schedule ? AuditActors.Schedule : trigger.ToString().ToLowerInvariant(), AuditActions.RunTriggered, spec.Name);
+            var created = await catalog.Runs.CreateAsync(workspace, spec.Name, spec.Target.Dataset, trigger, null, audit, shutdown);
             existing = created.Id;
         }
         else

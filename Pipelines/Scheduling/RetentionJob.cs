@@ -28,6 +28,12 @@ public sealed class RetentionOptions
 
     /// <summary>Snapshots kept per dataset (the current one always is); null keeps every snapshot for time travel.</summary>
     public int? KeepSnapshots { get; set; }
+
+    /// <summary>
+    /// Archived pipelines and datasets older than this are purged for good (audited as
+    /// <c>system:retention</c>); null keeps them until an admin purges them.
+    /// </summary>
+    public TimeSpan? ArchivedFor { get; set; } = TimeSpan.FromDays(30);
 }
 
 public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
@@ -51,6 +57,11 @@ public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOption
             errors.Add($"{RetentionOptions.Section}:RejectsMaxAge must be positive (or unset to keep rejects), not {age}.");
         }
 
+        if (options.ArchivedFor is { } archived && archived < TimeSpan.Zero)
+        {
+            errors.Add($"{RetentionOptions.Section}:ArchivedFor must not be negative (or unset to keep archived items), not {archived}.");
+        }
+
         if (options.KeepSnapshots is < 1)
         {
             errors.Add($"{RetentionOptions.Section}:KeepSnapshots must be at least 1 (or unset to keep all), not {options.KeepSnapshots}.");
@@ -61,12 +72,17 @@ public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOption
 }
 
 /// <summary>What one retention pass removed.</summary>
-public sealed record RetentionResult(int SnapshotsExpired, long RejectsDeleted, CollectionResult Files);
+public sealed record RetentionResult(int SnapshotsExpired, long RejectsDeleted, CollectionResult Files)
+{
+    /// <summary>Archived pipelines and datasets purged because they were archived longer than <see cref="RetentionOptions.ArchivedFor"/>.</summary>
+    public int ArchivedPurged { get; init; }
+}
 
 /// <summary>
-/// Periodic retention: expires old snapshots, deletes old rejects, then collects lake files no
-/// snapshot references. A clustered Quartz job, so one node runs it per interval; collecting
-/// last lets the files of the snapshots just expired go in the same pass.
+/// Periodic retention: purges pipelines and datasets archived too long, expires old snapshots,
+/// deletes old rejects, then collects lake files no snapshot references. A clustered Quartz job,
+/// so one node runs it per interval; collecting last lets the files of the datasets just purged
+/// and the snapshots just expired go in the same pass.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class RetentionJob(
@@ -84,18 +100,23 @@ public sealed class RetentionJob(
     {
         var result = await RunOnceAsync(cancellationToken);
         logger.LogInformation(
-            "Retention: {Snapshots} snapshots expired, {Rejects} rejects deleted, {Files} lake files ({Bytes} bytes) deleted, {Kept} unreferenced files kept within the grace period",
-            result.SnapshotsExpired, result.RejectsDeleted, result.Files.FilesDeleted, result.Files.BytesDeleted, result.Files.FilesKept);
+            "Retention: {Archived} archived items purged, {Snapshots} snapshots expired, {Rejects} rejects deleted, {Files} lake files ({Bytes} bytes) deleted, {Kept} unreferenced files kept within the grace period",
+            result.ArchivedPurged, result.SnapshotsExpired, result.RejectsDeleted, result.Files.FilesDeleted, result.Files.BytesDeleted, result.Files.FilesKept);
     }
 
     public async Task<RetentionResult> RunOnceAsync(CancellationToken ct)
     {
         var settings = options.Value;
         var collector = new LakeGarbageCollector(db, lake.Value.Root, time);
-        int expired = 0;
+        int expired = 0, purged = 0;
         long rejected = 0;
         foreach (var (workspace, _) in await catalog.Workspaces.ListAsync(ct))
         {
+            if (settings.ArchivedFor is { } archivedFor)
+            {
+                purged += await PurgeArchivedAsync(workspace, time.GetUtcNow() - archivedFor, ct);
+            }
+
             if (settings.KeepSnapshots is { } keep)
             {
                 foreach (var dataset in await catalog.Datasets.ListAsync(workspace, ct))
@@ -111,6 +132,31 @@ public sealed class RetentionJob(
         }
 
         var files = await collector.CollectAsync(settings.FileGrace, ct);
-        return new RetentionResult(expired, rejected, files);
+        return new RetentionResult(expired, rejected, files) { ArchivedPurged = purged };
+    }
+
+    /// <summary>
+    /// Purges what was archived before <paramref name="before"/>. One that was restored or purged
+    /// between the listing and its purge is left alone: the purge checks again in its transaction.
+    /// </summary>
+    private async Task<int> PurgeArchivedAsync(Guid workspace, DateTimeOffset before, CancellationToken ct)
+    {
+        var purged = 0;
+        foreach (var pipeline in await catalog.Pipelines.ListArchivedAsync(workspace, before, ct))
+        {
+            var outcome = await catalog.Pipelines.PurgeAsync(workspace, pipeline.Name, Audit(AuditActions.PipelinePurged, pipeline), ct);
+            purged += outcome == ArchiveOutcome.Done ? 1 : 0;
+        }
+
+        foreach (var dataset in await catalog.Datasets.ListArchivedAsync(workspace, before, ct))
+        {
+            var outcome = await catalog.Datasets.PurgeAsync(workspace, dataset.Name, Audit(AuditActions.DatasetPurged, dataset), ct);
+            purged += outcome == ArchiveOutcome.Done ? 1 : 0;
+        }
+
+        return purged;
+
+        AuditEntry Audit(string action, ArchivedItem item) =>
+            new(AuditActors.Retention, action, item.Name, After: new { archivedFor = options.Value.ArchivedFor?.ToString() });
     }
 }

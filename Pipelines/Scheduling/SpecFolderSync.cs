@@ -136,7 +136,19 @@ public sealed class SpecFolderSync(
         async Task SaveAsync(string file, string text, bool isJson, PipelineSpec spec, IReadOnlyList<string> inputs)
         {
             loaded.Add(spec.Name);
-            var version = await catalog.Pipelines.SaveAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset, inputs, ct);
+            int version;
+            try
+            {
+                version = await catalog.Pipelines.SaveAsync(workspace.Id, spec.Name, SpecWriter.ToJson(spec), text, isJson ? "json" : "yaml", spec.Schedule, spec.Target.Dataset,
+                    inputs, new AuditEntry(AuditActors.Folder(Path.GetFileName(file)), AuditActions.PipelineUpdated, spec.Name), ct);
+            }
+            catch (ArchivedNameException e)
+            {
+                // Archiving is a person's decision; a file left in the folder does not undo it.
+                logger.LogWarning("Spec {File} not loaded: {Reason}", Path.GetFileName(file), e.Message);
+                return;
+            }
+
             logger.LogDebug("Pipeline {Pipeline} from {File} is at version {Version}", spec.Name, Path.GetFileName(file), version);
         }
 

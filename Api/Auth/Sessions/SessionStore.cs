@@ -51,8 +51,8 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
             insert.Parameters.AddWithValue(now);
             insert.Parameters.AddWithValue(session.ExpiresAt);
             await insert.ExecuteNonQueryAsync(ct);
-            await AuditLog.WriteAsync(connection, tx, client.WorkspaceId, client.ClientId, AuditActions.SessionStarted, client.ClientId,
-                new { expiresAt = session.ExpiresAt }, ct);
+            await AuditLog.WriteAsync(connection, tx, client.WorkspaceId, new AuditEntry(client.ClientId, AuditActions.SessionStarted, client.ClientId,
+                After: new { expiresAt = session.ExpiresAt }, RequestId: RequestAudit.RequestId()), ct);
             await tx.CommitAsync(ct);
         }
 
@@ -110,8 +110,8 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
                 return false;
             }
 
-            await AuditLog.WriteAsync(connection, tx, session.Client.WorkspaceId, session.Client.ClientId, AuditActions.SessionEnded,
-                session.Client.ClientId, new { }, ct);
+            await AuditLog.WriteAsync(connection, tx, session.Client.WorkspaceId,
+                new AuditEntry(session.Client.ClientId, AuditActions.SessionEnded, session.Client.ClientId, RequestId: RequestAudit.RequestId()), ct);
             await tx.CommitAsync(ct);
             return true;
         }

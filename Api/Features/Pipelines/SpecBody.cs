@@ -63,12 +63,17 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
     }
 
     /// <summary>Saves this valid spec as pipeline <paramref name="name"/>'s next version, and tells the schedulers.</summary>
-    public async Task<Pipeline> SaveAsync(CatalogStore catalog, RunNotifier notifier, Guid workspace, string name, CancellationToken ct)
+    /// <exception cref="ArchivedNameException">A pipeline of this name is archived.</exception>
+    public async Task<Pipeline> SaveAsync(CatalogStore catalog, RunNotifier notifier, HttpContext http, string name, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(http);
         var spec = Spec ?? throw new InvalidOperationException("Only a valid spec is saved.");
-        await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, Inputs, ct);
+        var workspace = http.User.WorkspaceId();
+        // The catalog names the action: created or updated, as it finds the row.
+        await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, Inputs,
+            http.Audit(AuditActions.PipelineUpdated, name), ct);
         await notifier.PipelineChangedAsync(workspace, name);
         return (await Pipeline.LoadAsync(catalog, workspace, name, ct))!;
     }

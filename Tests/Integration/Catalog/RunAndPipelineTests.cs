@@ -40,8 +40,9 @@ public sealed class RunAndPipelineTests(StackFixture stack)
         var run = await db.Store.Runs.CreateAsync(ws, "flights", "flights", RunTrigger.Schedule);
         Assert.Equal(2, run.PipelineVersion);
 
-        Assert.True(await db.Store.Pipelines.DeleteAsync(ws, "flights"));
-        Assert.False(await db.Store.Pipelines.DeleteAsync(ws, "flights"));
+        var archive = new AuditEntry("test", AuditActions.PipelineArchived, "flights");
+        Assert.True(await db.Store.Pipelines.ArchiveAsync(ws, "flights", archive));
+        Assert.False(await db.Store.Pipelines.ArchiveAsync(ws, "flights", archive));
         Assert.Null(await db.Store.Pipelines.GetAsync(ws, "flights"));
         Assert.Null(await db.Store.Pipelines.GetVersionAsync(ws, "flights", 1));
         Assert.NotNull(await db.Store.Runs.GetAsync(ws, run.Id));

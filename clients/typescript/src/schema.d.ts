@@ -332,8 +332,8 @@ export interface paths {
         put: operations["DuctusApiFeaturesPipelinesUpdateEndpoint"];
         post?: never;
         /**
-         * Delete a pipeline
-         * @description Removes the pipeline, its versions, its watermark and its scheduled job. Its runs and its dataset stay: they are history and data.
+         * Archive a pipeline
+         * @description Archives the pipeline: it disappears from lists and lookups and its schedule stops, while its versions, watermark, runs, rejects and dataset are kept. `POST /api/pipelines/{name}/restore` brings it back; an admin's `purge`, or retention after `Ductus:Retention:ArchivedFor` (30 days by default), removes it for good.
          */
         delete: operations["DuctusApiFeaturesPipelinesDeleteEndpoint"];
         options?: never;
@@ -359,6 +359,46 @@ export interface paths {
          * @description Queues a run of the pipeline's current version and answers 202 with it; `Location` is the run's URL. The Pipelines service picks the run up and executes it.
          */
         post: operations["DuctusApiFeaturesPipelinesTriggerEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipelines/{name}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an archived pipeline
+         * @description Brings the pipeline back at the version it was archived at, with its runs and history; its schedule resumes. 409 when it is not archived.
+         */
+        post: operations["DuctusApiFeaturesPipelinesRestoreEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/pipelines/{name}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge an archived pipeline for good
+         * @description Admins only. Deletes the archived pipeline with its versions, watermark, runs and rejects; its dataset stays. 409 when it is not archived: archive it first (DELETE).
+         */
+        post: operations["DuctusApiFeaturesPipelinesPurgeEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -481,6 +521,50 @@ export interface paths {
         get: operations["DuctusApiFeaturesDatasetsShowEndpoint"];
         put?: never;
         post?: never;
+        /**
+         * Archive a dataset
+         * @description Archives the dataset: it disappears from lists, lookups and queries (a query naming it is answered as for an unknown dataset), while its snapshots and lake files are kept. `POST /api/datasets/{name}/restore` brings it back; an admin's `purge`, or retention after `Ductus:Retention:ArchivedFor`, removes it for good.
+         */
+        delete: operations["DuctusApiFeaturesDatasetsDeleteEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll a dataset back to an earlier snapshot
+         * @description Commits a NEW snapshot (operation `rollback`) listing exactly the files of `version`; every older version stays as it was, so the rollback can itself be undone. 404 when the dataset or the version does not exist (expired by retention, or never committed); 409 when `version` is already the current one.
+         */
+        post: operations["DuctusApiFeaturesDatasetsRollbackEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an archived dataset
+         * @description Brings the dataset back with every snapshot it had, at the version it was archived at. 409 when it is not archived.
+         */
+        post: operations["DuctusApiFeaturesDatasetsRestoreEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -501,6 +585,26 @@ export interface paths {
          * @description A JSON array of objects (`application/json`), one object a line (`application/x-ndjson`) or CSV with a header (`text/csv`). 202 only once the records are committed in the ingest buffer; the dataset's ingest pipeline (a spec with `source: { kind: ingest }` targeting it, else 404) drains them through its contract into the lake within seconds. Send an `Idempotency-Key` header to make retries safe: a key already used for this dataset answers 200 with the original batch and writes nothing. 503 with Retry-After while the dataset's buffer is full.
          */
         post: operations["DuctusApiFeaturesDatasetsRecordsEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{name}/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge an archived dataset for good
+         * @description Admins only. Deletes the archived dataset's catalog entry and every snapshot; its lake files, then referenced by nothing, go at the next retention pass. 409 when it is not archived: archive it first (DELETE).
+         */
+        post: operations["DuctusApiFeaturesDatasetsPurgeEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -658,7 +762,7 @@ export interface paths {
         };
         /**
          * The audit log of the caller's workspace, newest first
-         * @description Who changed what and when: keys created and revoked, workspaces created. Paged with `before`.
+         * @description Who changed what and when: pipelines, runs, datasets, keys, workspaces and sessions (docs/governance.md lists the actions). Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. An unknown action or an empty time range is a 400 naming the parameter.
          */
         get: operations["DuctusApiFeaturesAuditListEndpoint"];
         put?: never;
@@ -1244,6 +1348,7 @@ export interface components {
             details: unknown;
             /** Format: date-time */
             at: string;
+            requestId?: string | null;
         };
     };
     responses: never;
@@ -2221,6 +2326,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
         };
     };
     DuctusApiFeaturesPipelinesSetEnabledEndpoint: {
@@ -2317,6 +2430,108 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesPipelinesRestoreEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesPipelinesPurgeEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2718,6 +2933,170 @@ export interface operations {
             };
         };
     };
+    DuctusApiFeaturesDatasetsDeleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesDatasetsRollbackEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesDatasetsSnapshotsSnapshot"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesDatasetsRestoreEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
     DuctusApiFeaturesDatasetsRecordsEndpoint: {
         parameters: {
             query?: never;
@@ -2826,6 +3205,57 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesDatasetsPurgeEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3280,6 +3710,11 @@ export interface operations {
             query: {
                 Limit: number;
                 Before?: number | null;
+                Action?: string | null;
+                Actor?: string | null;
+                Target?: string | null;
+                From?: string | null;
+                To?: string | null;
             };
             header?: never;
             path?: never;

@@ -3,6 +3,7 @@ using Ductus.Api.Auth;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Ductus.Api.Features.Audit.List;
 
@@ -16,7 +17,9 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
         Summary(s =>
         {
             s.Summary = "The audit log of the caller's workspace, newest first";
-            s.Description = "Who changed what and when: keys created and revoked, workspaces created. Paged with `before`.";
+            s.Description = "Who changed what and when: pipelines, runs, datasets, keys, workspaces and sessions (docs/governance.md " +
+                "lists the actions). Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. " +
+                "An unknown action or an empty time range is a 400 naming the parameter.";
         });
     }
 
@@ -27,21 +30,31 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
         await using var _ = connection;
         await using var __ = tx;
         await using var command = new NpgsqlCommand("""
-            SELECT id, actor, action, target, details::text, at FROM audit_log
-             WHERE workspace_id = $1 AND ($2::bigint IS NULL OR id < $2)
+            SELECT id, actor, action, target, details::text, at, request_id FROM audit_log
+             WHERE workspace_id = @ws AND (@before IS NULL OR id < @before)
+               AND (@action IS NULL OR action = @action)
+               AND (@actor IS NULL OR actor = @actor)
+               AND (@target IS NULL OR target = @target)
+               AND (@from IS NULL OR at >= @from)
+               AND (@to IS NULL OR at < @to)
              ORDER BY id DESC
-             LIMIT $3
-            """, connection, tx);
-        command.Parameters.AddWithValue(User.WorkspaceId());
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)req.Before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.AddWithValue(req.Limit + 1);
+             LIMIT @limit
+            """, connection, tx)
+            .With("ws", User.WorkspaceId())
+            .With("before", req.Before, NpgsqlDbType.Bigint)
+            .With("action", req.Action, NpgsqlDbType.Text)
+            .With("actor", req.Actor, NpgsqlDbType.Text)
+            .With("target", req.Target, NpgsqlDbType.Text)
+            .With("from", req.From, NpgsqlDbType.TimestampTz)
+            .With("to", req.To, NpgsqlDbType.TimestampTz)
+            .With("limit", req.Limit + 1);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var items = new List<Entry>();
         while (await reader.ReadAsync(ct))
         {
             using var details = JsonDocument.Parse(reader.GetString(4));
             items.Add(new Entry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                details.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(5)));
+                details.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(5), reader.Nullable<string>(6)));
         }
 
         var more = items.Count > req.Limit;

@@ -5,4 +5,6 @@ namespace Ductus.Api.Features.Audit.List;
 /// <param name="NextBefore">Pass as <c>before</c> for the next page; null on the last page.</param>
 public sealed record Response(IReadOnlyList<Entry> Items, long? NextBefore);
 
-public sealed record Entry(long Id, string Actor, string Action, string Target, JsonElement Details, DateTimeOffset At);
+/// <param name="Details">The change summarised: <c>before</c> and <c>after</c> (versions, counts, the spec keys that changed), never whole specs.</param>
+/// <param name="RequestId">The trace id of the request that made the change; null for the scheduler's and retention's own changes.</param>
+public sealed record Entry(long Id, string Actor, string Action, string Target, JsonElement Details, DateTimeOffset At, string? RequestId);

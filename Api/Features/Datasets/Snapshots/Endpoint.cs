@@ -20,7 +20,6 @@ public sealed class Endpoint(CatalogStore catalog) : DatasetEndpoint<Response>(c
         }
 
         var snapshots = await Catalog.Datasets.ListSnapshotsAsync(workspace, req.Name, ct);
-        await Send.OkAsync(new Response([.. snapshots.Select(s => new Snapshot(
-            s.Version, s.ParentVersion, s.RunId, s.Operation.ToString().ToLowerInvariant(), s.RowCount, s.FileCount, s.Bytes, s.CreatedAt))]), ct);
+        await Send.OkAsync(new Response([.. snapshots.Select(Snapshot.From)]), ct);
     }
 }

@@ -29,8 +29,8 @@ public sealed class Endpoint(NpgsqlDataSource db, ApiClientStore clients) : Endp
         await using var __ = tx;
         var (client, secret) = await clients.CreateAsync(connection, tx, workspace,
             new NewApiClient(req.Name, req.Description, req.Roles, req.RateLimit), actor, ct);
-        await AuditLog.WriteAsync(connection, tx, workspace, actor, AuditActions.KeyCreated, client.ClientId,
-            new { client.Id, client.Name, client.Roles, client.RateLimit }, ct);
+        await AuditLog.WriteAsync(connection, tx, workspace,
+            HttpContext.Audit(AuditActions.KeyCreated, client.ClientId, after: new { client.Id, client.Name, client.Roles, client.RateLimit }), ct);
         await tx.CommitAsync(ct);
 
         await Send.ResponseAsync(new Response(

@@ -35,7 +35,18 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNoti
             return;
         }
 
-        var saved = await body.SaveAsync(catalog, notifier, workspace, spec.Name, ct);
+        Pipeline saved;
+        try
+        {
+            saved = await body.SaveAsync(catalog, notifier, HttpContext, spec.Name, ct);
+        }
+        catch (ArchivedNameException archived)
+        {
+            ValidationFailures.Add(new("name", archived.Message));
+            await Send.ErrorsAsync(StatusCodes.Status409Conflict, ct);
+            return;
+        }
+
         await Send.CreatedAtAsync<Show.Endpoint>(new { name = spec.Name }, saved, cancellation: ct);
     }
 }

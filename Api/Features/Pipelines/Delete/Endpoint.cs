@@ -5,34 +5,23 @@ using FastEndpoints;
 
 namespace Ductus.Api.Features.Pipelines.Delete;
 
-public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpoint<Request>
+public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : ArchiveEndpoint
 {
     public override void Configure()
     {
         Delete("/api/pipelines/{name}");
-        Policies(PolicyNames.Engineer);
-        Description(d => d.WithTags("Pipelines")
-            .Produces(StatusCodes.Status204NoContent)
-            .Produces(StatusCodes.Status401Unauthorized)
-            .Produces(StatusCodes.Status403Forbidden)
-            .ProducesProblemDetails(StatusCodes.Status404NotFound));
-        Summary(s =>
-        {
-            s.Summary = "Delete a pipeline";
-            s.Description = "Removes the pipeline, its versions, its watermark and its scheduled job. Its runs and its dataset stay: they are history and data.";
-        });
+        DescribeArchive("pipeline", PolicyNames.Engineer, "Archive a pipeline",
+            "Archives the pipeline: it disappears from lists and lookups and its schedule stops, while its versions, watermark, " +
+                "runs, rejects and dataset are kept. `POST /api/pipelines/{name}/restore` brings it back; an admin's `purge`, " +
+                "or retention after `Ductus:Retention:ArchivedFor` (30 days by default), removes it for good.");
     }
 
-    public override async Task HandleAsync(Request req, CancellationToken ct)
+    public override async Task HandleAsync(ArchiveRequest req, CancellationToken ct)
     {
-        if (!await catalog.Pipelines.DeleteAsync(User.WorkspaceId(), req.Name, ct))
+        var workspace = User.WorkspaceId();
+        if (await AnswerArchiveAsync(await catalog.Pipelines.ArchiveAsync(workspace, req.Name, Audit(AuditActions.PipelineArchived, req), ct), "pipeline", ct))
         {
-            AddError(r => r.Name, "No pipeline with this name in your workspace.");
-            await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
-            return;
+            await notifier.PipelineChangedAsync(workspace, req.Name);
         }
-
-        await notifier.PipelineChangedAsync(User.WorkspaceId(), req.Name);
-        await Send.NoContentAsync(ct);
     }
 }

@@ -39,7 +39,8 @@ public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpo
             return;
         }
 
-        var run = await catalog.Runs.CreateAsync(workspace, pipeline.Name, pipeline.Dataset, RunTrigger.Api, ct: ct);
+        var run = await catalog.Runs.CreateAsync(workspace, pipeline.Name, pipeline.Dataset, RunTrigger.Api,
+            audit: HttpContext.Audit(AuditActions.RunTriggered, pipeline.Name), ct: ct);
         await notifier.QueuedAsync(workspace, run.Id, run.Pipeline);
         HttpContext.Response.Headers.Location = Run.Location(run.Id);
         await Send.ResponseAsync(Run.From(run), StatusCodes.Status202Accepted, ct);

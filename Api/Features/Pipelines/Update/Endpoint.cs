@@ -25,7 +25,7 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNoti
         var workspace = User.WorkspaceId();
         if (await catalog.Pipelines.GetAsync(workspace, name, ct) is null)
         {
-            ValidationFailures.Add(new("name", "No pipeline with this name in your workspace."));
+            ValidationFailures.Add(new("name", "No pipeline with this name in your workspace (an archived one must be restored first)."));
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
             return;
         }
@@ -48,6 +48,6 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources, RunNoti
             return;
         }
 
-        await Send.OkAsync(await body.SaveAsync(catalog, notifier, workspace, name, ct), ct);
+        await Send.OkAsync(await body.SaveAsync(catalog, notifier, HttpContext, name, ct), ct);
     }
 }

@@ -19,12 +19,12 @@ public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : RunAc
     public override async Task HandleAsync(RunIdRequest req, CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        if (await FindRunAsync(workspace, req, ct) is null)
+        if (await FindRunAsync(workspace, req, ct) is not { } found)
         {
             return;
         }
 
-        var cancelled = await Catalog.Runs.CancelAsync(workspace, req.Id, ct);
+        var cancelled = await Catalog.Runs.CancelAsync(workspace, req.Id, HttpContext.Audit(AuditActions.RunCancelled, found.Pipeline), ct);
         var run = (await Catalog.Runs.GetAsync(workspace, req.Id, ct))!;
         if (!cancelled)
         {

@@ -21,7 +21,8 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects, RunNotif
             return;
         }
 
-        if (await rejects.CountAsync(workspace, req.Id, ct) == 0)
+        var rejected = await rejects.CountAsync(workspace, req.Id, ct);
+        if (rejected == 0)
         {
             await ConflictAsync("The run has no rejected rows to replay.", ct);
             return;
@@ -33,7 +34,8 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects, RunNotif
             return;
         }
 
-        var run = await Catalog.Runs.CreateAsync(workspace, original.Pipeline, original.Dataset, RunTrigger.Replay, original.Id, ct);
+        var run = await Catalog.Runs.CreateAsync(workspace, original.Pipeline, original.Dataset, RunTrigger.Replay, original.Id,
+            HttpContext.Audit(AuditActions.RunReplayed, original.Pipeline, before: new { rejects = rejected }), ct);
         await notifier.QueuedAsync(workspace, run.Id, run.Pipeline);
         HttpContext.Response.Headers.Location = Run.Location(run.Id);
         await Send.ResponseAsync(Run.From(run), StatusCodes.Status202Accepted, ct);

@@ -58,10 +58,9 @@ public sealed class Endpoint(NpgsqlDataSource db, ApiClientStore clients, TimePr
             new NewApiClient($"{req.Name} admin", $"First admin key, created with the workspace by {actor}.", [RoleNames.Admin], null), actor, ct);
         // CreateAsync left the transaction acting for the new workspace: its key's row first,
         // then back to the operator's workspace for the workspace's own row.
-        await AuditLog.WriteAsync(connection, tx, id, actor, AuditActions.KeyCreated, key.ClientId,
-            new { key.Id, key.Name, key.Roles }, ct);
+        await AuditLog.WriteAsync(connection, tx, id, HttpContext.Audit(AuditActions.KeyCreated, key.ClientId, after: new { key.Id, key.Name, key.Roles }), ct);
         await WorkspaceScope.ActForAsync(connection, tx, User.WorkspaceId(), ct);
-        await AuditLog.WriteAsync(connection, tx, User.WorkspaceId(), actor, AuditActions.WorkspaceCreated, req.Name, new { id }, ct);
+        await AuditLog.WriteAsync(connection, tx, User.WorkspaceId(), HttpContext.Audit(AuditActions.WorkspaceCreated, req.Name, after: new { id }), ct);
         await tx.CommitAsync(ct);
 
         await Send.ResponseAsync(new Response(id, req.Name, createdAt, new AdminKey(key.Id, key.ClientId, secret)), StatusCodes.Status201Created, ct);
