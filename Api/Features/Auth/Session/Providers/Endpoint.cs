@@ -14,7 +14,8 @@ public sealed class Endpoint(IOptions<AuthOptions> options) : EndpointWithoutReq
         // Anonymous because the sign-in page asks before anyone is signed in; it tells only
         // what the page shows anyway (the issuer's name), never a client id or secret.
         AllowAnonymous();
-        Description(d => d.WithTags("Auth"));
+        // The only refusal: the per-address rate limit every /auth route has.
+        Description(d => d.WithTags("Auth").ProducesProblemDetails(StatusCodes.Status429TooManyRequests));
         Summary(s => s.Summary = "How a browser may sign in: API key and/or the external OpenID Connect issuer");
     }
 
