@@ -23,7 +23,7 @@ public static class SessionMethods
 public sealed record OpenedSession(string CookieValue, BrowserSession Session);
 
 /// <summary>
-/// The <c>api_sessions</c> table (migrations 0018, 0020). Sessions live in PostgreSQL so every Api
+/// The <c>api_sessions</c> table (migrations 0018, 0023). Sessions live in PostgreSQL so every Api
 /// replica sees a sign-out at once; the cookie's id is stored only as its SHA-256.
 /// </summary>
 public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOptions<AuthOptions> options)
