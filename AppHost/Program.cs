@@ -105,6 +105,8 @@ builder.AddProject<Projects.Api>(Resources.Api)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
+    // Optional: sign-in through an external OIDC issuer, when the AppHost's configuration names one.
+    .WithExternalIssuer(builder)
     .WithHealthProbes();
 
 var app = builder.Build();

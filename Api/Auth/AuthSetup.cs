@@ -1,3 +1,4 @@
+using Ductus.Api.Auth.Oidc;
 using Ductus.Api.Auth.Sessions;
 using Ductus.Api.Protection;
 using Ductus.Core;
@@ -43,6 +44,13 @@ public static class AuthSetup
         services.AddHostedService<BootstrapAdmin>();
 
         services.AddSingleton<SessionStore>();
+        // Built on first use, by the OIDC endpoints only once they saw an issuer configured.
+        services.AddSingleton<OidcSignIn>();
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental, but the only way to opt one client out of the defaults.
+        services.AddHttpClient(OidcSignIn.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15))
+            // An authorization code is good for one exchange: a retried token request could only fail.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
 
         // Either credential yields the same claims, so the role policies need not know which one
         // came. The header decides, so a request never mixes the two: one with a bearer token is
@@ -93,6 +101,8 @@ public static class AuthSetup
             // Issuer and signing keys come from the authority's discovery document.
             jwt.Authority = auth.Authority;
             jwt.Audience = auth.Audience;
+            // The validator allows false only for a loopback authority.
+            jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
         }
         else
         {

@@ -10,7 +10,8 @@ namespace Ductus.Tests.Integration.Api;
 public sealed class AuthorizationTests(StackFixture stack)
 {
     /// <summary>Routes a request without a token may reach. Everything else must name a role policy.</summary>
-    private static readonly string[] PublicRoutes = ["/auth/token", "/auth/session", "/health", "/alive", "/docs"];
+    private static readonly string[] PublicRoutes =
+        ["/auth/token", "/auth/session", "/auth/session/providers", "/auth/oidc/login", "/auth/oidc/callback", "/health", "/alive", "/docs"];
 
     /// <summary>
     /// Routes a library maps on its own, without metadata we could set: they must fall under the

@@ -753,6 +753,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/session/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How a browser may sign in: API key and/or the external OpenID Connect issuer */
+        get: operations["DuctusApiFeaturesAuthSessionProvidersEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign a browser in through the external OpenID Connect issuer
+         * @description Redirects to the issuer (authorization code + PKCE). After the user signs in there, the issuer sends the browser to `GET /auth/oidc/callback`, which sets the session cookie and redirects to `returnUrl`. 404 when no issuer is configured.
+         */
+        get: operations["DuctusApiFeaturesAuthOidcLoginEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The external issuer's redirect back after sign-in (sets the session cookie)
+         * @description Called by the browser on the issuer's redirect, never directly. Errors are an HTML page for a browser (Accept: text/html) and a problem detail otherwise.
+         */
+        get: operations["DuctusApiFeaturesAuthOidcCallbackEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -1333,6 +1390,14 @@ export interface components {
         DuctusApiFeaturesAuthSessionSignInRequest: {
             clientId: string;
             clientSecret: string;
+        };
+        DuctusApiFeaturesAuthSessionProvidersResponse: {
+            apiKey: boolean;
+            oidc?: components["schemas"]["DuctusApiFeaturesAuthSessionProvidersOidcProvider"];
+        };
+        DuctusApiFeaturesAuthSessionProvidersOidcProvider: {
+            name: string;
+            loginUrl: string;
         };
         DuctusApiFeaturesAuditListResponse: {
             items: components["schemas"]["DuctusApiFeaturesAuditListEntry"][];
@@ -3696,6 +3761,160 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthSessionProvidersEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesAuthSessionProvidersResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthOidcLoginEndpoint: {
+        parameters: {
+            query?: {
+                ReturnUrl?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesAuthOidcCallbackEndpoint: {
+        parameters: {
+            query?: {
+                Code?: string | null;
+                State?: string | null;
+                Error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

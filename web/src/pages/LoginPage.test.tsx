@@ -47,4 +47,30 @@ describe("LoginPage", () => {
     expect(JSON.parse(post!.body!)).toEqual({ clientId: "eng", clientSecret: "s3cret" });
     await waitFor(() => expect(api.calls.filter((c) => c.method === "POST")).toHaveLength(1));
   });
+
+  it("offers the external issuer's sign-in, back to where the user was headed, when the Api has one", async () => {
+    fakeApi({
+      "GET /auth/session": new Response("{}", { status: 401 }),
+      "GET /auth/session/providers": { apiKey: false, oidc: { name: "Keycloak", loginUrl: "/auth/oidc/login" } },
+    });
+    renderLogin();
+    const button = await screen.findByTestId("login-oidc");
+    expect(button.textContent).toBe("Sign in with Keycloak");
+    expect(button.getAttribute("href")).toBe("/auth/oidc/login?returnUrl=%2Fdatasets");
+    // API keys do not sign in while an issuer is configured: no form for them.
+    expect(screen.queryByTestId("login-client-id")).toBeNull();
+  });
+
+  it("shows only the key form when the Api has no issuer", async () => {
+    const api = fakeApi({
+      "GET /auth/session": new Response("{}", { status: 401 }),
+      "GET /auth/session/providers": { apiKey: true, oidc: null },
+    });
+    renderLogin();
+    await screen.findByTestId("login-client-id");
+    await waitFor(() => expect(api.calls.some((c) => c.url.pathname === "/auth/session/providers")).toBe(true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByTestId("login-oidc")).toBeNull();
+    expect(screen.getByTestId("login-client-secret")).toBeTruthy();
+  });
 });
