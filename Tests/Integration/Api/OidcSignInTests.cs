@@ -321,7 +321,7 @@ public sealed class OidcSignInTests(StackFixture stack, OidcApi oidc) : IClassFi
     private async Task<string?> AuditMethodAsync(string action, string actor)
     {
         await using var command = oidc.Database.DataSource.CreateCommand(
-            "SELECT details->>'method' FROM audit_log WHERE action = $1 AND actor = $2 AND target = $2 ORDER BY id DESC LIMIT 1");
+            "SELECT details->'after'->>'method' FROM audit_log WHERE action = $1 AND actor = $2 AND target = $2 ORDER BY id DESC LIMIT 1");
         command.Parameters.AddWithValue(action);
         command.Parameters.AddWithValue(actor);
         return await command.ExecuteScalarAsync() as string;
