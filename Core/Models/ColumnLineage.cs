@@ -66,7 +66,8 @@ public sealed class RelationLineage
     public static RelationLineage OpenInput(string relation) =>
         new([], c => new ColumnOrigin(c, [new ColumnSource(relation, c, ColumnDerivation.Direct)]));
 
-    internal static RelationLineage Unresolved(string reason, IReadOnlyList<string>? names = null) =>
+    /// <summary>A relation none of whose columns can be resolved, for <paramref name="reason"/>; <paramref name="names"/> are the ones known to exist.</summary>
+    public static RelationLineage Unresolved(string reason, IReadOnlyList<string>? names = null) =>
         new([.. (names ?? []).Select(n => ColumnOrigin.Unresolved(n, reason))], c => ColumnOrigin.Unresolved(c, reason));
 
     /// <summary>The lineage of the output column named <paramref name="column"/> (ASCII case-insensitive, as DuckDB binds names).</summary>
