@@ -71,6 +71,24 @@ internal sealed class GuardParser
         return connection;
     }
 
+    /// <summary>DuckDB's parse tree of <paramref name="sql"/> (<c>json_serialize_sql</c>): the statements, or <c>error</c> and <c>error_message</c>.</summary>
+    public static string Serialize(DuckDBConnection parser, string sql)
+    {
+        using var command = parser.CreateCommand();
+        command.CommandText = "SELECT json_serialize_sql($sql::VARCHAR)";
+        command.Parameters.Add(new DuckDBParameter("sql", sql));
+        return (string?)command.ExecuteScalar() ?? "{}";
+    }
+
+    /// <summary>The SQL DuckDB renders from a parse tree (<c>json_deserialize_sql</c>).</summary>
+    public static string Render(DuckDBConnection parser, string json)
+    {
+        using var command = parser.CreateCommand();
+        command.CommandText = "SELECT json_deserialize_sql($json::VARCHAR)";
+        command.Parameters.Add(new DuckDBParameter("json", json));
+        return (string?)command.ExecuteScalar() ?? throw new InvalidOperationException("DuckDB rendered no SQL for a parsed statement.");
+    }
+
     public void Return(DuckDBConnection connection)
     {
         if (_idle.Count < MaxIdleConnections)

@@ -32,7 +32,7 @@ public static class SqlGuard
     /// Names DuckDB's binder turns into a function call when no column has the name
     /// (<c>GetSQLValueFunctionName</c>): <c>SELECT user</c> parses as a column and runs <c>user()</c>.
     /// </summary>
-    private static readonly FrozenDictionary<string, string> ValueKeywords = new Dictionary<string, string>(StringComparer.Ordinal)
+    internal static readonly FrozenDictionary<string, string> ValueKeywords = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["current_catalog"] = "current_catalog",
         ["current_date"] = "current_date",
@@ -84,13 +84,7 @@ public static class SqlGuard
             return GuardResult.Refused("the statement is empty");
         }
 
-        string json;
-        using (var command = parser.CreateCommand())
-        {
-            command.CommandText = "SELECT json_serialize_sql($sql::VARCHAR)";
-            command.Parameters.Add(new DuckDBParameter("sql", sql));
-            json = (string?)command.ExecuteScalar() ?? "{}";
-        }
+        var json = GuardParser.Serialize(parser, sql);
 
         using var tree = JsonDocument.Parse(json);
         var root = tree.RootElement;
@@ -127,15 +121,7 @@ public static class SqlGuard
             return GuardResult.Refused(refusal);
         }
 
-        string canonical;
-        using (var command = parser.CreateCommand())
-        {
-            command.CommandText = "SELECT json_deserialize_sql($json::VARCHAR)";
-            command.Parameters.Add(new DuckDBParameter("json", json));
-            canonical = (string?)command.ExecuteScalar() ?? throw new InvalidOperationException("DuckDB rendered no SQL for a parsed statement.");
-        }
-
-        return new GuardResult(true, null, canonical, [.. walker.Referenced]);
+        return new GuardResult(true, null, GuardParser.Render(parser, json), [.. walker.Referenced]);
     }
 
     /// <summary>CTE names visible at a point of the tree (ASCII-folded); a visible CTE shadows a dataset of its name, as in DuckDB.</summary>

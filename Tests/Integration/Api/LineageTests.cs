@@ -172,6 +172,89 @@ public sealed class LineageTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
+    private static async Task<JsonElement> ColumnsAsync(HttpClient client, string query)
+    {
+        using var response = await client.GetAsync("/api/lineage/columns?" + query);
+        var body = await response.BodyAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{query}: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    private static string Upstream(JsonElement answer, string dataset, string column)
+    {
+        var entry = answer.GetProperty("datasets").EnumerateArray().Single(d => d.GetProperty("dataset").GetString() == dataset);
+        var found = entry.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == column);
+        Assert.Equal(JsonValueKind.Null, found.GetProperty("unknown").ValueKind);
+        return string.Join(", ", found.GetProperty("upstream").EnumerateArray()
+            .Select(u => $"{u.GetProperty("node").GetString()}.{u.GetProperty("column").GetString()} {u.GetProperty("how").GetString()}"));
+    }
+
+    [Fact]
+    public async Task Column_lineage_of_a_model_joining_two_datasets_follows_renames_and_aggregates()
+    {
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        var (a, b, c) = await CreateChainAsync(engineer);
+        var d = "lin_d_" + Guid.NewGuid().ToString("N")[..8];
+        await CreateAsync(engineer, $$"""
+            name: {{d}}
+            source:
+              sql: SELECT x.id AS key, sum(y.amount) AS spent FROM {{a}} x JOIN {{b}} y ON y.id = x.id GROUP BY x.id
+            transform: SELECT key AS customer, spent FROM source
+            target: { dataset: {{d}}, mode: replace }
+            """);
+
+        var answer = await ColumnsAsync(analyst, $"dataset={d}");
+        Assert.Equal(d, answer.GetProperty("root").GetString());
+        var own = answer.GetProperty("datasets").EnumerateArray().Single();
+        Assert.Equal([$"model:{d}"], own.GetProperty("writers").EnumerateArray().Select(w => w.GetString()));
+        Assert.Equal(["customer", "spent"], own.GetProperty("columns").EnumerateArray().Select(col => col.GetProperty("name").GetString()));
+        Assert.Equal($"dataset:{a}.id direct", Upstream(answer, d, "customer"));
+        Assert.Equal($"dataset:{b}.amount expression", Upstream(answer, d, "spent"));
+
+        var joined = await ColumnsAsync(analyst, $"dataset={c}");
+        Assert.Equal($"dataset:{a}.amount expression, dataset:{b}.amount expression", Upstream(joined, c, "total"));
+
+        // Two more hops: b's amount is a's, and a's columns are its CSV source's.
+        var deep = await ColumnsAsync(analyst, $"dataset={d}&depth=3");
+        Assert.Equal([d, a, b], deep.GetProperty("datasets").EnumerateArray().Select(x => x.GetProperty("dataset").GetString()));
+        Assert.Equal($"dataset:{a}.amount direct", Upstream(deep, b, "amount"));
+        Assert.Equal($"source:{a}.id direct", Upstream(deep, a, "id"));
+        Assert.Equal($"source:{a}.amount direct", Upstream(deep, a, "amount"));
+    }
+
+    [Fact]
+    public async Task Column_lineage_refuses_unknown_datasets_and_bad_parameters()
+    {
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        var (a, _, _) = await CreateChainAsync(engineer, withJoin: false);
+
+        var unknown = "nothing_" + Guid.NewGuid().ToString("N")[..8];
+        using (var missing = await analyst.GetAsync($"/api/lineage/columns?dataset={unknown}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Equal(["dataset"], await missing.ErrorNamesAsync());
+        }
+
+        using var other = await stack.ClientOfOtherWorkspaceAsync();
+        using (var foreign = await other.GetAsync($"/api/lineage/columns?dataset={a}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        }
+
+        foreach (var (query, field) in new[] { ($"dataset={a}&depth=0", "depth"), ($"dataset={a}&depth=11", "depth"), ("depth=2", "dataset") })
+        {
+            using var bad = await analyst.GetAsync("/api/lineage/columns?" + query);
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, $"{query}: {(int)bad.StatusCode}");
+            Assert.Equal([field], await bad.ErrorNamesAsync());
+        }
+
+        using var ingest = await stack.ClientForRoleAsync(Roles.Ingest);
+        using var forbidden = await ingest.GetAsync($"/api/lineage/columns?dataset={a}");
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+    }
+
     [Fact]
     public async Task A_model_run_lists_the_version_of_each_input_it_read()
     {

@@ -449,6 +449,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/lineage/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dataset's column lineage
+         * @description For each column of a dataset, the columns one hop up it is made from (`direct`: the values as they are, possibly renamed; `expression`: computed from them) and the pipelines or models writing it, from the saved specs' SQL as DuckDB parses it. `depth` follows the upstream columns further up. What cannot be resolved says why in `unknown`.
+         */
+        get: operations["DuctusApiFeaturesLineageColumnsEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys/{id}": {
         parameters: {
             query?: never;
@@ -1143,6 +1163,26 @@ export interface components {
         DuctusApiFeaturesLineageLineageEdge: {
             from: string;
             to: string;
+        };
+        DuctusApiFeaturesLineageColumnLineageAnswer: {
+            root: string;
+            datasets: components["schemas"]["DuctusApiFeaturesLineageDatasetColumnLineage"][];
+        };
+        DuctusApiFeaturesLineageDatasetColumnLineage: {
+            dataset: string;
+            writers: string[];
+            columns: components["schemas"]["DuctusApiFeaturesLineageColumnLineageView"][];
+        };
+        DuctusApiFeaturesLineageColumnLineageView: {
+            name: string;
+            upstream: components["schemas"]["DuctusApiFeaturesLineageUpstreamColumn"][];
+            unknown?: string | null;
+        };
+        DuctusApiFeaturesLineageUpstreamColumn: {
+            node: string;
+            dataset?: string | null;
+            column: string;
+            how: string;
         };
         DuctusApiFeaturesKeysListResponse: {
             items: components["schemas"]["DuctusApiAuthApiClient"][];
@@ -2740,6 +2780,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DuctusApiFeaturesLineageLineageView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+        };
+    };
+    DuctusApiFeaturesLineageColumnsEndpoint: {
+        parameters: {
+            query: {
+                Dataset: string;
+                Depth: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesLineageColumnLineageAnswer"];
                 };
             };
             /** @description Bad Request */
