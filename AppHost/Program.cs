@@ -65,6 +65,14 @@ var serviceTokenKey = builder.AddParameter(
     secret: true,
     persist: true);
 
+// The bearer token a Prometheus outside Ductus:Metrics:AllowedNetworks sends to /metrics on every
+// service; generated and persisted like the keys above.
+var scrapeToken = builder.AddParameter(
+    Resources.MetricsScrapeToken,
+    new GenerateParameterDefault { MinLength = 32, Special = false },
+    secret: true,
+    persist: true);
+
 // Applies the schema and exits; every service waits for it to complete. A deployment runs it
 // as a run-once step the services wait for too (docs/deploy.md: compose, Kubernetes, Container Apps).
 var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
@@ -79,6 +87,7 @@ var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WaitForCompletion(migrator)
     .WithEnvironment("Ductus__Lake__Root", folders.LakeRoot)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
+    .WithMetricsAccess(scrapeToken, builder.Configuration)
     .WithHealthProbes();
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
@@ -89,6 +98,7 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithEnvironment("Ductus__Pipelines__Folder", folders.PipelinesFolder)
     .WithEnvironment("Ductus__Sources__Roots__0", folders.SourceRoot)
     .WithSourceGrants(builder.Configuration)
+    .WithMetricsAccess(scrapeToken, builder.Configuration)
     .WithHealthProbes();
 
 builder.AddProject<Projects.Api>(Resources.Api)
@@ -107,6 +117,7 @@ builder.AddProject<Projects.Api>(Resources.Api)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
     // Optional: sign-in through an external OIDC issuer, when the AppHost's configuration names one.
     .WithExternalIssuer(builder)
+    .WithMetricsAccess(scrapeToken, builder.Configuration)
     .WithHealthProbes();
 
 var app = builder.Build();

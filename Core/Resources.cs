@@ -17,4 +17,5 @@ public static class Resources
     public const string JwtSigningKey = "jwt-signing-key";
     public const string ServiceTokenKey = "service-token-key";
     public const string PostgresPassword = "postgres-password";
+    public const string MetricsScrapeToken = "metrics-scrape-token";
 }

@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -29,6 +31,9 @@ public static class Extensions
         builder.ConfigureOpenTelemetry(telemetryNames);
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
+        builder.Services.AddOptions<MetricsAccessOptions>().BindConfiguration(MetricsAccessOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MetricsAccessOptions>, MetricsAccessOptionsValidator>();
+        builder.Services.AddSingleton(sp => new MetricsAccess(sp.GetRequiredService<IOptions<MetricsAccessOptions>>().Value));
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             http.AddStandardResilienceHandler();
@@ -54,16 +59,19 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(names))
+                .AddMeter(names)
+                // Pulled by Prometheus at /metrics (MapDefaultEndpoints), beside the OTLP push to the dashboard.
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .SetSampler(TraceSampler(builder.Configuration))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(names)
                 .AddAspNetCoreInstrumentation(options =>
-                    // Health probes every few seconds would drown the real requests in the trace view.
+                    // Health probes and scrapes every few seconds would drown the real requests in the trace view.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthPaths.Ready, StringComparison.OrdinalIgnoreCase)
-                        && !context.Request.Path.StartsWithSegments(HealthPaths.Alive, StringComparison.OrdinalIgnoreCase))
+                        && !context.Request.Path.StartsWithSegments(HealthPaths.Alive, StringComparison.OrdinalIgnoreCase)
+                        && !context.Request.Path.StartsWithSegments(HealthPaths.Metrics, StringComparison.OrdinalIgnoreCase))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -109,7 +117,9 @@ public static class Extensions
     /// <summary>
     /// <c>/health</c>: ready to serve (every dependency check passes). <c>/alive</c>: the process
     /// answers. Both are mapped in every environment because the AppHost and any orchestrator
-    /// probe them; they reveal only status words, never connection details.
+    /// probe them; they reveal only status words, never connection details. <c>/metrics</c>: the
+    /// Prometheus scrape, which <see cref="MetricsAccess"/> guards itself, so it is anonymous to
+    /// the service's own authorization (the Api's token scheme knows nothing of scrape tokens).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -118,7 +128,32 @@ public static class Extensions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
         }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(HealthPaths.Metrics, meterProvider: null, configureBranchedPipeline: scrape => scrape.Use(GuardScrapeAsync), optionsName: null)
+            .AllowAnonymous()
+            .DisableHttpMetrics();
 
         return app;
+    }
+
+    private static async Task GuardScrapeAsync(HttpContext context, RequestDelegate next)
+    {
+        var access = context.RequestServices.GetRequiredService<MetricsAccess>();
+        var decision = access.Decide(context.Connection.RemoteIpAddress, context.Request.Headers.Authorization.ToString());
+        if (decision == MetricsAccessDecision.Allowed)
+        {
+            await next(context);
+            return;
+        }
+
+        var (status, title, detail) = decision == MetricsAccessDecision.TokenRequired
+            ? (StatusCodes.Status401Unauthorized, "Unauthorized", $"Authorization: a scrape token (Bearer) is required from {context.Connection.RemoteIpAddress}, which is outside {MetricsAccessOptions.Section}:AllowedNetworks.")
+            : (StatusCodes.Status403Forbidden, "Forbidden", "Authorization: the bearer token is not this service's scrape token.");
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await Results.Problem(statusCode: status, title: title, detail: detail, type: $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}", instance: context.Request.Path)
+            .ExecuteAsync(context);
     }
 }

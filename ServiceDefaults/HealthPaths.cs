@@ -13,4 +13,7 @@ public static class HealthPaths
 
     /// <summary>The process answers (liveness probe).</summary>
     public const string Alive = "/alive";
+
+    /// <summary>The Prometheus scrape (guarded by <see cref="MetricsAccess"/>), mapped beside the probes.</summary>
+    public const string Metrics = "/metrics";
 }

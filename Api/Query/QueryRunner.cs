@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -67,6 +68,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
             }
         }
 
+        var started = Stopwatch.GetTimestamp();
         var format = Format(http.Request.Headers.Accept.ToString());
         var key = QueryCache.Key(scope.Workspace, guard.Sql!, parameters, versions, format, limit);
         var (state, cached) = await cache.GetAsync(key);
@@ -75,7 +77,14 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
             http.Response.Headers[DuctusHeaders.Cache] = "hit";
             http.Response.ContentType = QueryResultFormats.ContentType(QueryResultFormats.Parse(format)!.Value);
             await http.Response.Body.WriteAsync(cached, ct);
+            DuctusTelemetry.QueryCacheHits.Add(1);
+            DuctusTelemetry.QueryDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("cache", "hit"));
             return null;
+        }
+
+        if (state == CacheState.Miss)
+        {
+            DuctusTelemetry.QueryCacheMisses.Add(1);
         }
 
         // The worker reads exactly the versions in the key, so what is cached matches its key. The
@@ -138,6 +147,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
             await cache.SetAsync(key, copy.GetBuffer().AsMemory(0, (int)copy.Length));
         }
 
+        DuctusTelemetry.QueryDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("cache", state == CacheState.Miss ? "miss" : "off"));
         return null;
     }
 

@@ -16,6 +16,9 @@ public sealed class BackgroundCompaction(LakeCompactor compactor, ILogger<Backgr
     /// <summary>Below this many files a dataset cannot have a full tier, so an append asks for nothing.</summary>
     public int FilesPerTier => compactor.FilesPerTier;
 
+    /// <summary>Datasets queued and not yet picked up: the compaction backlog gauge.</summary>
+    public int Waiting => _waiting.Count;
+
     /// <summary>Compactions done since start; for tests and logs.</summary>
     public int Completed => _completed;
 

@@ -126,6 +126,7 @@ public sealed class PipelineRunner(
             var stats = new RunStats(output.RowsRead, output.RowsLoaded, output.RowsRejected, output.BytesWritten, durations);
             DuctusTelemetry.RowsRead.Add(output.RowsRead, tags);
             DuctusTelemetry.RowsRejected.Add(output.RowsRejected, tags);
+            DuctusTelemetry.RejectRatio.Record(output.RowsRead == 0 ? 0 : (double)output.RowsRejected / output.RowsRead, tags);
             activity?.SetTag("ductus.rows.read", output.RowsRead);
             activity?.SetTag("ductus.rows.rejected", output.RowsRejected);
 
@@ -215,8 +216,20 @@ public sealed class PipelineRunner(
         var final = await catalog.Runs.GetAsync(ws, run.Id, CancellationToken.None)
             ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
         events?.Publish(RunEvent.ForStatus(run.Id, final.Status, ws, run.Pipeline));
+        tags.Add("status", StatusTag(final.Status));
+        DuctusTelemetry.RunsEnded.Add(1, tags);
         return final;
     }
+
+    /// <summary>The metric tag of a final status, lower case as the Api spells it.</summary>
+    private static string StatusTag(RunStatus status) => status switch
+    {
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        RunStatus.Queued => "queued",
+        _ => "running",
+    };
 
     /// <summary>
     /// How the run's files join the dataset. A replay re-submits only the rows a run rejected, so it

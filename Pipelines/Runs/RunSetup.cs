@@ -8,6 +8,7 @@ using Ductus.Pipelines.Ingest;
 using Ductus.Pipelines.Lake;
 using Ductus.Pipelines.Net;
 using Ductus.Pipelines.Scheduling;
+using Ductus.Pipelines.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -86,6 +87,7 @@ public static class RunSetup
         });
         services.AddSingleton<BackgroundCompaction>();
         services.AddHostedService<CompactionService>();
+        services.AddHostedService<CatalogGauges>();
         services.AddErrorRedaction();
         services.AddSingleton(sp => new PipelineRunner(
             sp.GetRequiredService<CatalogStore>(),

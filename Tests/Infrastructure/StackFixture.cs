@@ -44,6 +44,16 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>The key the Api signs its calls to the analytics worker with; tests that call the worker directly sign with it too.</summary>
     public string ServiceTokenKey { get; } = "test-service-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 
+    /// <summary>The bearer token each service's <c>/metrics</c> accepts from anywhere.</summary>
+    public string MetricsScrapeToken { get; } = "test-scrape-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// The only network allowed to scrape without a token: TEST-NET-1 (RFC 5737), where no test
+    /// client is, so the tests' loopback requests must bring the token, and one without it shows
+    /// the refusal end to end.
+    /// </summary>
+    public const string MetricsAllowedNetwork = "192.0.2.0/24";
+
     public DistributedApplication App { get; private set; } = null!;
 
     public string DatabaseConnectionString { get; private set; } = null!;
@@ -67,6 +77,8 @@ public sealed class StackFixture : IAsyncLifetime
             $"--Parameters:{Resources.JwtSigningKey}={JwtSigningKey}",
             $"--Parameters:{Resources.ServiceTokenKey}={ServiceTokenKey}",
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
+            $"--Parameters:{Resources.MetricsScrapeToken}={MetricsScrapeToken}",
+            $"--Ductus:Metrics:AllowedNetworks:0={MetricsAllowedNetwork}",
         ]);
         App = await builder.BuildAsync();
 

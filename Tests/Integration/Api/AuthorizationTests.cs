@@ -9,9 +9,13 @@ namespace Ductus.Tests.Integration.Api;
 [Collection(StackDefinition.Name)]
 public sealed class AuthorizationTests(StackFixture stack)
 {
-    /// <summary>Routes a request without a token may reach. Everything else must name a role policy.</summary>
+    /// <summary>
+    /// Routes a request without a token may reach. Everything else must name a role policy.
+    /// <c>/metrics</c> is anonymous to the Api's authorization but guards itself (scrape token or
+    /// allowed network: MetricsTests).
+    /// </summary>
     private static readonly string[] PublicRoutes =
-        ["/auth/token", "/auth/session", "/auth/session/providers", "/auth/oidc/login", "/auth/oidc/callback", "/health", "/alive", "/docs"];
+        ["/auth/token", "/auth/session", "/auth/session/providers", "/auth/oidc/login", "/auth/oidc/callback", "/health", "/alive", "/metrics", "/docs"];
 
     /// <summary>
     /// Routes a library maps on its own, without metadata we could set: they must fall under the
