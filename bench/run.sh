@@ -5,6 +5,7 @@
 #        bench/run.sh ingest [seconds] [warm-up seconds]   (default 60 and 60; needs a running stack: dotnet run --project AppHost)
 #        bench/run.sh query [rounds]     (default 7; needs a running stack)
 #        bench/run.sh model [rounds]     (default 3; needs a running stack with the demo data)
+#        bench/run.sh scale [rows ...]   (default 1M 10M 100M; needs a running stack; SCALE_MEMORY_LIMIT, SCALE_ROUNDS)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/bench/out"
@@ -156,8 +157,50 @@ PY
     echo "model benchmark against $api, $rounds rounds, $(nproc) cores" >&2
     "$bench" model "$api" "$key" "$root/data" "$rounds"
     ;;
+  scale)
+    # The cost curve against a running stack: per size, raw DuckDB's CSV → Parquet copy in a
+    # fresh process, then the same CSV through a pipeline (5-rule contract, the run's memory
+    # limit from its spec) and the five queries through the Api beside raw DuckDB.
+    shift
+    sizes=("$@"); ((${#sizes[@]})) || sizes=(1000000 10000000 100000000)
+    limit=${SCALE_MEMORY_LIMIT:-512MB}
+    rounds=${SCALE_ROUNDS:-5}
+    "$root/scripts/fetch-demo-data.sh" >/dev/null
+    build
+    api=${DUCTUS_API:-http://localhost:5180}
+    stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
+    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
+    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    echo "scale benchmark against $api: sizes ${sizes[*]}, run memory limit $limit, $rounds query rounds, $(nproc) cores" >&2
+    mkdir -p "$root/data/bench"
+    lines=()
+    for rows in "${sizes[@]}"; do
+      csv="$root/data/bench/scale-$rows.csv"
+      [ -f "$csv" ] || "$bench" make-csv "$root/data/vega/flights-3m.parquet" "$csv" "$rows" >&2
+      echo "$rows rows: $(du -h "$csv" | cut -f1) of CSV" >&2
+      rm -rf "${out:?}/scale-raw"
+      raw=$("$bench" duckdb-copy "$csv" "$out/scale-raw")
+      rm -rf "${out:?}/scale-raw"
+      echo "  raw $raw" >&2
+      ductus=$("$bench" scale "$api" "$key" "$stack" "$csv" "$rows" "$root/data" "$limit" "$rounds")
+      lines+=("{\"raw\": $raw, \"ductus\": $ductus}")
+    done
+    python3 - "${lines[@]}" <<'PY'
+import json, sys
+sizes = [json.loads(a) for a in sys.argv[1:]]
+first = sizes[0]["ductus"]["rows_per_s"]
+for s in sizes:
+    d, r = s["ductus"], s["raw"]
+    worst = max(q["ratio"] for q in d["queries"])
+    peaks = ", ".join(f"{k} {v}/{d['query_peak_mb'][k]} MB" for k, v in d["run_peak_mb"].items())
+    print(f"scale {d['rows']:,} rows: ductus {d['rows_per_s']:,.0f} rows/s ({d['rows_per_s'] / first:.2f}x the smallest size's), "
+          f"raw copy {r['rows_per_s']:,.0f} rows/s (ratio {d['rows_per_s'] / r['rows_per_s']:.2f}); "
+          f"peak MB run/queries: {peaks}; query p95 / raw p95, worst of five: {worst:.2f}")
+print(json.dumps(sizes))
+PY
+    ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds] | model [rounds]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds] | model [rounds] | scale [rows ...]" >&2
     exit 2
     ;;
 esac

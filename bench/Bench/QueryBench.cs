@@ -24,7 +24,8 @@ internal static class QueryBench
 
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    private static readonly (string Name, string Sql)[] Queries =
+    /// <summary>The five benchmark queries; <c>{0}</c> is the dataset.</summary>
+    internal static readonly (string Name, string Sql)[] Queries =
     [
         ("group-by", "SELECT origin, count(*) AS n FROM {0} GROUP BY origin ORDER BY origin"),
         ("time-bucket", "SELECT date_trunc('day', departed_at) AS day, count(*) AS n, avg(delay) AS avg_delay FROM {0} GROUP BY 1 ORDER BY 1"),
@@ -133,7 +134,7 @@ internal static class QueryBench
         await BenchStack.RunAsync(http, dataset);
     }
 
-    private static async Task<string[]> FilesAsync(string database, string lake, string dataset)
+    internal static async Task<string[]> FilesAsync(string database, string lake, string dataset)
     {
         await using var db = NpgsqlDataSource.Create(database);
         await using var command = db.CreateCommand("""
@@ -152,7 +153,7 @@ internal static class QueryBench
         return [.. files];
     }
 
-    private static async Task FlushAsync(string redis)
+    internal static async Task FlushAsync(string redis)
     {
         var parts = redis.Split(',')[0].Split(':');
         using var tcp = new TcpClient();
@@ -167,7 +168,7 @@ internal static class QueryBench
         }
     }
 
-    private static async Task<(string Cache, long Bytes)> ApiAsync(HttpClient http, string sql)
+    internal static async Task<(string Cache, long Bytes)> ApiAsync(HttpClient http, string sql)
     {
         using var response = await http.PostAsJsonAsync("/api/query", new { sql }, Web);
         var body = await response.Content.ReadAsByteArrayAsync();
@@ -179,7 +180,7 @@ internal static class QueryBench
         return (response.Headers.GetValues(DuctusHeaders.Cache).Single(), body.Length);
     }
 
-    private static async Task<long> RawAsync(string[] files, string dataset, string sql)
+    internal static async Task<long> RawAsync(string[] files, string dataset, string sql)
     {
         await using var duck = await OpenRawAsync(files, dataset);
         return await ReadAllAsync(duck, sql);
@@ -250,7 +251,7 @@ internal static class QueryBench
         return Percentile(all, 0.99);
     }
 
-    private static double Percentile(List<double> values, double p)
+    internal static double Percentile(List<double> values, double p)
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
