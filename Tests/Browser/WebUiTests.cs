@@ -98,7 +98,18 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
         await page.GetByTestId("whatif-apply-save").ClickAsync();
         await Expect(page.GetByTestId("whatif-applied")).ToBeVisibleAsync();
         await page.GetByTestId("whatif-applied-replay").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/runs/(?!" + airports.RunId + ")[0-9a-f-]{36}$"));
+        // The page moves to the replay's run, or shows why the Api refused it: a refusal must fail
+        // with its reason, not as a navigation timeout. Generous: the replay is queued behind the
+        // other tests' runs on a busy machine.
+        var replayed = page.WaitForURLAsync(new Regex("/runs/(?!" + airports.RunId + ")[0-9a-f-]{36}$"), new() { Timeout = 90_000 });
+        var refusal = page.GetByTestId("whatif-applied").GetByRole(AriaRole.Alert);
+        var refused = refusal.WaitForAsync(new() { Timeout = 90_000 });
+        if (await Task.WhenAny(replayed, refused) == refused && refused.IsCompletedSuccessfully)
+        {
+            Assert.Fail("The replay was refused: " + await refusal.InnerTextAsync());
+        }
+
+        await replayed;
         var replayId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await Expect(page.GetByTestId("run-status")).ToContainTextAsync("succeeded", new() { Timeout = 60_000 });
 
