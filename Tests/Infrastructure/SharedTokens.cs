@@ -5,40 +5,34 @@ using System.Text.Json;
 namespace Ductus.Tests.Infrastructure;
 
 /// <summary>
-/// Tokens for a role, or for the admin of a second workspace, made once per stack and shared by
-/// the endpoint tests: minting a key and a token per test would spend the anonymous token
-/// endpoint's per-IP budget that every test shares. Tokens (15 minutes by default) outlive a test run.
+/// Keys for a role, or for the admin of a second workspace, made once per stack and shared by
+/// the endpoint tests: minting a key per test would spend the anonymous token endpoint's per-IP
+/// budget that every test shares. A key's token is minted again once it is ten minutes old:
+/// tokens live 15 minutes, and a whole test run on a busy machine lasts longer than that.
 /// </summary>
 public static class SharedTokens
 {
-    private static readonly ConcurrentDictionary<(StackFixture, string), Lazy<Task<string>>> Tokens = new();
+    private static readonly TimeSpan Renew = TimeSpan.FromMinutes(10);
+
+    private static readonly ConcurrentDictionary<(StackFixture, string), Lazy<Task<SharedKey>>> Keys = new();
 
     /// <summary>A client whose key holds exactly <paramref name="role"/> in the default workspace.</summary>
     public static async Task<HttpClient> ClientForRoleAsync(this StackFixture stack, string role)
     {
-        var token = await Tokens.GetOrAdd((stack, "role:" + role), key => new Lazy<Task<string>>(async () =>
+        var key = await KeyAsync(stack, "role:" + role, async () =>
         {
-            using var admin = await key.Item1.CreateAdminClientAsync();
+            using var admin = await stack.CreateAdminClientAsync();
             var created = await admin.CreateKeyAsync([role]);
-            return await key.Item1.GetTokenAsync(created.ClientId, created.ClientSecret);
-        })).Value;
-        return stack.CreateApiClient(token);
+            return new SharedKey(created.ClientId, created.ClientSecret, Guid.Empty);
+        });
+        return stack.CreateApiClient(await key.TokenAsync(stack));
     }
 
     /// <summary>The admin of another workspace, created for the test run: it must see nothing of the default one.</summary>
     public static async Task<HttpClient> ClientOfOtherWorkspaceAsync(this StackFixture stack)
     {
-        var token = await Tokens.GetOrAdd((stack, "other-workspace"), key => new Lazy<Task<string>>(async () =>
-        {
-            using var admin = await key.Item1.CreateAdminClientAsync();
-            using var created = await admin.PostAsJsonAsync(new Uri("/api/workspaces", UriKind.Relative),
-                new { name = "other-" + Guid.NewGuid().ToString("N")[..10] });
-            var body = await created.Content.ReadAsStringAsync();
-            Assert.True(created.IsSuccessStatusCode, $"POST /api/workspaces answered {(int)created.StatusCode}: {body}");
-            var adminKey = JsonDocument.Parse(body).RootElement.GetProperty("adminKey");
-            return await key.Item1.GetTokenAsync(adminKey.GetProperty("clientId").GetString()!, adminKey.GetProperty("clientSecret").GetString()!);
-        })).Value;
-        return stack.CreateApiClient(token);
+        var key = await KeyAsync(stack, "other-workspace", () => CreateWorkspaceAsync(stack, "other-" + Guid.NewGuid().ToString("N")[..10]));
+        return stack.CreateApiClient(await key.TokenAsync(stack));
     }
 
     /// <summary>
@@ -47,18 +41,48 @@ public static class SharedTokens
     /// </summary>
     public static async Task<(Guid Id, HttpClient Client)> ClientOfGrantedWorkspaceAsync(this StackFixture stack)
     {
-        var created = await Tokens.GetOrAdd((stack, "granted-workspace"), key => new Lazy<Task<string>>(async () =>
+        var key = await KeyAsync(stack, "granted-workspace", () => CreateWorkspaceAsync(stack, StackFixture.GrantedWorkspace));
+        return (key.Workspace, stack.CreateApiClient(await key.TokenAsync(stack)));
+    }
+
+    private static Task<SharedKey> KeyAsync(StackFixture stack, string name, Func<Task<SharedKey>> create) =>
+        Keys.GetOrAdd((stack, name), _ => new Lazy<Task<SharedKey>>(create)).Value;
+
+    private static async Task<SharedKey> CreateWorkspaceAsync(StackFixture stack, string name)
+    {
+        using var admin = await stack.CreateAdminClientAsync();
+        using var response = await admin.PostAsJsonAsync(new Uri("/api/workspaces", UriKind.Relative), new { name });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST /api/workspaces answered {(int)response.StatusCode}: {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        var adminKey = json.GetProperty("adminKey");
+        return new SharedKey(adminKey.GetProperty("clientId").GetString()!, adminKey.GetProperty("clientSecret").GetString()!, json.GetProperty("id").GetGuid());
+    }
+
+    private sealed class SharedKey(string clientId, string secret, Guid workspace)
+    {
+        private readonly Lock sync = new();
+        private Task<(string Token, DateTimeOffset Minted)>? current;
+
+        public Guid Workspace { get; } = workspace;
+
+        public async Task<string> TokenAsync(StackFixture stack)
         {
-            using var admin = await key.Item1.CreateAdminClientAsync();
-            using var response = await admin.PostAsJsonAsync(new Uri("/api/workspaces", UriKind.Relative), new { name = StackFixture.GrantedWorkspace });
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, $"POST /api/workspaces answered {(int)response.StatusCode}: {body}");
-            var json = JsonDocument.Parse(body).RootElement;
-            var adminKey = json.GetProperty("adminKey");
-            var token = await key.Item1.GetTokenAsync(adminKey.GetProperty("clientId").GetString()!, adminKey.GetProperty("clientSecret").GetString()!);
-            return json.GetProperty("id").GetGuid() + " " + token;
-        })).Value;
-        var parts = created.Split(' ');
-        return (Guid.Parse(parts[0]), stack.CreateApiClient(parts[1]));
+            Task<(string Token, DateTimeOffset Minted)> minting;
+            lock (sync)
+            {
+                // One mint at a time; a failed or aging token is replaced by the next caller.
+                if (current is null || current.IsFaulted || (current.IsCompletedSuccessfully && DateTimeOffset.UtcNow - current.Result.Minted > Renew))
+                {
+                    current = MintAsync(stack);
+                }
+
+                minting = current;
+            }
+
+            return (await minting).Token;
+        }
+
+        private async Task<(string, DateTimeOffset)> MintAsync(StackFixture stack) => (await stack.GetTokenAsync(clientId, secret), DateTimeOffset.UtcNow);
     }
 }
