@@ -14,6 +14,9 @@ vi.mock("../charts/TimeSeries", () => ({ TimeSeries: () => null }));
 
 const noContent = () => new Response(null, { status: 204 });
 
+// A whole page with a round trip each way: above vitest's 5 s default on a busy machine.
+const pageFlow = 20_000;
+
 function datasetPage(role: string) {
   return renderPage(<DatasetPage />, { path: "/datasets/flights", route: "/datasets/:name", role });
 }
@@ -60,7 +63,7 @@ describe("archive and restore", () => {
       "POST /api/datasets/flights/restore",
     ]);
     expect(screen.getByTestId("archive")).toBeTruthy();
-  });
+  }, pageFlow);
 
   it("offers an analyst neither archive nor restore", async () => {
     fakeApi({ ...dataset, "GET /api/datasets/flights": flights });
@@ -99,5 +102,5 @@ describe("archive and restore", () => {
       "DELETE /api/pipelines/airports",
       "POST /api/pipelines/airports/restore",
     ]);
-  });
+  }, pageFlow);
 });
