@@ -20,11 +20,12 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
     /// <summary>
     /// The search words as a tsquery in which every word is a prefix (<c>fli</c> finds
     /// <c>flights</c>): websearch_to_tsquery turns any text into a valid query (quotes for
-    /// phrases, <c>-word</c>, <c>or</c>) and never fails, and each lexeme it quotes gets <c>:*</c>.
+    /// phrases, <c>-word</c>, <c>or</c>) and never fails, each lexeme it quotes gets <c>:*</c>, and
+    /// the text is cast back as it is, not re-parsed (to_tsquery would split <c>ops-team</c> again).
     /// 'simple' like the indexed tsvector (migration 0025).
     /// </summary>
     private const string SearchQuery = """
-        to_tsquery('simple', regexp_replace(websearch_to_tsquery('simple', @q)::text, '''(\s|$)', ''':*\1', 'g'))
+        regexp_replace(websearch_to_tsquery('simple', @q)::text, '''(\s|$)', ''':*\1', 'g')::tsquery
         """;
 
     private const string SnapshotColumns = """
