@@ -229,6 +229,9 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         upsert.Parameters.AddWithValue(SecretHasher.Hash(adminKey));
         upsert.Parameters.AddWithValue(time.GetUtcNow());
         await upsert.ExecuteNonQueryAsync(ct);
+        // A new or replaced admin secret hands the workspace to whoever holds it: a key event like any other.
+        await AuditLog.WriteAsync(connection, tx, DefaultWorkspaceId, new AuditEntry(AuditActors.Bootstrap, AuditActions.KeyCreated, ClientCredentials.BootstrapAdminClientId,
+            After: new { roles = new[] { Core.Auth.Roles.Admin }, replaced = hash is not null, unrevoked = revoked }), ct);
         await tx.CommitAsync(ct);
         return true;
     }

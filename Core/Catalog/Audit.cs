@@ -21,6 +21,8 @@ public static class AuditActions
     public const string PipelineArchived = "pipeline.archived";
     public const string PipelineRestored = "pipeline.restored";
     public const string PipelinePurged = "pipeline.purged";
+    public const string PipelineEnabled = "pipeline.enabled";
+    public const string PipelineDisabled = "pipeline.disabled";
 
     public const string RunTriggered = "run.triggered";
     public const string RunCancelled = "run.cancelled";
@@ -38,7 +40,7 @@ public static class AuditActions
     public static IReadOnlyList<string> All { get; } =
     [
         KeyCreated, KeyRevoked, WorkspaceCreated, SessionStarted, SessionEnded,
-        PipelineCreated, PipelineUpdated, PipelineArchived, PipelineRestored, PipelinePurged,
+        PipelineCreated, PipelineUpdated, PipelineArchived, PipelineRestored, PipelinePurged, PipelineEnabled, PipelineDisabled,
         RunTriggered, RunCancelled, RunReplayed,
         DatasetArchived, DatasetRestored, DatasetPurged, DatasetRolledBack,
         GrantChanged, PiiRead,
@@ -56,6 +58,15 @@ public static class AuditActors
 
     /// <summary>The retention job purged an item archived longer than <c>Ductus:Retention:ArchivedFor</c>.</summary>
     public const string Retention = "system:retention";
+
+    /// <summary>
+    /// A run the run engine created itself, not queued by the Api or the scheduler: one started
+    /// from the command line (<c>Pipelines run &lt;spec&gt;</c>).
+    /// </summary>
+    public const string CommandLine = "cli";
+
+    /// <summary>The bootstrap admin key (the AppHost's <c>admin-key</c> parameter) written at the Api's start.</summary>
+    public const string Bootstrap = "system:bootstrap";
 
     /// <summary>A spec saved from the watched folder.</summary>
     public static string Folder(string file) => "folder:" + file;

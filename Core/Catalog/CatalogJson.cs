@@ -13,6 +13,9 @@ internal static class CatalogJson
     public static IReadOnlyList<DatasetColumn> Columns(string json) =>
         JsonSerializer.Deserialize<List<DatasetColumn>>(json, Options) ?? [];
 
+    public static IReadOnlyList<string> Strings(string json) =>
+        JsonSerializer.Deserialize<List<string>>(json, Options) ?? [];
+
     public static string Stats(IReadOnlyDictionary<string, ColumnStats>? stats) =>
         JsonSerializer.Serialize(stats ?? new Dictionary<string, ColumnStats>(), Options);
 

@@ -143,7 +143,26 @@ public sealed record DatasetRecord(
     string? ExpectedSchedule,
     string? Pipeline,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Who answers for it: its pipeline spec's <c>owner</c>.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>Its pipeline spec's <c>tags</c>.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+/// <summary>
+/// What a dataset listing is narrowed to (<c>GET /api/datasets?q=&amp;tag=&amp;owner=</c>); null means any.
+/// With <see cref="Query"/> the list is ranked by relevance, else it is by name.
+/// </summary>
+/// <param name="Query">Words searched in names, owners, tags, descriptions, column names and column descriptions (PostgreSQL full-text search, each word as a prefix).</param>
+/// <param name="Tag">Only datasets with this tag.</param>
+/// <param name="Owner">Only datasets of this owner (case-insensitive, whole value).</param>
+public sealed record DatasetFilter(string? Query = null, string? Tag = null, string? Owner = null)
+{
+    public bool IsEmpty => string.IsNullOrWhiteSpace(Query) && Tag is null && Owner is null;
+}
 
 public sealed record SnapshotRecord(
     string Dataset,

@@ -24,7 +24,7 @@ public sealed class CatalogStore
         Time = time;
         var cache = new CatalogCache(time, versions);
         Workspaces = new WorkspaceCatalog(db, time);
-        Pipelines = new PipelineCatalog(db, time);
+        Pipelines = new PipelineCatalog(db, time, cache);
         Runs = new RunCatalog(db, time, cache);
         Committer = new SnapshotCommitter(db, time, cache);
         Datasets = new DatasetCatalog(db, time, cache);

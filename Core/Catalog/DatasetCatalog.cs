@@ -14,7 +14,18 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
 
     private const string DatasetColumns = """
         name, description, columns::text, current_version, row_count, bytes, last_loaded_at,
-        expected_schedule, pipeline, created_at, updated_at
+        expected_schedule, pipeline, created_at, updated_at, owner, tags::text
+        """;
+
+    /// <summary>
+    /// The search words as a tsquery in which every word is a prefix (<c>fli</c> finds
+    /// <c>flights</c>): websearch_to_tsquery turns any text into a valid query (quotes for
+    /// phrases, <c>-word</c>, <c>or</c>) and never fails, each lexeme it quotes gets <c>:*</c>, and
+    /// the text is cast back as it is, not re-parsed (to_tsquery would split <c>ops-team</c> again).
+    /// 'simple' like the indexed tsvector (migration 0025).
+    /// </summary>
+    private const string SearchQuery = """
+        regexp_replace(websearch_to_tsquery('simple', @q)::text, '''(\s|$)', ''':*\1', 'g')::tsquery
         """;
 
     private const string SnapshotColumns = """
@@ -35,6 +46,37 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
 
     public Task<IReadOnlyList<DatasetRecord>> ListAsync(Guid workspaceId, CancellationToken ct = default) =>
         cache.DatasetsAsync(workspaceId, () => QueryDatasetsAsync(workspaceId, null, ct));
+
+    /// <summary>
+    /// The workspace's datasets narrowed by <paramref name="filter"/>, archived ones left out:
+    /// with a search query, those matching it ranked by <c>ts_rank</c> (a name match first, then
+    /// owner and tags, descriptions and column names, column descriptions last), else by name.
+    /// Not cached: every search is its own, and the GIN index (migration 0025) answers it.
+    /// </summary>
+    public async Task<IReadOnlyList<DatasetRecord>> ListAsync(Guid workspaceId, DatasetFilter filter, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.IsEmpty)
+        {
+            return await ListAsync(workspaceId, ct);
+        }
+
+        var query = string.IsNullOrWhiteSpace(filter.Query) ? null : filter.Query;
+        // Separate statements with and without a query, so the one with it is planned with
+        // the search condition and can use the index.
+        var (match, order) = query is null ? ("true", "name") : ($"search @@ {SearchQuery}", $"ts_rank(search, {SearchQuery}) DESC, name");
+        return await ReadDatasetsAsync(WorkspaceRead.Query($"""
+            SELECT {DatasetColumns} FROM datasets
+             WHERE workspace_id = @ws AND archived_at IS NULL AND {match}
+               AND (@tag IS NULL OR tags @> jsonb_build_array(@tag))
+               AND (@owner IS NULL OR lower(owner) = lower(@owner))
+             ORDER BY {order}
+            """)
+            .With("ws", workspaceId)
+            .With("q", query, NpgsqlDbType.Text)
+            .With("tag", filter.Tag, NpgsqlDbType.Text)
+            .With("owner", filter.Owner, NpgsqlDbType.Text), workspaceId, ct);
+    }
 
     /// <summary>
     /// A snapshot with its files: the current one when <paramref name="version"/> is null, else
@@ -154,15 +196,18 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
         return outcome;
     }
 
-    private async Task<IReadOnlyList<DatasetRecord>> QueryDatasetsAsync(Guid workspaceId, string? name, CancellationToken ct)
-    {
-        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query($"""
+    private async Task<IReadOnlyList<DatasetRecord>> QueryDatasetsAsync(Guid workspaceId, string? name, CancellationToken ct) =>
+        await ReadDatasetsAsync(WorkspaceRead.Query($"""
             SELECT {DatasetColumns} FROM datasets
              WHERE workspace_id = @ws AND (@name IS NULL OR name = @name) AND archived_at IS NULL
              ORDER BY name
             """)
             .With("ws", workspaceId)
-            .With("name", name, NpgsqlDbType.Text), ct);
+            .With("name", name, NpgsqlDbType.Text), workspaceId, ct);
+
+    private async Task<IReadOnlyList<DatasetRecord>> ReadDatasetsAsync(NpgsqlBatchCommand query, Guid workspaceId, CancellationToken ct)
+    {
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, query, ct);
         var reader = read.Reader;
         var datasets = new List<DatasetRecord>();
         while (await reader.ReadAsync(ct))
@@ -178,7 +223,11 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
                 ExpectedSchedule: reader.Nullable<string>(7),
                 Pipeline: reader.Nullable<string>(8),
                 CreatedAt: reader.GetFieldValue<DateTimeOffset>(9),
-                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10)));
+                UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10))
+            {
+                Owner = reader.Nullable<string>(11),
+                Tags = CatalogJson.Strings(reader.GetString(12)),
+            });
         }
 
         return datasets;

@@ -253,10 +253,20 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
                 .With("pipeline", name)
                 .With("dataset", target)
                 .With("now", now);
-            await using var reader = await insert.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
+            RunRecord? run = null;
+            await using (var reader = await insert.ExecuteReaderAsync(ct))
             {
-                queued.Add(RunCatalog.ReadRun(reader));
+                if (await reader.ReadAsync(ct))
+                {
+                    run = RunCatalog.ReadRun(reader);
+                }
+            }
+
+            if (run is not null)
+            {
+                queued.Add(run);
+                await AuditLog.WriteAsync(tx, workspaceId, new AuditEntry(AuditActors.Upstream, AuditActions.RunTriggered, name,
+                    After: new { runId = run.Id, trigger = "upstream", run.PipelineVersion, committed = dataset }), ct);
             }
         }
 

@@ -7,7 +7,7 @@ namespace Ductus.Core.Catalog;
 /// A workspace's pipelines: their specs and every saved version, whether each is enabled, the
 /// incremental watermark a commit leaves, and the cron triggers the scheduler holds for them.
 /// </summary>
-public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
+public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, CatalogCache cache)
 {
     private const string Table = "pipelines";
 
@@ -78,6 +78,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
             """))
             .With("version", version);
         await history.ExecuteNonQueryAsync(ct);
+        var datasetChanged = await DatasetMetadata.RefreshAsync(tx, workspaceId, dataset, name, ct);
         // A save of a name with no row creates the pipeline, of an existing one updates it: the
         // store knows which, so it names the action.
         var entry = previous is { } old
@@ -88,6 +89,11 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
             Action = previous is null ? AuditActions.PipelineCreated : AuditActions.PipelineUpdated,
         }, ct);
         await tx.CommitAsync(ct);
+        if (datasetChanged)
+        {
+            await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
+        }
+
         return version;
 
         // The pipeline row and its history row are written from the same values.
@@ -145,19 +151,37 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time)
     }
 
     /// <summary>Pauses or resumes a pipeline's schedule; false when there is no such pipeline.</summary>
-    public async Task<bool> SetEnabledAsync(Guid workspaceId, string name, bool enabled, CancellationToken ct = default)
+    /// <param name="audit">Who did it; the store names the action (enabled or disabled), written only when the state changed.</param>
+    public async Task<bool> SetEnabledAsync(Guid workspaceId, string name, bool enabled, AuditEntry? audit = null, CancellationToken ct = default)
     {
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
         await using var command = tx.Command("""
-            UPDATE pipelines SET enabled = @enabled, updated_at = @now WHERE workspace_id = @ws AND name = @name AND archived_at IS NULL
+            WITH old AS (
+                SELECT enabled FROM pipelines WHERE workspace_id = @ws AND name = @name AND archived_at IS NULL FOR UPDATE
+            )
+            UPDATE pipelines p SET enabled = @enabled, updated_at = @now FROM old
+             WHERE p.workspace_id = @ws AND p.name = @name
+            RETURNING old.enabled
             """)
             .With("enabled", enabled)
             .With("now", time.GetUtcNow())
             .With("ws", workspaceId)
             .With("name", name);
-        var changed = await command.ExecuteNonQueryAsync(ct) == 1;
+        if (await command.ExecuteScalarAsync(ct) is not bool was)
+        {
+            return false;
+        }
+
+        if (was != enabled && audit is not null)
+        {
+            await AuditLog.WriteAsync(tx, workspaceId, audit.With(new { enabled = was }, new { enabled })! with
+            {
+                Action = enabled ? AuditActions.PipelineEnabled : AuditActions.PipelineDisabled,
+            }, ct);
+        }
+
         await tx.CommitAsync(ct);
-        return changed;
+        return true;
     }
 
     /// <summary>

@@ -295,6 +295,7 @@ public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider 
             }
         }
 
+        await DatasetMetadata.RefreshAsync(tx, workspaceId, request.Dataset, pipeline, ct);
         var stats = request.RunStats ?? RunStats.Empty;
         await using (var succeed = tx.Command("""
             UPDATE runs

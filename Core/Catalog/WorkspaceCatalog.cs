@@ -43,6 +43,35 @@ public sealed class WorkspaceCatalog(NpgsqlDataSource db, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The id of the workspace with this name, creating it when missing; a creation writes
+    /// <paramref name="audit"/> (<see cref="AuditActions.WorkspaceCreated"/>) in the new workspace's
+    /// log in the same transaction.
+    /// </summary>
+    public async Task<Guid> EnsureAsync(string name, AuditEntry? audit, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (audit is not null && await FindAsync(name, ct) is null)
+        {
+            var id = Guid.CreateVersion7(time.GetUtcNow());
+            // Acting for the new id is what lets its first audit row past the log's row-level security.
+            await using var tx = await WorkspaceTransaction.BeginAsync(db, id, ct);
+            await using var insert = tx.Command("INSERT INTO workspaces (id, name, created_at) VALUES (@id, @name, @now) ON CONFLICT (name) DO NOTHING")
+                .With("id", id)
+                .With("name", name)
+                .With("now", time.GetUtcNow());
+            if (await insert.ExecuteNonQueryAsync(ct) == 1)
+            {
+                await AuditLog.WriteAsync(tx, id, audit.With(null, new { id }), ct);
+                await tx.CommitAsync(ct);
+                return id;
+            }
+        }
+
+        // It exists, or another creator won the race (and wrote the row).
+        return await EnsureAsync(name, ct);
+    }
+
     public async Task<Guid?> FindAsync(string name, CancellationToken ct = default)
     {
         await using var command = db.CreateCommand("SELECT id FROM workspaces WHERE name = @name").With("name", name);

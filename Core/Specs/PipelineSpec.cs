@@ -13,6 +13,12 @@ public sealed record PipelineSpec
 
     public string? Description { get; init; }
 
+    /// <summary>Who answers for the pipeline and its dataset (a team or a person), free text; searchable.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>Labels for finding and grouping datasets (<c>finance</c>, <c>pii</c>); lower case, see <see cref="SpecValidator"/>.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
     public SourceSpec Source { get; init; } = new();
 
     /// <summary>SQL over a relation named <c>source</c>; null means <c>SELECT * FROM source</c>.</summary>

@@ -12,7 +12,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["name", "description", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental", "on", "memory_limit"],
+        ["pipeline"] = ["name", "description", "owner", "tags", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental", "on", "memory_limit"],
         ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql", "driving"],
         ["auth"] = ["bearer_from", "header", "value_from"],
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
@@ -31,6 +31,8 @@ internal sealed class SpecBinder(List<SpecError> errors)
         {
             Name = Text(f, "name", "name") ?? string.Empty,
             Description = Text(f, "description", "description"),
+            Owner = Text(f, "owner", "owner"),
+            Tags = Strings(f, "tags", "tags") ?? [],
             Source = Map(f, "source", "source") is { } s ? Source(s) : new SourceSpec(),
             Transform = Text(f, "transform", "transform"),
             Contract = Map(f, "contract", "contract") is { } c ? Contract(c) : null,

@@ -29,6 +29,7 @@ public static partial class SpecValidator
             Error("name", $"'{spec.Name}' must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter");
         }
 
+        SpecCatalogRules.Validate(spec, Error);
         ValidateSource(spec.Source, roots, Error);
 
         if (spec.Transform is not null && string.IsNullOrWhiteSpace(spec.Transform))

@@ -21,6 +21,8 @@ public static class SpecWriter
             json.WriteStartObject();
             json.WriteString("name", spec.Name);
             Optional(json, "description", spec.Description);
+            Optional(json, "owner", spec.Owner);
+            Strings(json, "tags", spec.Tags);
             WriteSource(json, spec.Source);
             Optional(json, "transform", spec.Transform);
             if (spec.Contract is { } contract)

@@ -78,7 +78,8 @@ public sealed class PipelineRunner(
         // Recorded even when already cancelled, so every request leaves a run with a final state.
         var run = request.RunId is { } existing
             ? await catalog.Runs.GetAsync(ws, existing, CancellationToken.None) ?? throw new RunStateException($"Run {existing} does not exist.")
-            : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf, ct: CancellationToken.None);
+            : await catalog.Runs.CreateAsync(ws, spec.Name, spec.Target.Dataset, request.Trigger, request.ReplayOf,
+                new AuditEntry(AuditActors.CommandLine, AuditActions.RunTriggered, spec.Name), CancellationToken.None);
         run = await catalog.Runs.MarkRunningAsync(ws, run.Id, ThisNode, CancellationToken.None);
         events?.Publish(RunEvent.ForStatus(run.Id, run.Status, ws, run.Pipeline));
 

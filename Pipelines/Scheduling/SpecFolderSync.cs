@@ -77,7 +77,8 @@ public sealed class SpecFolderSync(
     public async Task SyncOnceAsync(CancellationToken ct)
     {
         var workspaceName = options.Value.Workspace;
-        var workspace = new WorkspaceRecord(await catalog.Workspaces.EnsureAsync(workspaceName, ct), workspaceName);
+        var created = new AuditEntry(AuditActors.Folder(Path.GetFileName(Path.TrimEndingDirectorySeparator(options.Value.Folder))), AuditActions.WorkspaceCreated, workspaceName);
+        var workspace = new WorkspaceRecord(await catalog.Workspaces.EnsureAsync(workspaceName, created, ct), workspaceName);
         var files = Directory.EnumerateFiles(options.Value.Folder)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal);

@@ -6,9 +6,13 @@ namespace Ductus.Api.Features.Datasets;
 /// <param name="CurrentVersion">The snapshot readers see; null before the first load.</param>
 /// <param name="Bytes">Size of the current snapshot's files.</param>
 /// <param name="Pipeline">The pipeline that loads it, when known.</param>
+/// <param name="Owner">Who answers for it: its pipeline spec's <c>owner</c>.</param>
+/// <param name="Tags">Its pipeline spec's <c>tags</c>.</param>
 public sealed record Dataset(
     string Name,
     string? Description,
+    string? Owner,
+    IReadOnlyList<string> Tags,
     IReadOnlyList<Column> Columns,
     long RowCount,
     long Bytes,
@@ -27,6 +31,8 @@ public sealed record Dataset(
         return new Dataset(
             dataset.Name,
             dataset.Description,
+            dataset.Owner,
+            dataset.Tags,
             [.. dataset.Columns.Select(c => new Column(c.Name, c.Type, c.Description, c.Required))],
             dataset.RowCount,
             dataset.Bytes,

@@ -9,11 +9,17 @@ namespace Ductus.Api.Features.Pipelines;
 /// <param name="Enabled">False while its schedule is paused (<c>PATCH /api/pipelines/{name}</c>); runs can still be triggered.</param>
 /// <param name="NextRunAt">When the clustered scheduler fires the pipeline's schedule next (UTC); null when it will not, and then <paramref name="NextRunNote"/> says why.</param>
 /// <param name="NextRunNote">Why there is no next scheduled run: no schedule, disabled, not yet picked up by the scheduler, or no future time.</param>
+/// <param name="Description">The spec's <c>description</c>, also its dataset's.</param>
+/// <param name="Owner">The spec's <c>owner</c>: who answers for the pipeline and its dataset.</param>
+/// <param name="Tags">The spec's <c>tags</c>.</param>
 /// <param name="NextFireAt">When the schedule fires next by its cron expression alone (UTC, as the scheduler reads it); null when unscheduled or disabled. Unlike <paramref name="NextRunAt"/> it does not wait for the scheduler to pick a change up.</param>
 public sealed record Pipeline(
     string Name,
     int Version,
     string Dataset,
+    string? Description,
+    string? Owner,
+    IReadOnlyList<string> Tags,
     string? Schedule,
     bool Enabled,
     string Format,
@@ -30,7 +36,11 @@ public sealed record Pipeline(
         ArgumentNullException.ThrowIfNull(record);
         using var spec = JsonDocument.Parse(record.SpecJson);
         var (next, note) = NextRun(record, trigger);
-        return new Pipeline(record.Name, record.Version, record.Dataset, record.Schedule, record.Enabled, record.Format,
+        var root = spec.RootElement;
+        return new Pipeline(record.Name, record.Version, record.Dataset,
+            Text(root, "description"), Text(root, "owner"),
+            root.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array ? [.. tags.EnumerateArray().Select(t => t.GetString() ?? "")] : [],
+            record.Schedule, record.Enabled, record.Format,
             spec.RootElement.Clone(), record.CreatedAt, record.UpdatedAt, next, note,
             record.Enabled ? CronSchedule.NextAfter(record.Schedule, now) : null);
     }
@@ -47,6 +57,9 @@ public sealed record Pipeline(
         var triggers = await catalog.Pipelines.ListScheduledTriggersAsync(workspace, ct);
         return From(record, triggers.FirstOrDefault(t => t.Pipeline == name), catalog.Time.GetUtcNow());
     }
+
+    private static string? Text(JsonElement spec, string key) =>
+        spec.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static (DateTimeOffset? Next, string? Note) NextRun(PipelineRecord record, ScheduledTrigger? trigger)
     {

@@ -68,7 +68,8 @@ public sealed class SpecParserTests
         Assert.Empty(fromJson.Errors);
         var a = fromJson.Spec!;
         var b = fromYaml.Spec!;
-        Assert.Equal(b with { Source = a.Source, Contract = a.Contract, Target = a.Target }, a);
+        Assert.Equal(b with { Tags = a.Tags, Source = a.Source, Contract = a.Contract, Target = a.Target }, a);
+        Assert.Equal(b.Tags, a.Tags);
         Assert.Equal(b.Source with { Columns = a.Source.Columns }, a.Source);
         Assert.Equal(b.Contract!.Columns, a.Contract!.Columns.Select((c, i) => c with { AcceptedValues = b.Contract.Columns[i].AcceptedValues }));
         Assert.Equal(b.Contract.Rules, a.Contract.Rules);
@@ -132,14 +133,14 @@ public sealed class SpecParserTests
             source: { kind: csv, path: a.csv, delimeter: ";" }
             contract: { maxRejectRatio: 0.1 }
             target: { dataset: flights }
-            owner: me
+            steward: me
             """);
 
         Assert.Equal(
             Sorted(
                 "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql, driving)",
                 "contract.maxRejectRatio: unknown key, did you mean 'max_reject_ratio'?",
-                "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, timeout, incremental, on, memory_limit)"),
+                "steward: unknown key (expected one of: name, description, owner, tags, source, transform, contract, target, schedule, retries, timeout, incremental, on, memory_limit)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
     }
 

@@ -659,8 +659,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The catalog: every dataset of the caller's workspace
-         * @description Name, description, columns with types and descriptions, row count, current version, last load, the pipeline that loads it, and its freshness against the expected schedule.
+         * The catalog: the datasets of the caller's workspace, searched and filtered
+         * @description Name, description, owner, tags, columns with types and descriptions, row count, current version, last load, the pipeline that loads it, and its freshness against the expected schedule. Archived datasets are left out. `q` searches names, owners, tags, descriptions, column names and column descriptions (full-text, each word a prefix) and ranks the matches; `tag` and `owner` keep only datasets with that tag or owner. Without them: every dataset, by name.
          */
         get: operations["DuctusApiFeaturesDatasetsListEndpoint"];
         put?: never;
@@ -1123,6 +1123,9 @@ export interface components {
             /** Format: int32 */
             version: number;
             dataset: string;
+            description?: string | null;
+            owner?: string | null;
+            tags: string[];
             schedule?: string | null;
             enabled: boolean;
             format: string;
@@ -1247,6 +1250,8 @@ export interface components {
         DuctusApiFeaturesDatasetsDataset: {
             name: string;
             description?: string | null;
+            owner?: string | null;
+            tags: string[];
             columns: components["schemas"]["DuctusApiFeaturesDatasetsColumn"][];
             /** Format: int64 */
             rowCount: number;
@@ -3487,7 +3492,11 @@ export interface operations {
     };
     DuctusApiFeaturesDatasetsListEndpoint: {
         parameters: {
-            query?: never;
+            query?: {
+                Q?: string | null;
+                Tag?: string | null;
+                Owner?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3501,6 +3510,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DuctusApiFeaturesDatasetsListResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
                 };
             };
             /** @description Unauthorized */

@@ -6,24 +6,27 @@ using Microsoft.Extensions.Options;
 
 namespace Ductus.Api.Features.Datasets.List;
 
-public sealed class Endpoint(CatalogStore catalog, TimeProvider time, IOptions<CatalogOptions> options) : EndpointWithoutRequest<Response>
+public sealed class Endpoint(CatalogStore catalog, TimeProvider time, IOptions<CatalogOptions> options) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
         Get("/api/datasets");
         Policies(PolicyNames.Analyst);
-        Description(d => d.WithTags("Datasets").Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
+        Description(d => d.WithTags("Datasets").ProducesProblemDetails(StatusCodes.Status400BadRequest)
+            .Produces(StatusCodes.Status401Unauthorized).Produces(StatusCodes.Status403Forbidden));
         Summary(s =>
         {
-            s.Summary = "The catalog: every dataset of the caller's workspace";
-            s.Description = "Name, description, columns with types and descriptions, row count, current version, last load, " +
-                "the pipeline that loads it, and its freshness against the expected schedule.";
+            s.Summary = "The catalog: the datasets of the caller's workspace, searched and filtered";
+            s.Description = "Name, description, owner, tags, columns with types and descriptions, row count, current version, last load, " +
+                "the pipeline that loads it, and its freshness against the expected schedule. Archived datasets are left out. " +
+                "`q` searches names, owners, tags, descriptions, column names and column descriptions (full-text, each word a prefix) " +
+                "and ranks the matches; `tag` and `owner` keep only datasets with that tag or owner. Without them: every dataset, by name.";
         });
     }
 
-    public override async Task HandleAsync(CancellationToken ct)
+    public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        var datasets = await catalog.Datasets.ListAsync(User.WorkspaceId(), ct);
+        var datasets = await catalog.Datasets.ListAsync(User.WorkspaceId(), new DatasetFilter(req.Q, req.Tag, req.Owner), ct);
         var now = time.GetUtcNow();
         await Send.OkAsync(new Response([.. datasets.Select(d => Dataset.From(d, now, options.Value.FreshnessTolerance))]), ct);
     }

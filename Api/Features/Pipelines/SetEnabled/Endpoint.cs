@@ -30,7 +30,8 @@ public sealed class Endpoint(CatalogStore catalog, RunNotifier notifier) : Endpo
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        if (!await catalog.Pipelines.SetEnabledAsync(workspace, req.Name, req.Enabled!.Value, ct))
+        if (!await catalog.Pipelines.SetEnabledAsync(workspace, req.Name, req.Enabled!.Value,
+            HttpContext.Audit(AuditActions.PipelineUpdated, req.Name), ct))
         {
             AddError(r => r.Name, "No pipeline with this name in your workspace.");
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);

@@ -2,14 +2,16 @@
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
-import { apiFetch } from "../../api/client";
+import { ApiError, apiFetch } from "../../api/client";
 import type { Dataset, QueryResult, Snapshot } from "../../api/types";
 import { TimeSeries } from "../../charts/TimeSeries";
+import { ArchiveControls, RestoreOffer } from "../../components/ArchiveControls";
 import { Async, Empty } from "../../components/States";
 import { FreshnessBadge } from "./FreshnessBadge";
 import { Lineage } from "./Lineage";
 import { ResultTable } from "./ResultTable";
 import { SnapshotDiff } from "./SnapshotDiff";
+import { TagList } from "./TagList";
 import { useSnapshots } from "./queries";
 import { formatBytes, formatCount, formatRelative, formatTime } from "../../format";
 
@@ -29,6 +31,9 @@ export default function DatasetPage() {
       <Async query={dataset} what="dataset">
         {(d) => <DatasetDetail dataset={d} />}
       </Async>
+      {dataset.error instanceof ApiError && dataset.error.status === 404 && (
+        <RestoreOffer kind="dataset" name={name} note={`If ${name} was archived, it can be restored with its snapshots.`} />
+      )}
     </div>
   );
 }
@@ -47,7 +52,20 @@ function DatasetDetail({ dataset }: { dataset: Dataset }) {
         {name} <FreshnessBadge freshness={dataset.freshness} />
       </h1>
       {dataset.description && <p>{dataset.description}</p>}
+      <div className="toolbar">
+        <ArchiveControls kind="dataset" name={name} />
+      </div>
       <dl className="facts">
+        <div>
+          <dt>Owner</dt>
+          <dd data-testid="dataset-owner">{dataset.owner ? <Link to={`/datasets?owner=${encodeURIComponent(dataset.owner)}`}>{dataset.owner}</Link> : "—"}</dd>
+        </div>
+        <div>
+          <dt>Tags</dt>
+          <dd>
+            <TagList tags={dataset.tags} />
+          </dd>
+        </div>
         <div>
           <dt>Rows</dt>
           <dd>{formatCount(dataset.rowCount)}</dd>

@@ -4,6 +4,8 @@ import type { Dataset, DatasetDiff, QueryResult, Snapshot } from "../../api/type
 export const flights: Dataset = {
   name: "flights",
   description: "US domestic flights, first half of 2001",
+  owner: "ops-team",
+  tags: ["aviation", "daily"],
   columns: [
     { name: "departed_at", type: "TIMESTAMP", description: "scheduled departure (local time)", required: true },
     { name: "delay", type: "INTEGER", description: "arrival delay in minutes; negative is early", required: false },
@@ -25,6 +27,8 @@ export const airports: Dataset = {
   ...flights,
   name: "airports",
   description: "Airports by IATA code",
+  owner: "ana@example.com",
+  tags: ["reference"],
   columns: [
     { name: "iata", type: "VARCHAR", description: "IATA code", required: true },
     { name: "name", type: "VARCHAR", description: null, required: true },

@@ -1,13 +1,15 @@
-// One pipeline: schedule and next fire time, enable/disable, Run now, its spec (view, edit,
-// save with errors at their paths) and its version history with a diff.
+// One pipeline: owner and tags, schedule and next fire time, enable/disable, Run now, archive and
+// restore, its spec (view, edit, save with errors at their paths) and its version history with a diff.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { stringify } from "yaml";
 import { ApiError, apiFetch } from "../../api/client";
 import type { Pipeline, PipelineVersions as Versions, Run } from "../../api/types";
 import { useSession } from "../../api/session";
+import { ArchiveControls, RestoreOffer } from "../../components/ArchiveControls";
 import { Async, Empty } from "../../components/States";
 import { formatRelative, formatTime } from "../../format";
+import { TagList } from "../datasets/TagList";
 import { nextFire } from "./PipelinesPage";
 import { PipelineVersions } from "./PipelineVersions";
 import { SpecEditor } from "./SpecEditor";
@@ -26,6 +28,9 @@ export default function PipelinePage() {
       <Async query={pipeline} what="pipeline">
         {(p) => <PipelineDetail pipeline={p} />}
       </Async>
+      {pipeline.error instanceof ApiError && pipeline.error.status === 404 && (
+        <RestoreOffer kind="pipeline" name={name} note={`If ${name} was archived, it can be restored with its versions, runs and rejects.`} />
+      )}
     </div>
   );
 }
@@ -84,7 +89,9 @@ function PipelineDetail({ pipeline }: { pipeline: Pipeline }) {
         )}
         <Link to={`/runs?pipeline=${encodeURIComponent(pipeline.name)}`}>Runs</Link>
         <Link to={`/datasets/${encodeURIComponent(pipeline.dataset)}`}>Dataset {pipeline.dataset}</Link>
+        <ArchiveControls kind="pipeline" name={pipeline.name} />
       </div>
+      {pipeline.description && <p data-testid="pipeline-description">{pipeline.description}</p>}
       {toggle.error && (
         <p className="state error" role="alert" data-testid="pipeline-action-error">
           {toggle.error.message}
@@ -96,6 +103,16 @@ function PipelineDetail({ pipeline }: { pipeline: Pipeline }) {
         </p>
       )}
       <dl className="facts">
+        <div>
+          <dt>Owner</dt>
+          <dd data-testid="pipeline-owner">{pipeline.owner ?? "—"}</dd>
+        </div>
+        <div>
+          <dt>Tags</dt>
+          <dd>
+            <TagList tags={pipeline.tags} />
+          </dd>
+        </div>
         <div>
           <dt>Schedule</dt>
           <dd data-testid="pipeline-schedule">{pipeline.schedule ? <code>{pipeline.schedule}</code> : "none (runs only when triggered)"}</dd>

@@ -1,4 +1,4 @@
-// The workspace's pipelines: enabled, schedule, next fire time and the last run's status.
+// The workspace's pipelines: owner, enabled, schedule, next fire time and the last run's status.
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { apiFetch } from "../../api/client";
@@ -40,6 +40,7 @@ export default function PipelinesPage() {
                   <tr>
                     <th>Name</th>
                     <th>Dataset</th>
+                    <th>Owner</th>
                     <th>Enabled</th>
                     <th>Schedule</th>
                     <th>Next fire</th>
@@ -61,6 +62,7 @@ export default function PipelinesPage() {
                           <td>
                             <Link to={`/datasets/${encodeURIComponent(p.dataset)}`}>{p.dataset}</Link>
                           </td>
+                          <td data-testid="pipeline-owner">{p.owner ?? <span className="muted">—</span>}</td>
                           <td>{p.enabled ? <span className="badge fresh">enabled</span> : <span className="badge unknown">paused</span>}</td>
                           <td>{p.schedule ? <code>{p.schedule}</code> : <span className="muted">manual</span>}</td>
                           <td title={next ? next : p.nextRunNote ?? undefined}>
