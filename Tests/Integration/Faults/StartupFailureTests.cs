@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ductus.Core;
+using Ductus.Tests.Infrastructure;
+
+namespace Ductus.Tests.Integration.Faults;
+
+/// <summary>
+/// The AppHost as an operator runs it (its own process, <c>dotnet AppHost.dll</c>) with a
+/// resource that cannot start: it must say which one, why and what to do, and exit non-zero,
+/// instead of leaving every service waiting for it forever.
+/// </summary>
+public sealed class StartupFailureTests : IDisposable
+{
+    /// <summary>The bound the brief sets from the failure to the exit, plus the machine's start-up of DCP and the dashboard.</summary>
+    private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(180);
+
+    private readonly string _folder = Path.Combine("/var/tmp/ductus-tests", "startup-" + Guid.NewGuid().ToString("N")[..10]);
+
+    [Fact]
+    public async Task A_resource_that_cannot_start_makes_the_apphost_exit_1_naming_it_its_last_lines_and_what_to_do()
+    {
+        // A redis-server that refuses to run, found first on PATH as the real one would be.
+        var fakeBin = Path.Combine(_folder, "bin");
+        Directory.CreateDirectory(fakeBin);
+        var fakeRedis = Path.Combine(fakeBin, "redis-server");
+        await File.WriteAllTextAsync(fakeRedis, "#!/bin/sh\necho \"fake redis-server: cannot bind the port (injected fault)\" >&2\nexit 1\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(fakeRedis, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        var redis = await RunAppHostAsync(fakeBin);
+
+        Assert.True(redis.ExitCode == 1, $"the AppHost must exit 1 when redis cannot start:\n{redis.Tail}");
+        Assert.Contains("Ductus could not start", redis.Output, StringComparison.Ordinal);
+        Assert.Contains("redis: exited with code 1 before the stack was ready", redis.Output, StringComparison.Ordinal);
+        Assert.Contains("fake redis-server: cannot bind the port (injected fault)", redis.Output, StringComparison.Ordinal);
+        Assert.Contains("What to do: read the lines above, then check that `redis-server --version` runs", redis.Output, StringComparison.Ordinal);
+        Assert.Contains("Ductus stopped because redis exited with code 1", redis.Output, StringComparison.Ordinal);
+
+        // Now the real redis, but the PostgreSQL data folder (made by the first run) is held by a
+        // live process that is not letting go: waited for (bounded), then reported.
+        var pgData = Path.Combine(_folder, "data", "pgdata");
+        Assert.True(File.Exists(Path.Combine(pgData, "PG_VERSION")), "the first run initialised no cluster");
+        using var holder = Process.Start(new ProcessStartInfo("sleep", ["600"]) { UseShellExecute = false })!;
+        try
+        {
+            var lockFile = Path.Combine(pgData, "postmaster.pid");
+            await File.WriteAllTextAsync(lockFile, $"{holder.Id}\n{pgData}\n");
+            var locked = await RunAppHostAsync(null, "--Ductus:Watch:PostgresLockWait=00:00:05");
+
+            Assert.True(locked.ExitCode == 1, $"the AppHost must exit 1 when the data folder stays locked:\n{locked.Tail}");
+            Assert.Contains("postgres: exited with code", locked.Output, StringComparison.Ordinal);
+            Assert.Contains($"is still locked by process {holder.Id} after 5 s", locked.Output, StringComparison.Ordinal);
+            Assert.Contains("What to do: read the lines above. A data folder still used by another PostgreSQL", locked.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            holder.Kill();
+        }
+    }
+
+    private sealed record Run(int ExitCode, string Output, TimeSpan Took)
+    {
+        public string Tail => Output.Length > 6000 ? Output[^6000..] : Output;
+    }
+
+    /// <summary>Runs the AppHost of this build with the folder's data, until it exits by itself.</summary>
+    private async Task<Run> RunAppHostAsync(string? prependPath, params string[] extra)
+    {
+        string[] args =
+        [
+            Path.Combine(Repository.BuildOutput("AppHost"), "AppHost.dll"),
+            $"--Ductus:DataDir={Path.Combine(_folder, "data")}",
+            "--Ductus:DemoData=false",
+            $"--Parameters:{Resources.AdminKey}=startup-{Guid.NewGuid():N}",
+            $"--Parameters:{Resources.JwtSigningKey}=startup-{Guid.NewGuid():N}{Guid.NewGuid():N}",
+            $"--Parameters:{Resources.ServiceTokenKey}=startup-{Guid.NewGuid():N}{Guid.NewGuid():N}",
+            $"--Parameters:{Resources.PostgresPassword}=startup-password-1234567890",
+            $"--Parameters:{Resources.MetricsScrapeToken}=startup-{Guid.NewGuid():N}",
+            .. extra,
+        ];
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{TestHttpServer.FreePort()}",
+            ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{TestHttpServer.FreePort()}",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{TestHttpServer.FreePort()}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["PATH"] = prependPath is null ? Environment.GetEnvironmentVariable("PATH")! : $"{prependPath}:{Environment.GetEnvironmentVariable("PATH")}",
+        };
+        var clock = Stopwatch.StartNew();
+        var result = await ExternalProcess.RunAsync(_folder, "dotnet", args, env, ExitBound);
+        return new Run(result.ExitCode, result.Output + "\n" + result.Error, clock.Elapsed);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
