@@ -33,14 +33,20 @@ internal static class CrashDumps
             .WithEnvironment("DOTNET_EnableCrashReport", "1");
     }
 
-    /// <summary>The dump and crash report a process with <paramref name="pid"/> left in <paramref name="folder"/>, if any.</summary>
-    public static IReadOnlyList<string> Find(string? folder, string resource, int? pid)
+    /// <summary>
+    /// The dumps and crash reports <paramref name="resource"/> left in <paramref name="folder"/>
+    /// since <paramref name="since"/>. By time, not process id: DCP knows the process it started
+    /// (<c>dotnet run</c>), the dump is named after the service's own process below it.
+    /// </summary>
+    public static IReadOnlyList<string> Find(string? folder, string resource, DateTimeOffset? since)
     {
-        if (folder is null || pid is null || !Directory.Exists(folder))
+        if (folder is null || !Directory.Exists(folder))
         {
             return [];
         }
 
-        return [.. Directory.EnumerateFiles(folder, $"{resource}.{pid}.dmp*").Order(StringComparer.Ordinal)];
+        return [.. Directory.EnumerateFiles(folder, $"{resource}.*.dmp*")
+            .Where(f => since is null || File.GetLastWriteTimeUtc(f) >= since.Value.UtcDateTime.AddSeconds(-1))
+            .Order(StringComparer.Ordinal)];
     }
 }

@@ -270,10 +270,10 @@ internal sealed class StackWatch(
     {
         // The exit is often reported before the process's last lines have been read from its pipes.
         await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var dumps = CrashDumps.Find(folders.CrashDumps, watched.Name, watched.Pid);
+        var dumps = CrashDumps.Find(folders.CrashDumps, watched.Name, watched.RunningSince);
         IReadOnlyList<string> evidence = watched.Resource is not ProjectResource || folders.CrashDumps is null ? []
             : dumps.Count > 0 ? [.. dumps.Select(d => $"Crash evidence: {d}")]
-            : [$"No crash dump for process {watched.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} in {folders.CrashDumps} (none is written for SIGKILL or a clean exit)."];
+            : [$"No crash dump of this run in {folders.CrashDumps} (none is written for SIGKILL or a clean exit)."];
         return new ResourceFailure(watched.Name, what, _tails?.Last(watched.Name) ?? [], evidence);
     }
 
@@ -281,7 +281,23 @@ internal sealed class StackWatch(
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Asks PostgreSQL for its fast shutdown as the stop begins: the services are stopping too,
+    /// and whatever DCP does next (SIGTERM, or a kill when it tears everything down at once), the
+    /// cluster has then checkpointed and removed its lock file.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        lock (_watched)
+        {
+            foreach (var postgres in _watched.Values.Where(w => w.Resource is LocalPostgresResource && w.Pid > 0 && !w.IsTerminal))
+            {
+                OsProcess.Signal(postgres.Pid!.Value, "INT");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -149,12 +149,14 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
         var dataset = ApiLake.NewDatasetName();
         await ApiLake.LoadCsvAsync(stack, dataset, CsvPipeline.Rows(5));
         var pid = stack.ProcessOf(service);
+        var crashesBefore = stack.Watch.CrashReports.Count;
 
-        await FaultStackFixture.SignalAsync(pid, "KILL");
+        await FaultStackFixture.SignalAsync(stack.ServiceProcessOf(service), "KILL");
         var restarted = await stack.WaitForRestartAsync(service, pid, Patience);
 
         Assert.NotEqual(pid, restarted);
-        var report = Assert.Single(stack.Watch.CrashReports, r => r.Contains($"Ductus: {service} stopped unexpectedly", StringComparison.Ordinal) && r.Contains(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var report = Assert.Single(stack.Watch.CrashReports.Skip(crashesBefore));
+        Assert.Contains($"Ductus: {service} stopped unexpectedly; starting it again.", report, StringComparison.Ordinal);
         Assert.Contains($"Last lines of {service}:", report, StringComparison.Ordinal);
         using var client = stack.App.CreateHttpClient(service);
         Assert.Equal("Healthy", await client.GetStringAsync(new Uri("/health", UriKind.Relative)));
@@ -169,15 +171,16 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
     public async Task An_aborted_service_leaves_its_last_lines_and_crash_dump_in_the_log_and_is_restarted()
     {
         var pid = stack.ProcessOf(Resources.Analytics);
+        var service = stack.ServiceProcessOf(Resources.Analytics);
 
-        await FaultStackFixture.SignalAsync(pid, "ABRT");
+        await FaultStackFixture.SignalAsync(service, "ABRT");
         await stack.WaitForRestartAsync(Resources.Analytics, pid, Patience);
 
-        var report = Assert.Single(stack.Watch.CrashReports, r => r.Contains($"analytics.{pid}.dmp", StringComparison.Ordinal));
+        var report = Assert.Single(stack.Watch.CrashReports, r => r.Contains($"analytics.{service}.dmp", StringComparison.Ordinal));
         Assert.Contains("Ductus: analytics stopped unexpectedly", report, StringComparison.Ordinal);
         Assert.Contains("exited unexpectedly with code", report, StringComparison.Ordinal);
         Assert.Contains("Last lines of analytics:", report, StringComparison.Ordinal);
-        var dump = Path.Combine(stack.DataDirectory, "crash-dumps", $"analytics.{pid}.dmp");
+        var dump = Path.Combine(stack.DataDirectory, "crash-dumps", $"analytics.{service}.dmp");
         Assert.Contains($"Crash evidence: {dump}", report, StringComparison.Ordinal);
         Assert.True(new FileInfo(dump).Length > 0, $"{dump} is empty");
     }

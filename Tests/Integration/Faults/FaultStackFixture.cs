@@ -46,6 +46,33 @@ public sealed class FaultStackFixture : StackFixture
         return int.Parse(Convert.ToString(pid, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The service's own process: DCP starts <c>dotnet run --project …</c> (the process the
+    /// AppHost knows), which runs the service as its child; a crash of the service is that
+    /// child dying.
+    /// </summary>
+    public int ServiceProcessOf(string resource)
+    {
+        var root = ProcessOf(resource);
+        var pending = new Queue<int>([root]);
+        while (pending.TryDequeue(out var pid))
+        {
+            var cmdline = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : string.Empty;
+            if (pid != root && cmdline.Contains(resource, StringComparison.OrdinalIgnoreCase) && !cmdline.Contains(" run ", StringComparison.Ordinal))
+            {
+                return pid;
+            }
+
+            var children = $"/proc/{pid}/task/{pid}/children";
+            foreach (var child in File.Exists(children) ? File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries) : [])
+            {
+                pending.Enqueue(int.Parse(child, CultureInfo.InvariantCulture));
+            }
+        }
+
+        return root;
+    }
+
     /// <summary>Waits until <paramref name="resource"/> runs as a process other than <paramref name="oldPid"/> and is healthy.</summary>
     public async Task<int> WaitForRestartAsync(string resource, int oldPid, TimeSpan timeout)
     {

@@ -71,7 +71,7 @@ public sealed class StartupFailureTests : IDisposable
     {
         string[] args =
         [
-            Path.Combine(Repository.BuildOutput("AppHost"), "AppHost.dll"),
+            Repository.BuildOutput("AppHost"),
             $"--Ductus:DataDir={Path.Combine(_folder, "data")}",
             "--Ductus:DemoData=false",
             $"--Parameters:{Resources.AdminKey}=startup-{Guid.NewGuid():N}",

@@ -56,6 +56,7 @@ public sealed class StopStartTests : IDisposable
             // No grace period: the stop returned, so the cluster and the cache must be gone now.
             var alive = infrastructure.Where(pid => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal)).ToList();
             Assert.True(alive.Count == 0, $"cycle {cycle}: still running after the stop returned: {string.Join(", ", alive)}");
+            // The cluster shut down cleanly (fast shutdown removes its lock file), not killed.
             Assert.False(File.Exists(Path.Combine(_folder, "pgdata", "postmaster.pid")), $"cycle {cycle}: the cluster's lock file is still there");
         }
     }
