@@ -141,9 +141,22 @@ internal sealed class StackWatch(
             return;
         }
 
+        if (watched.Kind == WatchedKind.LongRunning)
+        {
+            if (watched.ExitJudged)
+            {
+                return;
+            }
+
+            watched.ExitJudged = true;
+        }
+
         var code = watched.ExitCode is { } c ? $"code {c}" : "no exit code";
         switch (watched.Kind)
         {
+            case WatchedKind.RunOnce when watched.ExitCode is null:
+                // Its exit code follows in a later snapshot.
+                break;
             case WatchedKind.RunOnce when !watched.Completed:
                 await FailAsync(watched, $"exited with {code}", ct);
                 break;

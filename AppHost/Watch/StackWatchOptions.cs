@@ -12,7 +12,7 @@ public sealed class StackWatchOptions
     /// AppHost gives up and says which one. A crash or a failed start is reported at once; this
     /// bounds the silent case (running, never ready).
     /// </summary>
-    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(120);
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(180);
 
     /// <summary>How long a PostgreSQL data folder still locked by a stopping cluster is waited for.</summary>
     public TimeSpan PostgresLockWait { get; set; } = TimeSpan.FromSeconds(30);

@@ -52,16 +52,19 @@ internal sealed class WatchedResource(IResource resource, WatchedKind kind)
 
     public List<DateTimeOffset> Restarts { get; } = [];
 
+    /// <summary>This run's exit has been judged (a later snapshot with its exit code must not restart it twice).</summary>
+    public bool ExitJudged { get; set; }
+
     /// <summary>Aspire's own helpers (project rebuilders) that never run unless asked: not part of the stack's readiness.</summary>
     public bool Hidden { get; private set; }
 
     public bool IsTerminal => State is not null && KnownResourceStates.TerminalStates.Contains(State);
 
-    /// <summary>Takes in a snapshot; returns whether the state changed (so the caller judges it once).</summary>
+    /// <summary>Takes in a snapshot; returns whether its state or exit code changed (so the caller judges each once).</summary>
     public bool Update(CustomResourceSnapshot snapshot, DateTimeOffset now)
     {
         var wasTerminal = IsTerminal;
-        var previous = State;
+        var previous = (State, ExitCode);
         State = snapshot.State?.Text;
         Hidden = snapshot.IsHidden;
         ExitCode = snapshot.ExitCode;
@@ -77,6 +80,7 @@ internal sealed class WatchedResource(IResource resource, WatchedKind kind)
             Ready = false;
             RunningSince = null;
             StopRequested = false;
+            ExitJudged = false;
         }
 
         if (State == KnownResourceStates.Stopping)
@@ -99,6 +103,6 @@ internal sealed class WatchedResource(IResource resource, WatchedKind kind)
             Completed = true;
         }
 
-        return previous != State;
+        return previous != (State, ExitCode);
     }
 }

@@ -12,7 +12,7 @@ namespace Ductus.Tests.Integration.Faults;
 /// </summary>
 public sealed class StopStartTests : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private readonly string _folder = Path.Combine("/var/tmp/ductus-tests", "restart-" + Guid.NewGuid().ToString("N")[..10]);
 
