@@ -38,28 +38,6 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("fake redis-server: cannot bind the port (injected fault)", redis.Output, StringComparison.Ordinal);
         Assert.Contains("What to do: read the lines above, then check that `redis-server --version` runs", redis.Output, StringComparison.Ordinal);
         Assert.Contains("Ductus stopped because redis exited with code 1", redis.Output, StringComparison.Ordinal);
-
-        // Now the real redis, but the PostgreSQL data folder (made by the first run) is held by a
-        // live process that is not letting go: waited for (bounded), then reported.
-        var pgData = Path.Combine(_folder, "data", "pgdata");
-        Assert.True(File.Exists(Path.Combine(pgData, "PG_VERSION")), "the first run initialised no cluster");
-        // As the postgres user: PostgreSQL takes a lock held by a process it may not signal for stale.
-        using var holder = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "sleep", "600"]) { UseShellExecute = false })!;
-        try
-        {
-            var lockFile = Path.Combine(pgData, "postmaster.pid");
-            await File.WriteAllTextAsync(lockFile, $"{holder.Id}\n{pgData}\n");
-            var locked = await RunAppHostAsync(null, "--Ductus:Watch:PostgresLockWait=00:00:05");
-
-            Assert.True(locked.ExitCode == 1, $"the AppHost must exit 1 when the data folder stays locked:\n{locked.Tail}");
-            Assert.Contains("postgres: exited with code", locked.Output, StringComparison.Ordinal);
-            Assert.Contains($"is still locked by process {holder.Id} after 5 s", locked.Output, StringComparison.Ordinal);
-            Assert.Contains("What to do: read the lines above. A data folder still used by another PostgreSQL", locked.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            holder.Kill();
-        }
     }
 
     private sealed record Run(int ExitCode, string Output, TimeSpan Took)
