@@ -31,6 +31,8 @@ public static class EngineSetup
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddValidatedOptions<LakeOptions, LakeOptionsValidator>(LakeOptions.Section);
         builder.Services.AddHealthChecks().AddCheck<LakeHealthCheck>(LakeHealthCheck.Name);
+        builder.Services.AddSingleton<LakeFileProblems>();
+        builder.Services.AddHealthChecks().AddCheck<LakeFileProblems>(LakeFileProblems.Name);
         builder.Services.AddSingleton<DuckDbEngine>();
         builder.Services.AddCatalogStore();
         builder.Services.AddValidatedOptions<QueryOptions, QueryOptionsValidator>(QueryOptions.Section);

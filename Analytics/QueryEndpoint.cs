@@ -15,7 +15,7 @@ public static class QueryEndpoint
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost(AnalyticsRoutes.Query, HandleAsync).RequireAuthorization();
 
-    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, ILoggerFactory logs)
+    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, LakeFileProblems lakeFiles, ILoggerFactory logs)
     {
         var ct = http.RequestAborted;
         var log = logs.CreateLogger(typeof(QueryEndpoint));
@@ -41,6 +41,8 @@ public static class QueryEndpoint
             await using var session = await engine.OpenAsync(
                 new QueryRequest(workspace.Id, workspace.Name, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
                     request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
+            // The datasets' files opened: whatever was reported of them is no more.
+            lakeFiles.Readable(workspace.Name, session.Versions.Keys);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
             http.Response.Headers[DuctusHeaders.Versions] = versions;
             activity?.SetTag("ductus.query.versions", versions);
@@ -110,16 +112,19 @@ public static class QueryEndpoint
         catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
         {
             // Opening the sandbox failed (a snapshot's file is missing or unreadable): the lake's
-            // fault, not the statement's.
-            await FailedAsync(http, StatusCodes.Status500InternalServerError, ex, redactor, log);
+            // fault, not the statement's. The answer names the dataset and file, as health does.
+            var damaged = lakeFiles.Record(workspace.Name, ex);
+            var prefix = damaged.Count == 0 ? string.Empty
+                : string.Join("; ", damaged.Select(d => $"dataset {d.Dataset} cannot be read: its file {d.File} is missing or damaged")) + ". ";
+            await FailedAsync(http, StatusCodes.Status500InternalServerError, ex, redactor, log, prefix);
         }
     }
 
     /// <summary>A DuckDB or file-system error: logged in full, answered redacted (paths relative to the lake, no addresses).</summary>
-    private static Task FailedAsync(HttpContext http, int status, Exception ex, ErrorRedactor redactor, ILogger log)
+    private static Task FailedAsync(HttpContext http, int status, Exception ex, ErrorRedactor redactor, ILogger log, string prefix = "")
     {
         log.LogWarning(ex, "Query failed ({CorrelationId}): {Error}", ErrorRedactor.CorrelationId(http.TraceIdentifier), ex.Message);
-        return Problem(http, status, "Query failed", redactor.Redact(ex.Message));
+        return Problem(http, status, "Query failed", prefix + redactor.Redact(ex.Message));
     }
 
     private static Task Problem(HttpContext http, int status, string title, string detail)

@@ -20,6 +20,7 @@ builder.AddApiEndpoints();
 builder.AddOpenApiDocument();
 
 var app = builder.Build();
+app.UseCatalogOutageAnswers();
 app.UseOpenApiDocument();
 app.UseWebApp();
 app.UseDuctusSecurity();

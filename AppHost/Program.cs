@@ -1,4 +1,5 @@
 using Ductus.AppHost.Infrastructure;
+using Ductus.AppHost.Watch;
 using Ductus.Core;
 using Microsoft.Extensions.Configuration;
 
@@ -19,6 +20,8 @@ if (!plan.IsPossible)
 }
 
 var infra = builder.AddDuctusInfrastructure(plan);
+// A resource that fails while the stack starts stops the AppHost loudly; one that crashes later is restarted.
+var crashDumps = builder.AddStackWatch(infra.DataDirectory);
 ServiceFolders folders;
 if (builder.ExecutionContext.IsPublishMode)
 {
@@ -37,7 +40,9 @@ else
         && !File.Exists(Path.Combine(local.Sources, "vega", "flights-3m.parquet"))
         && File.Exists(Path.Combine(local.Repository, "scripts", "fetch-demo-data.sh")))
     {
-        builder.AddExecutable("demo-data", "bash", local.Repository, "scripts/fetch-demo-data.sh").ExcludeFromManifest();
+        builder.AddExecutable("demo-data", "bash", local.Repository, "scripts/fetch-demo-data.sh")
+            .WithAnnotation(new OptionalStepAnnotation())
+            .ExcludeFromManifest();
     }
 }
 
@@ -76,12 +81,14 @@ var scrapeToken = builder.AddParameter(
 // Applies the schema and exits; every service waits for it to complete. A deployment runs it
 // as a run-once step the services wait for too (docs/deploy.md: compose, Kubernetes, Container Apps).
 var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
+    .WithCrashDumpsIn(crashDumps)
     .WithReference(infra.Database)
     .WaitForDatabaseServer(infra);
 
 // Pipelines write the lake and analytics reads it: both are given the same folder (one shared
 // volume in a deployment).
 var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
+    .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithDatabaseAndCache(infra)
     .WaitForCompletion(migrator)
@@ -91,6 +98,7 @@ var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WithHealthProbes();
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
+    .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithDatabaseAndCache(infra)
     .WaitForCompletion(migrator)
@@ -102,6 +110,7 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithHealthProbes();
 
 builder.AddProject<Projects.Api>(Resources.Api)
+    .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithExternalHttpEndpoints()
     .WithDatabaseAndCache(infra)
@@ -131,5 +140,4 @@ if (builder.ExecutionContext.IsRunMode && builder.Environment.EnvironmentName ==
     Console.WriteLine("               (parameter 'admin-key': dashboard → Parameters, or `dotnet user-secrets list --project AppHost`)");
 }
 
-await app.RunAsync();
-return 0;
+return await app.RunWatchedAsync();

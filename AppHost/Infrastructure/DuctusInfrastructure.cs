@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Ductus.AppHost.Watch;
 using Ductus.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -130,6 +131,7 @@ public static class DuctusInfrastructureExtensions
             // proxy, which took about 5% of the machine's CPU under the ingest benchmark.
             .WithEndpoint(name: LocalPostgresResource.EndpointName, scheme: "tcp", env: "PGPORT", isProxied: false)
             .WithHealthCheck(PostgresHealthCheck)
+            .WaitingForDataFolder(pgData)
             .ExcludeFromManifest();
 
         builder.Services.AddHealthChecks().AddAsyncCheck(PostgresHealthCheck, async ct =>

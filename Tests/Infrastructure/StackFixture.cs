@@ -15,9 +15,10 @@ namespace Ductus.Tests.Infrastructure;
 /// AppHost</c> starts it (same AppHost, same resource wiring), but with its data in a throwaway
 /// folder and secrets given on the command line so nothing is written to user secrets.
 /// </summary>
-public sealed class StackFixture : IAsyncLifetime
+public class StackFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    // A ceiling, not a wait: on a machine shared with other builds a start took over 5 minutes.
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private Lazy<Task<ConnectionMultiplexer>>? _redis;
 
@@ -66,6 +67,7 @@ public sealed class StackFixture : IAsyncLifetime
         Directory.CreateDirectory(PipelinesFolder);
         Directory.CreateDirectory(SourceRoot);
         Directory.CreateDirectory(GrantedWorkspaceRoot);
+        await PrepareAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             $"--Ductus:DataDir={DataDirectory}",
@@ -79,6 +81,7 @@ public sealed class StackFixture : IAsyncLifetime
             $"--Parameters:{Resources.PostgresPassword}=test-{Guid.NewGuid():N}",
             $"--Parameters:{Resources.MetricsScrapeToken}={MetricsScrapeToken}",
             $"--Ductus:Metrics:AllowedNetworks:0={MetricsAllowedNetwork}",
+            .. ExtraArguments.Select(a => $"--{a.Key}={a.Value}"),
         ]);
         App = await builder.BuildAsync();
 
@@ -97,6 +100,15 @@ public sealed class StackFixture : IAsyncLifetime
     }
 
     public HttpClient CreateApiClient() => App.CreateHttpClient(Resources.Api);
+
+    /// <summary>Runs before the stack starts, once its folders exist (a fixture mounts a small file system as the lake here).</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the stack has stopped, before its folder is deleted.</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
+    /// <summary>AppHost settings beside the ones every stack gets.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraArguments { get; } = new Dictionary<string, string>();
 
     /// <summary>
     /// A catalog store built the way the stack's services build theirs: its commits move the
@@ -120,6 +132,8 @@ public sealed class StackFixture : IAsyncLifetime
             await App.StopAsync();
             await App.DisposeAsync();
         }
+
+        await CleanUpAsync();
 
         try
         {

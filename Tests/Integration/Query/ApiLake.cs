@@ -18,6 +18,13 @@ internal static class ApiLake
     /// <summary>Appends the rows of <paramref name="csv"/> (with header) as the dataset's next snapshot (or replaces them, with <paramref name="mode"/> <c>replace</c>).</summary>
     public static async Task LoadCsvAsync(StackFixture stack, string dataset, string csv, string workspace = "default", string mode = "append")
     {
+        var run = await RunCsvAsync(stack, dataset, csv, workspace, mode);
+        Assert.True(run.Status == RunStatus.Succeeded, $"loading {dataset}: {run.Status} in {run.ErrorStep}: {run.Error}");
+    }
+
+    /// <summary>Runs the load of <see cref="LoadCsvAsync"/> and returns the run however it ended.</summary>
+    public static async Task<RunRecord> RunCsvAsync(StackFixture stack, string dataset, string csv, string workspace = "default", string mode = "append")
+    {
         var file = $"{dataset}-{Guid.NewGuid():N}.csv";
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, file), csv);
         var spec = SpecParser.ParseYaml($$"""
@@ -32,7 +39,6 @@ internal static class ApiLake
             catalog, new RejectStore(db),
             new RunEngine(new SourceRoots(stack.SourceRoot), http, TimeProvider.System), stack.LakeRoot, NullLogger<PipelineRunner>.Instance);
         var workspaceId = workspace == "default" ? DefaultWorkspace : await catalog.Workspaces.EnsureAsync(workspace);
-        var run = await runner.RunAsync(new RunRequest(workspaceId, workspace, spec, RunTrigger.Manual), CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, run.Status);
+        return await runner.RunAsync(new RunRequest(workspaceId, workspace, spec, RunTrigger.Manual), CancellationToken.None);
     }
 }

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting.ApplicationModel;
+using Ductus.AppHost.Watch;
+using Ductus.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ductus.Tests.Integration.Faults;
+
+/// <summary>
+/// A whole stack of its own for the fault matrix, so the faults it injects (PostgreSQL and Redis
+/// stopped, services killed, a full lake) never reach the tests of the shared stack. Its lake is
+/// a small tmpfs of its own, which the disk-full test fills.
+/// </summary>
+public sealed class FaultStackFixture : StackFixture
+{
+    /// <summary>Size of the lake's file system: room for the small datasets these tests load.</summary>
+    public const long LakeBytes = 64L * 1024 * 1024;
+
+    private bool _mounted;
+
+    protected override async Task PrepareAsync()
+    {
+        Directory.CreateDirectory(LakeRoot);
+        var mount = await ExternalProcess.RunAsync(DataDirectory, "mount", ["-t", "tmpfs", "-o", $"size={LakeBytes},mode=0755", "tmpfs", LakeRoot]);
+        Assert.True(mount.ExitCode == 0, $"mounting a tmpfs lake needs root (CAP_SYS_ADMIN): {mount}");
+        _mounted = true;
+    }
+
+    protected override async Task CleanUpAsync()
+    {
+        if (_mounted)
+        {
+            await ExternalProcess.RunAsync(DataDirectory, "umount", ["-l", LakeRoot]);
+        }
+    }
+
+    /// <summary>The watch of this stack's AppHost: its crash reports.</summary>
+    internal StackWatch Watch => App.Services.GetRequiredService<StackWatch>();
+
+    /// <summary>The OS process of a resource's current run, as the AppHost sees it.</summary>
+    public int ProcessOf(string resource)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var e), $"{resource} has no state");
+        var pid = e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+        return int.Parse(Convert.ToString(pid, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The service's own process: DCP starts <c>dotnet run --project …</c> (the process the
+    /// AppHost knows), which runs the service as its child; a crash of the service is that
+    /// child dying.
+    /// </summary>
+    public int ServiceProcessOf(string resource)
+    {
+        var root = ProcessOf(resource);
+        var pending = new Queue<int>([root]);
+        while (pending.TryDequeue(out var pid))
+        {
+            var cmdline = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : string.Empty;
+            if (pid != root && cmdline.Contains(resource, StringComparison.OrdinalIgnoreCase) && !cmdline.Contains(" run ", StringComparison.Ordinal))
+            {
+                return pid;
+            }
+
+            var children = $"/proc/{pid}/task/{pid}/children";
+            foreach (var child in File.Exists(children) ? File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries) : [])
+            {
+                pending.Enqueue(int.Parse(child, CultureInfo.InvariantCulture));
+            }
+        }
+
+        return root;
+    }
+
+    /// <summary>Waits until <paramref name="resource"/> runs as a process other than <paramref name="oldPid"/> and is healthy.</summary>
+    public async Task<int> WaitForRestartAsync(string resource, int oldPid, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            var e = await App.ResourceNotifications.WaitForResourceAsync(resource, e =>
+                e.Snapshot.State?.Text == KnownResourceStates.Running
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                && e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                && Convert.ToString(pid, CultureInfo.InvariantCulture) is { } text
+                && text != "0" && text != oldPid.ToString(CultureInfo.InvariantCulture), cts.Token);
+            return ProcessOf(resource);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"{resource} was not running again (healthy, a new process) within {timeout}; crash reports:\n{string.Join("\n", Watch.CrashReports)}");
+            throw;
+        }
+    }
+
+    /// <summary>Sends a signal as <c>kill</c> does (<c>KILL</c>, <c>ABRT</c> …).</summary>
+    public static async Task SignalAsync(int pid, string signal)
+    {
+        var kill = await ExternalProcess.RunAsync("/", "kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill}");
+    }
+
+    /// <summary>Runs the AppHost's start or stop command on a resource, as the dashboard's buttons do.</summary>
+    public async Task CommandAsync(string resource, string command)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, command, cts.Token);
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+
+    public static Stopwatch Clock() => Stopwatch.StartNew();
+}
+
+[CollectionDefinition(Name)]
+public sealed class FaultStackDefinition : ICollectionFixture<FaultStackFixture>
+{
+    public const string Name = "fault-stack";
+}
