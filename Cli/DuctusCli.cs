@@ -89,7 +89,7 @@ internal static class DuctusCli
         {
             return await FailAsync(context, command, e.Message, ExitCodes.Refused);
         }
-        catch (Exception e) when (e is CommandFailedException or ApiProblemException or PostgresException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is CommandFailedException or ApiProblemException or PostgresException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             return await FailAsync(context, command, e.Message, ExitCodes.Failed);
         }

@@ -87,16 +87,21 @@ internal static class PipelinesCli
         // catalog reads show the new snapshot at once instead of after their 30 s bound.
         var catalog = new CatalogStore(db, TimeProvider.System, redis is null ? null : new RedisCatalogVersions(redis, NullLogger<RedisCatalogVersions>.Instance));
         var workspaceName = options.GetValueOrDefault("workspace", "default");
-        Guid workspace;
+        Guid? workspace;
         try
         {
-            workspace = await catalog.Workspaces.FindAsync(workspaceName, ct)
-                ?? throw new InvalidOperationException($"There is no workspace '{workspaceName}'.");
+            workspace = await catalog.Workspaces.FindAsync(workspaceName, ct);
         }
         catch (NpgsqlException e)
         {
             await errors.WriteLineAsync($"Cannot reach the stack's database ({e.Message}); is `dotnet run --project AppHost` running?");
             return ExitCodes.Unreachable;
+        }
+
+        if (workspace is null)
+        {
+            await errors.WriteLineAsync($"There is no workspace '{workspaceName}'.");
+            return ExitCodes.Failed;
         }
 
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
@@ -111,7 +116,7 @@ internal static class PipelinesCli
         {
             Ingest = new Ingest.IngestDrainer(db, TimeProvider.System),
         };
-        var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
+        var run = await runner.RunAsync(new RunRequest(workspace.Value, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));
         return run.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -1,6 +1,7 @@
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using Ductus.Core.Migrations;
+using Ductus.Core.Quoting;
 using Npgsql;
 
 namespace Ductus.Cli.Backup;
@@ -30,7 +31,7 @@ internal sealed class CatalogRestore(StackInfo stack, Func<string, string?> envi
         await DatabaseBootstrap.EnsureDatabaseExistsAsync(database, ct);
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync(ct);
-        var occupied = await OccupiedAsync(connection, lakeRoot, ct);
+        var (occupied, hasTables) = await OccupiedAsync(connection, lakeRoot, ct);
         if (occupied.Count > 0 && !force)
         {
             throw new RefusedException($"The target stack is not empty ({string.Join(", ", occupied)}); restore replaces a stack only with --force.");
@@ -53,11 +54,9 @@ internal sealed class CatalogRestore(StackInfo stack, Func<string, string?> envi
 
         // Roles belong to the cluster: a new one lacks the role the catalog's grants name.
         await CatalogRole.EnsureExistsAsync(connection, ct);
-        // A migrated catalog (or one replaced with force) goes as a whole, so that the dump's
-        // schema, not a newer one, is what the stack's migrator next brings up to date.
-        await using (var clear = new NpgsqlCommand("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public", connection))
+        if (hasTables)
         {
-            await clear.ExecuteNonQueryAsync(ct);
+            await ClearAsync(connection, ct);
         }
 
         await PgTool.RunAsync("pg_restore",
@@ -68,13 +67,13 @@ internal sealed class CatalogRestore(StackInfo stack, Func<string, string?> envi
     }
 
     /// <summary>What the target already holds: catalog rows, other tables, lake files; empty when it is fresh.</summary>
-    private static async Task<List<string>> OccupiedAsync(NpgsqlConnection connection, string lakeRoot, CancellationToken ct)
+    private static async Task<(List<string> Found, bool HasTables)> OccupiedAsync(NpgsqlConnection connection, string lakeRoot, CancellationToken ct)
     {
         var found = new List<string>();
         var tables = new List<string>();
         await using (var list = new NpgsqlCommand("""
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+             WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'p')
             """, connection))
         await using (var reader = await list.ExecuteReaderAsync(ct))
         {
@@ -108,7 +107,29 @@ internal sealed class CatalogRestore(StackInfo stack, Func<string, string?> envi
             found.Add($"{files:N0} file(s) in the lake {lakeRoot}");
         }
 
-        return found;
+        return (found, tables.Count > 0);
+    }
+
+    /// <summary>
+    /// Drops every schema of the database (the catalog's <c>public</c> and Quartz's <c>quartz</c>)
+    /// and makes an empty <c>public</c>: a migrated catalog, or one replaced with force, goes as a
+    /// whole, so that the dump's schema, not a newer one, is what the migrator next brings up to date.
+    /// </summary>
+    private static async Task ClearAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var schemas = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'", connection))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                schemas.Add(reader.GetString(0));
+            }
+        }
+
+        var drops = string.Concat(schemas.Select(s => $"DROP SCHEMA {Sql.Ident(s)} CASCADE; "));
+        await using var clear = new NpgsqlCommand(drops + "CREATE SCHEMA public", connection);
+        await clear.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The restored catalog holds exactly the manifest's snapshots, or the restore failed.</summary>

@@ -225,7 +225,7 @@ public sealed class BackupRestoreTests(StackFixture stack) : IAsyncLifetime
     {
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var command = db.CreateCommand("""
-            SELECT run_id::text || ' ' || line || ' ' || array_to_string(rules, ',') || ' ' || "values"::text
+            SELECT concat_ws(' ', run_id, line, array_to_string(rules, ','), message, "values"::text)
               FROM rejects ORDER BY 1
             """);
         await using var reader = await command.ExecuteReaderAsync();
