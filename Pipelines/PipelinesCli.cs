@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using Ductus.Core;
 using Ductus.Core.Catalog;
+using Ductus.Core.Contracts;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Ductus.Pipelines.Engine;
@@ -9,6 +9,7 @@ using Ductus.Pipelines.Net;
 using Ductus.Pipelines.Runs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace Ductus.Pipelines;
 
@@ -40,10 +41,20 @@ internal static class PipelinesCli
         if (args.Length < 2 || args[0] is "help" or "--help")
         {
             await output.WriteLineAsync("usage: Pipelines validate <spec.yaml|json> [--source-root DIR]\n       Pipelines run <spec.yaml|json> [--workspace NAME] [--source-root DIR] [--stack FILE]");
-            return args.Length < 2 && args[0] is not ("help" or "--help") ? 2 : 0;
+            return args.Length < 2 && args[0] is not ("help" or "--help") ? ExitCodes.Usage : ExitCodes.Ok;
         }
 
-        var options = Options(args[2..]);
+        Dictionary<string, string> options;
+        try
+        {
+            options = Options(args[2..]);
+        }
+        catch (ArgumentException e)
+        {
+            await errors.WriteLineAsync(e.Message);
+            return ExitCodes.Usage;
+        }
+
         var roots = new SourceRoots(options.TryGetValue("source-root", out var root) ? Path.GetFullPath(root) : SourceRoots.RepositoryDataFolder(Directory.GetCurrentDirectory()));
         var (spec, specErrors) = await LoadAsync(args[1], roots, ct);
         if (spec is null)
@@ -54,35 +65,43 @@ internal static class PipelinesCli
                 await errors.WriteLineAsync($"  {error}");
             }
 
-            return 1;
+            return ExitCodes.Failed;
         }
 
         if (args[0] == "validate")
         {
             await output.WriteLineAsync($"{args[1]}: valid ({spec.Name} → {spec.Target.Dataset}, {spec.Target.Mode.ToString().ToLowerInvariant()})");
-            return 0;
+            return ExitCodes.Ok;
         }
 
-        var stack = Stack.Find(options.GetValueOrDefault("stack"));
-        if (stack is null)
+        var stack = StackInfo.Find(options.GetValueOrDefault("stack"), Environment.GetEnvironmentVariable);
+        if (stack?.Database is null)
         {
             await errors.WriteLineAsync("No running stack found: start it with `dotnet run --project AppHost` (it writes .ductus/stack.json), or set ConnectionStrings__ductus and Ductus__Lake__Root.");
-            return 2;
+            return ExitCodes.Unreachable;
         }
 
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.Database));
-        var catalog = new CatalogStore(db, TimeProvider.System);
+        await using var redis = await ConnectRedisAsync(stack);
+        // With the stack's Redis the commit moves the version tokens, so the running Api's cached
+        // catalog reads show the new snapshot at once instead of after their 30 s bound.
+        var catalog = new CatalogStore(db, TimeProvider.System, redis is null ? null : new RedisCatalogVersions(redis, NullLogger<RedisCatalogVersions>.Instance));
         var workspaceName = options.GetValueOrDefault("workspace", "default");
-        Guid workspace;
+        Guid? workspace;
         try
         {
-            workspace = await catalog.Workspaces.FindAsync(workspaceName, ct)
-                ?? throw new InvalidOperationException($"There is no workspace '{workspaceName}'.");
+            workspace = await catalog.Workspaces.FindAsync(workspaceName, ct);
         }
         catch (NpgsqlException e)
         {
             await errors.WriteLineAsync($"Cannot reach the stack's database ({e.Message}); is `dotnet run --project AppHost` running?");
-            return 2;
+            return ExitCodes.Unreachable;
+        }
+
+        if (workspace is null)
+        {
+            await errors.WriteLineAsync($"There is no workspace '{workspaceName}'.");
+            return ExitCodes.Failed;
         }
 
         using var http = new HttpClient(GuardedHttp.CreateHandler(new EgressPolicy()));
@@ -97,9 +116,29 @@ internal static class PipelinesCli
         {
             Ingest = new Ingest.IngestDrainer(db, TimeProvider.System),
         };
-        var run = await runner.RunAsync(new RunRequest(workspace, workspaceName, spec, RunTrigger.Manual), ct);
+        var run = await runner.RunAsync(new RunRequest(workspace.Value, workspaceName, spec, RunTrigger.Manual), ct);
         await output.WriteLineAsync(Summary(run));
-        return run.Status == RunStatus.Succeeded ? 0 : 1;
+        return run.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>The stack's Redis when its file names one and it answers; the run needs none.</summary>
+    private static async Task<ConnectionMultiplexer?> ConnectRedisAsync(StackInfo stack)
+    {
+        if (stack.ConnectionStrings.GetValueOrDefault(Resources.Redis) is not { Length: > 0 } connectionString)
+        {
+            return null;
+        }
+
+        try
+        {
+            var options = ConfigurationOptions.Parse(connectionString);
+            options.ConnectTimeout = 2000;
+            return await ConnectionMultiplexer.ConnectAsync(options);
+        }
+        catch (RedisConnectionException)
+        {
+            return null;
+        }
     }
 
     internal static string Summary(RunRecord run)
@@ -162,41 +201,21 @@ internal static class PipelinesCli
     private static Dictionary<string, string> Options(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal))
             {
                 throw new ArgumentException($"Unexpected argument '{args[i]}'.");
             }
 
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Option {args[i]} needs a value.");
+            }
+
             options[args[i][2..]] = args[i + 1];
         }
 
         return options;
-    }
-
-    /// <summary>Where the running stack's database and lake are.</summary>
-    private sealed record Stack(string Database, string LakeRoot)
-    {
-        public static Stack? Find(string? file)
-        {
-            var database = Environment.GetEnvironmentVariable("ConnectionStrings__ductus");
-            var lake = Environment.GetEnvironmentVariable("Ductus__Lake__Root");
-            if (!string.IsNullOrEmpty(database) && !string.IsNullOrEmpty(lake))
-            {
-                return new Stack(database, lake);
-            }
-
-            file ??= Path.Combine(Path.GetDirectoryName(SourceRoots.RepositoryDataFolder(Directory.GetCurrentDirectory()))!, ".ductus", "stack.json");
-            if (!File.Exists(file))
-            {
-                return null;
-            }
-
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            var cs = json.RootElement.GetProperty("connectionStrings").GetProperty(Resources.Database).GetString();
-            var lakeRoot = json.RootElement.GetProperty("lakeRoot").GetString();
-            return cs is null || lakeRoot is null ? null : new Stack(cs, lakeRoot);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ductus.Core.Catalog;
 
 namespace Ductus.AppHost.Infrastructure;
 
@@ -51,15 +52,7 @@ internal static class MachineProbe
 
     public static LocalBinaries? FindLocalBinaries(string? path)
     {
-        var dirs = (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).ToList();
-        // Debian and Ubuntu keep the server binaries out of PATH, one folder per major version.
-        if (Directory.Exists("/usr/lib/postgresql"))
-        {
-            dirs.AddRange(Directory.GetDirectories("/usr/lib/postgresql")
-                .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0)
-                .Select(d => Path.Combine(d, "bin")));
-        }
-
+        var dirs = PostgresPrograms.SearchFolders(path);
         var postgres = Find(dirs, "postgres");
         // initdb must come from the same installation as postgres, or the cluster will not open.
         var initdb = postgres is null ? null : Find([Path.GetDirectoryName(ResolveLink(postgres))!, .. dirs], "initdb");
@@ -70,6 +63,5 @@ internal static class MachineProbe
     private static string ResolveLink(string file) =>
         new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file;
 
-    private static string? Find(IEnumerable<string> dirs, string name) =>
-        dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    private static string? Find(IEnumerable<string> dirs, string name) => PostgresPrograms.Find(dirs, name);
 }

@@ -1,19 +1,18 @@
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Ductus.Core;
+using Ductus.Core.Contracts;
 
 namespace Ductus.AppHost.Infrastructure;
 
 /// <summary>
 /// Writes <c>&lt;DataDir&gt;/stack.json</c> once the database is ready: the connection strings,
 /// lake folder, Api address and bootstrap admin key of the running stack, so the command-line
-/// tools (<c>dotnet run --project Pipelines -- run spec.yaml</c>, <c>bench/run.sh api</c>) find
+/// tools (<c>ductus</c>, <c>dotnet run --project Pipelines -- run spec.yaml</c>, <c>bench/run.sh api</c>) find
 /// it without any flags. It holds secrets, so only the owner may read it.
 /// </summary>
 internal static class StackFile
 {
-    public const string FileName = "stack.json";
-
     public static void WriteWhenReady(IDistributedApplicationBuilder builder, DuctusInfrastructure infra, string dataDirectory, string lakeRoot)
     {
         async Task WriteAsync(CancellationToken ct)
@@ -31,7 +30,7 @@ internal static class StackFile
                     ? await key.GetValueAsync(ct)
                     : null,
             };
-            var path = Path.Combine(dataDirectory, FileName);
+            var path = Path.Combine(dataDirectory, StackInfo.FileName);
             await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 if (!OperatingSystem.IsWindows())
@@ -64,16 +63,4 @@ internal static class StackFile
         var endpoint = new EndpointReference(api, "http");
         return endpoint.IsAllocated ? endpoint.Url : null;
     }
-}
-
-/// <summary>The shape of stack.json; the CLI reads the same record.</summary>
-internal sealed record StackInfo(Dictionary<string, string?> ConnectionStrings, string LakeRoot)
-{
-    /// <summary>The Api's http address as clients outside the AppHost reach it.</summary>
-    public string? Api { get; init; }
-
-    /// <summary>The bootstrap admin client's secret (client_id <c>admin</c>).</summary>
-    public string? AdminKey { get; init; }
-
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

@@ -43,4 +43,26 @@ public static class CatalogRole
         builder.MaxAutoPrepare = 64;
         builder.AutoPrepareMinUsages = 2;
     }
+
+    /// <summary>
+    /// Creates <see cref="Name"/> when the cluster lacks it. Roles belong to the cluster, not the
+    /// database, so a restored catalog's grants name a role that a new cluster has not met yet;
+    /// migration 0003 creates it the same way for a migrated one.
+    /// </summary>
+    public static async Task EnsureExistsAsync(NpgsqlConnection connection, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand($"""
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{Name}') THEN
+                    CREATE ROLE {Name} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                END IF;
+            EXCEPTION WHEN duplicate_object THEN
+                NULL;
+            END
+            $$
+            """, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
 }

@@ -13,7 +13,7 @@ public sealed partial class CodeLayoutTests
     private static readonly string[] Services = ["Api", "Analytics", "Pipelines", "Migrator"];
 
     /// <summary>Every production project; Tests, bench and the AppHost are not "production code" for the size rule.</summary>
-    private static readonly string[] ProductionProjects = ["Core", "ServiceDefaults", .. Services];
+    private static readonly string[] ProductionProjects = ["Core", "ServiceDefaults", "Cli", .. Services];
 
     /// <summary>What a service may reference: the shared library and the service defaults, never another service.</summary>
     private static readonly string[] SharedProjects = ["Core", "ServiceDefaults"];
@@ -26,7 +26,7 @@ public sealed partial class CodeLayoutTests
 
     /// <summary>Repository folders a document may cite a path under.</summary>
     private static readonly string[] CitableRoots =
-        ["AppHost", "ServiceDefaults", "Api", "Pipelines", "Analytics", "Core", "Migrator", "Tests", "bench", "deploy", "docs", "clients", "pipelines", ".ci", "web", "scripts"];
+        ["AppHost", "ServiceDefaults", "Api", "Pipelines", "Analytics", "Core", "Migrator", "Cli", "Tests", "bench", "deploy", "docs", "clients", "pipelines", ".ci", "web", "scripts"];
 
     [Fact]
     public void Every_path_the_code_map_names_exists()

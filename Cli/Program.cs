@@ -1,0 +1,3 @@
+using Ductus.Cli;
+
+return await DuctusCli.RunInConsoleAsync(args);
