@@ -15,7 +15,7 @@ public static class QueryEndpoint
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost(AnalyticsRoutes.Query, HandleAsync).RequireAuthorization();
 
-    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, ILoggerFactory logs)
+    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, PiiReadLog piiReads, ILoggerFactory logs)
     {
         var ct = http.RequestAborted;
         var log = logs.CreateLogger(typeof(QueryEndpoint));
@@ -40,7 +40,7 @@ public static class QueryEndpoint
             var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
             await using var session = await engine.OpenAsync(
                 new QueryRequest(workspace.Id, workspace.Name, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
-                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
+                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null, request.Masks), ct);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
             http.Response.Headers[DuctusHeaders.Versions] = versions;
             activity?.SetTag("ductus.query.versions", versions);
@@ -53,6 +53,7 @@ public static class QueryEndpoint
                 activity?.SetTag("ductus.query.rows", file.Rows);
                 activity?.SetTag("ductus.query.truncated", file.Truncated);
                 await http.Response.SendFileAsync(file.Path, ct);
+                await piiReads.WriteAsync(workspace.Id, request.PiiRead, session, file.Rows);
                 return;
             }
 
@@ -86,6 +87,7 @@ public static class QueryEndpoint
 
             activity?.SetTag("ductus.query.rows", cursor.RowCount);
             activity?.SetTag("ductus.query.truncated", cursor.Truncated);
+            await piiReads.WriteAsync(workspace.Id, request.PiiRead, session, cursor.RowCount);
             if (trailers)
             {
                 http.Response.AppendTrailer(DuctusHeaders.Truncated, cursor.Truncated ? "true" : "false");
