@@ -13,6 +13,9 @@ namespace Ductus.Tests.Integration.Pii;
 [Collection(StackDefinition.Name)]
 public sealed class PiiMaskingTests(StackFixture stack)
 {
+    /// <summary>The emails of <see cref="PiiWorld.OrdersCsv"/> in order.</summary>
+    private static readonly string[] OrderEmails = ["alice@example.com", "alice@example.com", "bob@example.org", "nobody@example.net"];
+
     private static async Task<JsonElement> QueryAsync(HttpClient client, string sql)
     {
         using var response = await client.PostAsJsonAsync(ApiJson.Relative("/api/query"), new { sql });
@@ -112,7 +115,7 @@ public sealed class PiiMaskingTests(StackFixture stack)
         var previewText = (await preview.BodyAsync()).ToString();
         Assert.DoesNotContain("alice@example.com", previewText, StringComparison.Ordinal);
         Assert.Contains(world.Hash("alice@example.com"), previewText, StringComparison.Ordinal);
-        var expected = new[] { "alice@example.com", "bob@example.org", "nobody@example.net" }.Select(e => (world.Hash(e), e == "alice@example.com" ? "2" : "1"));
+        var expected = OrderEmails.Distinct().Select(e => (world.Hash(e), e == "alice@example.com" ? "2" : "1"));
         Assert.Equal(expected.OrderBy(e => e.Item1, StringComparer.Ordinal), Rows(await grouped.BodyAsync()).Select(r => (r[0]!, r[1]!)));
         Assert.Equal([["alice@example.com", "2"], ["bob@example.org", "1"], ["nobody@example.net", "1"]], Rows(await groupedUnmasked.BodyAsync()));
     }
@@ -138,7 +141,7 @@ public sealed class PiiMaskingTests(StackFixture stack)
             await duck.OpenAsync();
             await using var read = duck.CreateCommand();
             read.CommandText = $"SELECT string_agg(email, ',' ORDER BY order_id) FROM read_parquet('{file}')";
-            Assert.Equal(string.Join(',', new[] { "alice@example.com", "alice@example.com", "bob@example.org", "nobody@example.net" }.Select(world.Hash)), await read.ExecuteScalarAsync());
+            Assert.Equal(string.Join(',', OrderEmails.Select(world.Hash)), await read.ExecuteScalarAsync());
         }
         finally
         {
