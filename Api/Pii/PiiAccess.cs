@@ -67,8 +67,8 @@ public sealed class PiiAccess(CatalogStore catalog)
         var workspace = user.WorkspaceId();
         var datasets = await catalog.Datasets.ListAsync(workspace, ct);
         var profile = await ProfileAsync(workspace, datasets, ct);
-        var personal = profile.Of(datasets.Select(d => d.Name));
-        return run => run.Error is { } error && personal.TryGetValue(run.Dataset, out var columns)
+        // By the run's dataset, which a failed first run never committed: its spec still says what is personal.
+        return run => run.Error is { } error && profile.Of(run.Dataset) is { Count: > 0 } columns
             ? run with { Error = new PiiValueMask(string.Empty, columns).Redacted(error) }
             : run;
     }

@@ -74,7 +74,9 @@ public sealed class PiiGovernanceTests(StackFixture stack)
         using var refused = await admin.PostAsJsonAsync(ApiJson.Relative("/api/keys"), new { name = "bad grant", roles = AnalystOnly, grants = UnknownGrant });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var problem = await refused.BodyAsync();
-        Assert.Contains("pii:read", problem.GetProperty("errors").EnumerateObject().Single(e => e.Name.StartsWith("grants", StringComparison.OrdinalIgnoreCase)).Value.ToString(), StringComparison.Ordinal);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.StartsWith("grants", error.GetProperty("name").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("Grants must be among pii:read.", error.GetProperty("reason").GetString());
         using var missing = await admin.PutAsJsonAsync(ApiJson.Relative($"/api/keys/{Guid.NewGuid()}/grants"), new { grants = Array.Empty<string>() });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
