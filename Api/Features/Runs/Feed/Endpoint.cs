@@ -1,6 +1,6 @@
-using Ductus.Api.Pii;
 using System.Threading.Channels;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using FastEndpoints;

@@ -1,5 +1,5 @@
-using Ductus.Api.Pii;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 

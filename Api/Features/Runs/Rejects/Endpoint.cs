@@ -1,6 +1,6 @@
-using Ductus.Api.Pii;
 using System.Text.Json;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 using Microsoft.Net.Http.Headers;

@@ -1,7 +1,7 @@
-using Ductus.Api.Pii;
 using System.Globalization;
 using System.Text.Json;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.DataContracts;
 using FastEndpoints;
