@@ -38,6 +38,7 @@ public static class EngineSetup
         builder.Services.AddValidatedOptions<QueryOptions, QueryOptionsValidator>(QueryOptions.Section);
         builder.Services.AddSingleton<SandboxPool>();
         builder.Services.AddSingleton<QueryEngine>();
+        builder.Services.AddSingleton<PiiReadLog>();
         builder.Services.AddErrorRedaction();
         builder.Services.AddProblemDetails();
         return builder;

@@ -15,7 +15,7 @@ public static class QueryEndpoint
     public static void MapQueryEndpoint(this IEndpointRouteBuilder app) =>
         app.MapPost(AnalyticsRoutes.Query, HandleAsync).RequireAuthorization();
 
-    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, LakeFileProblems lakeFiles, ILoggerFactory logs)
+    private static async Task HandleAsync(HttpContext http, InternalQueryRequest request, QueryEngine engine, ErrorRedactor redactor, LakeFileProblems lakeFiles, PiiReadLog piiReads, ILoggerFactory logs)
     {
         var ct = http.RequestAborted;
         var log = logs.CreateLogger(typeof(QueryEndpoint));
@@ -40,7 +40,7 @@ public static class QueryEndpoint
             var parameters = request.Parameters?.ToDictionary(p => p.Key, p => ToValue(p.Value));
             await using var session = await engine.OpenAsync(
                 new QueryRequest(workspace.Id, workspace.Name, request.Sql ?? string.Empty, parameters, request.Versions, request.Limit,
-                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null), ct);
+                    request.TimeoutMs is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : null, request.Masks), ct);
             // The datasets' files opened: whatever was reported of them is no more.
             lakeFiles.Readable(workspace.Name, session.Versions.Keys);
             var versions = string.Join(',', session.Versions.Select(v => $"{v.Key}={v.Value}"));
@@ -55,6 +55,7 @@ public static class QueryEndpoint
                 activity?.SetTag("ductus.query.rows", file.Rows);
                 activity?.SetTag("ductus.query.truncated", file.Truncated);
                 await http.Response.SendFileAsync(file.Path, ct);
+                await piiReads.WriteAsync(workspace.Id, request.PiiRead, session, file.Rows);
                 return;
             }
 
@@ -88,6 +89,7 @@ public static class QueryEndpoint
 
             activity?.SetTag("ductus.query.rows", cursor.RowCount);
             activity?.SetTag("ductus.query.truncated", cursor.Truncated);
+            await piiReads.WriteAsync(workspace.Id, request.PiiRead, session, cursor.RowCount);
             if (trailers)
             {
                 http.Response.AppendTrailer(DuctusHeaders.Truncated, cursor.Truncated ? "true" : "false");

@@ -1,5 +1,6 @@
 using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
+using Ductus.Core.Pii;
 using Ductus.Core.Query;
 using Microsoft.Extensions.Options;
 
@@ -69,10 +70,44 @@ public sealed class QueryEngine(CatalogStore catalog, IOptions<LakeOptions> lake
 
         var limit = Math.Clamp(request.Limit ?? settings.MaxRows, 0, settings.MaxRows);
         var timeout = request.Timeout is { } asked && asked > TimeSpan.Zero && asked < settings.Timeout ? asked : settings.Timeout;
+        var masks = await MasksAsync(request, views.Keys, ct);
         var sandbox = pool is null
-            ? await QuerySandbox.OpenAsync(workspaceFolder, views, settings, ct)
-            : await pool.OpenAsync(workspaceFolder, views, ct);
+            ? await QuerySandbox.OpenAsync(workspaceFolder, views, settings, masks, ct)
+            : await pool.OpenAsync(workspaceFolder, views, masks, ct);
         return new QuerySession(sandbox, guard.Sql!, request.Parameters, limit, timeout, read);
+    }
+
+    /// <summary>
+    /// The masks of the datasets the statement reads, with the workspace's salt. A custom mask is
+    /// held to the guard again here (the spec's was at save time): one it refuses now reads as
+    /// NULL, since a mask that cannot run must still hide the value.
+    /// </summary>
+    private async Task<ViewMasks?> MasksAsync(QueryRequest request, IEnumerable<string> read, CancellationToken ct)
+    {
+        if (request.Masks is not { Count: > 0 } asked)
+        {
+            return null;
+        }
+
+        var columns = new Dictionary<string, IReadOnlyList<PiiColumn>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var dataset in read)
+        {
+            if (asked.FirstOrDefault(m => string.Equals(m.Key, dataset, StringComparison.OrdinalIgnoreCase)).Value is not { Count: > 0 } pii)
+            {
+                continue;
+            }
+
+            var checkedColumns = new List<PiiColumn>();
+            foreach (var column in pii)
+            {
+                var refused = column.Kind == PiiMaskKind.Expression && await PiiSpecRules.GuardAsync(column.Mask, column.Column, dataset, ct) is not null;
+                checkedColumns.Add(refused ? column with { Mask = PiiMasks.Null } : column);
+            }
+
+            columns[dataset] = checkedColumns;
+        }
+
+        return columns.Count == 0 ? null : new ViewMasks(await catalog.PiiSalts.GetAsync(request.WorkspaceId, ct), columns);
     }
 }
 

@@ -1,3 +1,5 @@
+using Ductus.Core.Pii;
+
 namespace Ductus.Analytics.Query;
 
 /// <summary>One user query against one workspace.</summary>
@@ -6,6 +8,7 @@ namespace Ductus.Analytics.Query;
 /// <param name="Versions">Dataset → snapshot version to read (time travel); others read their current snapshot.</param>
 /// <param name="Limit">At most this many rows (capped by <see cref="QueryOptions.MaxRows"/>).</param>
 /// <param name="Timeout">A shorter timeout than <see cref="QueryOptions.Timeout"/> (never a longer one).</param>
+/// <param name="Masks">Dataset → the PII columns its view masks, for a caller without <c>pii:read</c>.</param>
 public sealed record QueryRequest(
     Guid WorkspaceId,
     string Workspace,
@@ -13,7 +16,8 @@ public sealed record QueryRequest(
     IReadOnlyDictionary<string, object?>? Parameters = null,
     IReadOnlyDictionary<string, long>? Versions = null,
     int? Limit = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null,
+    IReadOnlyDictionary<string, IReadOnlyList<PiiColumn>>? Masks = null);
 
 /// <summary>A result column: its name and DuckDB type name (BIGINT, VARCHAR, TIMESTAMP, DECIMAL(18,3), ...).</summary>
 public sealed record QueryColumn(string Name, string Type);
@@ -88,4 +92,17 @@ public sealed class QueryFailedException : Exception
         : base(message, innerException)
     {
     }
+}
+
+/// <summary>
+/// What a sandbox's dataset views mask (<see cref="PiiMasks.Projection"/>): each dataset's PII
+/// columns and the workspace's salt for hash masks. Applied in the view, every filter, join and
+/// group-by of a statement sees the masked values, never the real ones.
+/// </summary>
+public sealed record ViewMasks(string Salt, IReadOnlyDictionary<string, IReadOnlyList<PiiColumn>> Columns)
+{
+    /// <summary>The masks as a pool key: two sandboxes share an instance only when they mask alike (the salt goes with the workspace folder).</summary>
+    public string Key => string.Join('\u001e', Columns
+        .OrderBy(c => c.Key, StringComparer.OrdinalIgnoreCase)
+        .Select(c => c.Key.ToLowerInvariant() + ":" + string.Join('\u001f', c.Value.Select(m => $"{m.Column}={m.Mask}"))));
 }

@@ -40,9 +40,10 @@ public sealed class QuerySandbox : IAsyncDisposable
         string workspaceFolder,
         IReadOnlyDictionary<string, IReadOnlyList<string>> views,
         QueryOptions options,
+        ViewMasks? masks = null,
         CancellationToken ct = default)
     {
-        var instance = await SandboxInstance.CreateAsync(workspaceFolder, views, options, ct);
+        var instance = await SandboxInstance.CreateAsync(workspaceFolder, views, options, masks, ct);
         return await LeaseAsync(instance, null, ct);
     }
 

@@ -15,7 +15,8 @@ public sealed record ApiClient(
     DateTimeOffset CreatedAt,
     string CreatedBy,
     DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt);
+    DateTimeOffset? LastUsedAt,
+    IReadOnlyList<string> Grants);
 
 /// <summary>A client as the token exchange reads it: with its secret hash, whatever its state.</summary>
 public sealed record StoredClient(
@@ -26,12 +27,13 @@ public sealed record StoredClient(
     int? RateLimit,
     bool Revoked,
     Guid WorkspaceId,
-    string WorkspaceName)
+    string WorkspaceName,
+    IReadOnlyList<string> Grants)
 {
-    public AuthenticatedClient ToAuthenticated() => new(ClientId, WorkspaceId, WorkspaceName, Roles, RateLimit);
+    public AuthenticatedClient ToAuthenticated() => new(ClientId, WorkspaceId, WorkspaceName, Roles, RateLimit, Grants);
 }
 
-public sealed record NewApiClient(string Name, string? Description, IReadOnlyList<string> Roles, int? RateLimit);
+public sealed record NewApiClient(string Name, string? Description, IReadOnlyList<string> Roles, int? RateLimit, IReadOnlyList<string>? Grants = null);
 
 public enum RevokeOutcome
 {
@@ -47,7 +49,7 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
     /// <summary>The bootstrap workspace created by the first migration.</summary>
     public static readonly Guid DefaultWorkspaceId = new("00000000-0000-0000-0000-000000000001");
 
-    private const string Columns = "id, client_id, name, description, roles, rate_limit, created_at, created_by, revoked_at, last_used_at";
+    private const string Columns = "id, client_id, name, description, roles, rate_limit, created_at, created_by, revoked_at, last_used_at, grants";
 
     /// <summary>
     /// The client named <paramref name="clientId"/> with its secret hash, revoked or not, from any
@@ -57,7 +59,7 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
     public async Task<StoredClient?> FindAsync(string clientId, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            SELECT id, secret_hash, roles, rate_limit, revoked, workspace_id, workspace_name
+            SELECT id, secret_hash, roles, rate_limit, revoked, workspace_id, workspace_name, grants
               FROM ductus_find_api_client($1)
             """);
         command.Parameters.AddWithValue(clientId);
@@ -75,7 +77,8 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
             reader.IsDBNull(3) ? null : reader.GetInt32(3),
             reader.GetBoolean(4),
             reader.GetGuid(5),
-            reader.GetString(6));
+            reader.GetString(6),
+            reader.GetFieldValue<string[]>(7));
     }
 
     /// <summary>Records that <paramref name="client"/> just got a token (<c>lastUsedAt</c>).</summary>
@@ -105,8 +108,8 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         var credentials = ClientCredentials.Generate();
         await WorkspaceScope.ActForAsync(connection, transaction, workspaceId, ct);
         await using var command = new NpgsqlCommand($"""
-            INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, description, rate_limit, created_at, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            INSERT INTO api_clients (id, workspace_id, client_id, secret_hash, roles, name, description, rate_limit, created_at, created_by, grants)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             RETURNING {Columns}
             """, connection, transaction);
         command.Parameters.AddWithValue(Guid.CreateVersion7());
@@ -119,6 +122,7 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         command.Parameters.AddWithValue((object?)client.RateLimit ?? DBNull.Value);
         command.Parameters.AddWithValue(time.GetUtcNow());
         command.Parameters.AddWithValue(createdBy);
+        command.Parameters.AddWithValue((client.Grants ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (Read(reader), credentials.ClientSecret);
@@ -180,6 +184,52 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         await AuditLog.WriteAsync(connection, tx, workspaceId, new AuditEntry(actor, AuditActions.KeyRevoked, clientId, After: new { id }, RequestId: RequestAudit.RequestId()), ct);
         await tx.CommitAsync(ct);
         return RevokeOutcome.Revoked;
+    }
+
+    /// <summary>
+    /// Sets the key's grants; when they change, a <see cref="AuditActions.GrantChanged"/> row with
+    /// the grants before and after commits with them. Null when the workspace has no such key.
+    /// </summary>
+    public async Task<ApiClient?> SetGrantsAsync(Guid workspaceId, Guid id, IReadOnlyList<string> grants, AuditEntry audit, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(grants);
+        ArgumentNullException.ThrowIfNull(audit);
+        var (connection, tx) = await WorkspaceScope.BeginAsync(db, workspaceId, ct);
+        await using var _ = connection;
+        await using var __ = tx;
+        await using var find = new NpgsqlCommand("SELECT client_id, grants FROM api_clients WHERE id = $1 AND workspace_id = $2 FOR UPDATE", connection, tx);
+        find.Parameters.AddWithValue(id);
+        find.Parameters.AddWithValue(workspaceId);
+        string clientId;
+        string[] before;
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            (clientId, before) = (reader.GetString(0), reader.GetFieldValue<string[]>(1));
+        }
+
+        var after = grants.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        await using var update = new NpgsqlCommand($"UPDATE api_clients SET grants = $2 WHERE id = $1 RETURNING {Columns}", connection, tx);
+        update.Parameters.AddWithValue(id);
+        update.Parameters.AddWithValue(after);
+        ApiClient client;
+        await using (var reader = await update.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            client = Read(reader);
+        }
+
+        if (!before.SequenceEqual(after, StringComparer.Ordinal))
+        {
+            await AuditLog.WriteAsync(connection, tx, workspaceId, audit with { Action = AuditActions.GrantChanged, Target = clientId, Before = new { grants = before }, After = new { grants = after } }, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return client;
     }
 
     /// <summary>
@@ -246,5 +296,6 @@ public sealed class ApiClientStore(NpgsqlDataSource db, TimeProvider time)
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetString(7),
         reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9));
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+        reader.GetFieldValue<string[]>(10));
 }

@@ -96,6 +96,12 @@ public sealed class OidcOptions
     /// <summary>The ID token claim holding the user's roles (one claim each or an array).</summary>
     public string RoleClaim { get; set; } = DuctusClaims.Role;
 
+    /// <summary>
+    /// Values of <see cref="RoleClaim"/> that give the user the <c>pii:read</c> grant (personal
+    /// data unmasked), e.g. a <c>dpo</c> group. A <c>grant</c> claim of <c>pii:read</c> gives it too.
+    /// </summary>
+    public IReadOnlyList<string> PiiReadRoles { get; set; } = [];
+
     /// <summary>The ID token claim holding the user's workspace id.</summary>
     public string WorkspaceClaim { get; set; } = DuctusClaims.Workspace;
 
@@ -226,6 +232,11 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             {
                 failures.Add($"{section}:{key} must name a claim, not be empty.");
             }
+        }
+
+        if (oidc.PiiReadRoles.Any(string.IsNullOrWhiteSpace))
+        {
+            failures.Add($"{section}:PiiReadRoles must list role claim values, not empty ones.");
         }
 
         if (oidc.RedirectUri is { Length: > 0 } redirect)

@@ -14,6 +14,9 @@ public static class DuctusClaims
     /// <summary>The client's own rate limit (requests per window) when it has one.</summary>
     public const string RateLimit = "rate_limit";
 
+    /// <summary>A grant the caller holds (<see cref="Core.Auth.Grants"/>), one claim each: <c>"grant": "pii:read"</c>.</summary>
+    public const string Grant = "grant";
+
     /// <summary>
     /// The caller's workspace. Endpoints take it from here and never from the request, so a
     /// client cannot reach another workspace by naming it.
@@ -45,10 +48,22 @@ public static class DuctusClaims
             yield return new Claim(Role, role);
         }
 
+        foreach (var grant in client.Grants ?? [])
+        {
+            yield return new Claim(Grant, grant);
+        }
+
         if (client.RateLimit is { } limit)
         {
             yield return new Claim(RateLimit, limit.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer32);
         }
+    }
+
+    /// <summary>Whether the caller reads personal data unmasked (<see cref="Core.Auth.Grants.PiiRead"/>).</summary>
+    public static bool CanReadPii(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.HasClaim(Grant, Core.Auth.Grants.PiiRead);
     }
 
     public static int? ClientRateLimit(this ClaimsPrincipal user)

@@ -7,7 +7,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Ductus.Api.Auth;
 
 /// <summary>An API client that has proven its secret, as the token describes it.</summary>
-public sealed record AuthenticatedClient(string ClientId, Guid WorkspaceId, string WorkspaceName, IReadOnlyList<string> Roles, int? RateLimit);
+/// <param name="Grants">What it may see beside what its roles let it do (<see cref="Core.Auth.Grants"/>); null is none.</param>
+public sealed record AuthenticatedClient(string ClientId, Guid WorkspaceId, string WorkspaceName, IReadOnlyList<string> Roles, int? RateLimit, IReadOnlyList<string>? Grants = null);
 
 public sealed record IssuedToken(string AccessToken, TimeSpan Lifetime);
 

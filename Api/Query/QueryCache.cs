@@ -34,6 +34,9 @@ public enum CacheState
 
     /// <summary><c>Ductus:QueryCache:Enabled</c> is false.</summary>
     Disabled,
+
+    /// <summary>The result holds personal data unmasked: run every time (and audited), never kept in Redis.</summary>
+    Bypassed,
 }
 
 /// <summary>
@@ -48,13 +51,14 @@ public sealed class QueryCache(IConnectionMultiplexer redis, QueryCacheOptions o
 
     public int MaxEntryBytes => options.MaxEntryBytes;
 
-    public static string Key(Guid workspace, string normalizedSql, IReadOnlyDictionary<string, JsonElement>? parameters, IReadOnlyDictionary<string, long> versions, string format, int? limit)
+    /// <param name="masks">The mask profile (<c>PiiDecision.CacheKey</c>): who may see what is part of what the result is.</param>
+    public static string Key(Guid workspace, string normalizedSql, IReadOnlyDictionary<string, JsonElement>? parameters, IReadOnlyDictionary<string, long> versions, string format, int? limit, string masks = "")
     {
         var text = new StringBuilder()
             .Append(normalizedSql).Append('\n')
             .AppendJoin(',', (parameters ?? new Dictionary<string, JsonElement>()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.GetRawText()}")).Append('\n')
             .AppendJoin(',', versions.OrderBy(v => v.Key, StringComparer.OrdinalIgnoreCase).Select(v => $"{v.Key.ToLowerInvariant()}={v.Value}")).Append('\n')
-            .Append(format).Append('\n').Append(limit);
+            .Append(format).Append('\n').Append(limit).Append('\n').Append(masks);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
         return $"ductus:query:{workspace:N}:{hash}";
     }

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ductus.Api.Clients;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using Ductus.Core.Query;
@@ -18,7 +19,7 @@ namespace Ductus.Api.Query;
 /// the caller redacted (no server paths, no internal addresses) with the correlation id under
 /// which the full text was logged.
 /// </summary>
-public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, CatalogStore catalog, ErrorRedactor redactor, ILogger<QueryRunner> logger)
+public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, CatalogStore catalog, PiiAccess pii, ErrorRedactor redactor, ILogger<QueryRunner> logger)
 {
     // A worker's problem detail is a few hundred bytes; anything longer is not one.
     private const int MaxProblemBytes = 64 * 1024;
@@ -70,8 +71,11 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
 
         var started = Stopwatch.GetTimestamp();
         var format = Format(http.Request.Headers.Accept.ToString());
-        var key = QueryCache.Key(scope.Workspace, guard.Sql!, parameters, versions, format, limit);
-        var (state, cached) = await cache.GetAsync(key);
+        var personal = await pii.DecideAsync(scope, guard, ct);
+        var key = QueryCache.Key(scope.Workspace, guard.Sql!, parameters, versions, format, limit, personal.CacheKey);
+        // An unmasked PII result is neither served from nor kept in Redis: each read is audited
+        // with its row count, and personal data does not linger in a cache.
+        var (state, cached) = personal.Audit is null ? await cache.GetAsync(key) : (CacheState.Bypassed, null);
         if (cached is not null)
         {
             http.Response.Headers[DuctusHeaders.Cache] = "hit";
@@ -93,7 +97,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
         try
         {
             sent = await analytics.QueryAsync(scope.Workspace, scope.WorkspaceName,
-                new InternalQueryRequest(guard.Sql!, parameters, versions, limit, format, TimeoutMs: null), ct);
+                new InternalQueryRequest(guard.Sql!, parameters, versions, limit, format, TimeoutMs: null, personal.Masks, personal.Audit), ct);
         }
         catch (HttpRequestException ex)
         {
@@ -111,6 +115,7 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
         {
             CacheState.Unavailable => "unavailable",
             CacheState.Disabled => "disabled",
+            CacheState.Bypassed => "bypassed",
             _ => "miss",
         };
         foreach (var header in PassedHeaders)
@@ -166,8 +171,9 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
             throw new InvalidOperationException($"The Api's own statement was refused: {guard.Error}");
         }
 
+        var personal = await pii.DecideAsync(scope, guard, ct);
         using var response = await analytics.QueryAsync(scope.Workspace, scope.WorkspaceName,
-            new InternalQueryRequest(guard.Sql!, null, versions, limit, "json", TimeoutMs: null), ct);
+            new InternalQueryRequest(guard.Sql!, null, versions, limit, "json", TimeoutMs: null, personal.Masks, personal.Audit), ct);
         if (!response.IsSuccessStatusCode)
         {
             var text = await ReadBoundedAsync(response.Content, ct);

@@ -19,6 +19,7 @@ public static class QuerySetup
             sp.GetRequiredService<IOptions<QueryCacheOptions>>().Value,
             sp.GetRequiredService<ILogger<QueryCache>>()));
         builder.Services.AddErrorRedaction();
+        builder.Services.AddSingleton<Pii.PiiAccess>();
         builder.Services.AddTransient<QueryRunner>(); // transient: it holds a typed HttpClient
         return builder;
     }

@@ -33,8 +33,10 @@ public static class AuditActions
     public const string DatasetPurged = "dataset.purged";
     public const string DatasetRolledBack = "dataset.rolled_back";
 
-    // Reserved for the PII work (issue 21's other parts): grants and reads of masked columns.
+    /// <summary>A key's grants changed (<c>pii:read</c> given or taken), written with the change.</summary>
     public const string GrantChanged = "grant.changed";
+
+    /// <summary>A statement returned personal data unmasked: who, which columns, which versions, how many rows, the SQL's SHA-256.</summary>
     public const string PiiRead = "pii.read";
 
     public static IReadOnlyList<string> All { get; } =
@@ -102,6 +104,17 @@ public static class AuditLog
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = Details(entry) });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)entry.RequestId ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Writes a row that records a read, not a change (<see cref="AuditActions.PiiRead"/>): there
+    /// is no change to share a transaction with, so it commits on its own.
+    /// </summary>
+    public static async Task WriteReadAsync(NpgsqlDataSource db, Guid workspaceId, AuditEntry entry, CancellationToken ct)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await WriteAsync(tx.Connection, tx.Transaction, workspaceId, entry, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Writes <paramref name="entry"/> in <paramref name="tx"/>; nothing when there is none (a change no one asked for, e.g. a test's).</summary>

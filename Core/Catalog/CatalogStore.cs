@@ -29,6 +29,7 @@ public sealed class CatalogStore
         Committer = new SnapshotCommitter(db, time, cache);
         Datasets = new DatasetCatalog(db, time, cache);
         Models = new ModelCatalog(db, time, cache);
+        PiiSalts = new PiiSalts(db);
     }
 
     /// <summary>The clock the catalog stamps rows with, for readers that compare against them.</summary>
@@ -45,4 +46,7 @@ public sealed class CatalogStore
     public DatasetCatalog Datasets { get; }
 
     public ModelCatalog Models { get; }
+
+    /// <summary>Each workspace's salt for hash masks: the analytics worker's and the Api's, never an answer's.</summary>
+    public PiiSalts PiiSalts { get; }
 }

@@ -137,13 +137,15 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
     /// Writes a run's rejects as CSV (RFC 4180): id, line, rules (separated by <c>|</c>),
     /// message, values (the original row as JSON), raw_text, created_at.
     /// </summary>
-    public async Task ExportCsvAsync(Guid workspaceId, Guid runId, Stream output, CancellationToken ct = default)
+    /// <param name="view">How each reject is shown (the Api's masks of personal data); as stored when null.</param>
+    public async Task ExportCsvAsync(Guid workspaceId, Guid runId, Stream output, Func<StoredReject, StoredReject>? view = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), bufferSize: 64 * 1024, leaveOpen: true) { NewLine = "\r\n" };
         await writer.WriteLineAsync("id,line,rules,message,values,raw_text,created_at".AsMemory(), ct);
-        await foreach (var reject in ReadAllAsync(workspaceId, runId, ct))
+        await foreach (var stored in ReadAllAsync(workspaceId, runId, ct))
         {
+            var reject = view is null ? stored : view(stored);
             var line = string.Join(',',
                 reject.Id.ToString(CultureInfo.InvariantCulture),
                 reject.Line?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
@@ -159,13 +161,15 @@ public sealed class RejectStore(NpgsqlDataSource db, TimeProvider? time = null)
     }
 
     /// <summary>Writes a run's rejects as newline-delimited JSON, one object per reject, values as an object.</summary>
-    public async Task ExportNdjsonAsync(Guid workspaceId, Guid runId, Stream output, CancellationToken ct = default)
+    /// <param name="view">How each reject is shown (the Api's masks of personal data); as stored when null.</param>
+    public async Task ExportNdjsonAsync(Guid workspaceId, Guid runId, Stream output, Func<StoredReject, StoredReject>? view = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         var newline = "\n"u8.ToArray();
         await using var json = new Utf8JsonWriter(output);
-        await foreach (var reject in ReadAllAsync(workspaceId, runId, ct))
+        await foreach (var stored in ReadAllAsync(workspaceId, runId, ct))
         {
+            var reject = view is null ? stored : view(stored);
             json.WriteStartObject();
             json.WriteNumber("id", reject.Id);
             json.WriteString("runId", reject.RunId);

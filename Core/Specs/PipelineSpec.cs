@@ -234,6 +234,18 @@ public sealed record ColumnContract
     public int? MaxLength { get; init; }
 
     public string? Description { get; init; }
+
+    /// <summary>
+    /// True: personal data (class <c>pii.other</c> unless <see cref="Classification"/> says);
+    /// false: not personal data, even when derived from a PII column upstream; null: the spec does not say.
+    /// </summary>
+    public bool? Pii { get; init; }
+
+    /// <summary>A <see cref="Core.Pii.PiiClassification"/> class (<c>pii.email</c> …); implies <see cref="Pii"/>.</summary>
+    public string? Classification { get; init; }
+
+    /// <summary><c>hash</c> (the default for PII), <c>partial</c>, <c>null</c> or a SQL expression over the dataset's columns.</summary>
+    public string? Mask { get; init; }
 }
 
 /// <summary>A named SQL boolean expression over the transformed columns; a row passes when it is true or null.</summary>

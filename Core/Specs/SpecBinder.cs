@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ductus.Core.Lake;
+using Ductus.Core.Pii;
 
 namespace Ductus.Core.Specs;
 
@@ -7,7 +8,7 @@ namespace Ductus.Core.Specs;
 /// Builds the model from the tree, collecting every shape error (unknown key, a list where a
 /// value belongs, <c>max: abc</c>, a bad duration) with its path instead of stopping at the first.
 /// </summary>
-internal sealed class SpecBinder(List<SpecError> errors)
+internal sealed partial class SpecBinder(List<SpecError> errors)
 {
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
@@ -18,7 +19,7 @@ internal sealed class SpecBinder(List<SpecError> errors)
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
         ["incremental"] = ["cursor", "query_param"],
         ["contract"] = ["policy", "max_reject_ratio", "columns", "rules", "min_rows", "max_rows", "unique_key"],
-        ["column"] = ["type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description"],
+        ["column"] = ["type", "required", "unique", "min", "max", "pattern", "accepted_values", "max_length", "description", "pii", "classification", "mask"],
         ["rule"] = ["name", "sql", "description"],
         ["target"] = ["dataset", "mode", "key"],
         ["retries"] = ["max", "backoff"],
@@ -200,6 +201,10 @@ internal sealed class SpecBinder(List<SpecError> errors)
             AcceptedValues = Strings(f, "accepted_values", $"{path}.accepted_values"),
             MaxLength = maxLength is > int.MaxValue or < int.MinValue ? int.MaxValue : (int?)maxLength,
             Description = Text(f, "description", $"{path}.description"),
+            Pii = Bool(f, "pii", $"{path}.pii"),
+            Classification = Text(f, "classification", $"{path}.classification"),
+            // `mask: null` is a mask, not an absent key: a plain null scalar would otherwise vanish.
+            Mask = f.TryGetValue("mask", out var mask) && mask.Node is NullNode ? PiiMasks.Null : Text(f, "mask", $"{path}.mask"),
         };
     }
 
@@ -219,180 +224,5 @@ internal sealed class SpecBinder(List<SpecError> errors)
         var f = Fields(map, "retries", Keys["retries"]);
         var max = Integer(f, "max", "retries.max") ?? 0;
         return new RetrySpec(max is > 1000 or < 0 ? -1 : (int)max, Duration(f, "backoff", "retries.backoff") ?? TimeSpan.Zero);
-    }
-
-    private Dictionary<string, (SpecNode Node, string Path)> Fields(MapNode map, string path, string[] known)
-    {
-        var result = new Dictionary<string, (SpecNode, string)>(StringComparer.Ordinal);
-        foreach (var (key, node) in map.Entries)
-        {
-            var keyPath = path.Length == 0 ? key : $"{path}.{key}";
-            if (!known.Contains(key, StringComparer.Ordinal))
-            {
-                var hint = known.FirstOrDefault(k => string.Equals(k.Replace("_", "", StringComparison.Ordinal), key.Replace("_", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase));
-                errors.Add(new SpecError(keyPath, hint is null ? $"unknown key (expected one of: {string.Join(", ", known)})" : $"unknown key, did you mean '{hint}'?"));
-                continue;
-            }
-
-            if (!result.TryAdd(key, (node, keyPath)))
-            {
-                errors.Add(new SpecError(keyPath, "appears twice"));
-            }
-        }
-
-        return result;
-    }
-
-    private static SpecNode? Get(Dictionary<string, (SpecNode Node, string Path)> f, string key) =>
-        f.TryGetValue(key, out var v) && v.Node is not NullNode ? v.Node : null;
-
-    private MapNode? Map(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        var node = Get(f, key);
-        if (node is null or MapNode)
-        {
-            return node as MapNode;
-        }
-
-        errors.Add(new SpecError(path, "must be a mapping"));
-        return null;
-    }
-
-    private ListNode? List(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        var node = Get(f, key);
-        if (node is null or ListNode)
-        {
-            return node as ListNode;
-        }
-
-        errors.Add(new SpecError(path, "must be a list"));
-        return null;
-    }
-
-    private string? Scalar(SpecNode node, string path)
-    {
-        if (node is ScalarNode s)
-        {
-            return s.Text;
-        }
-
-        errors.Add(new SpecError(path, node is NullNode ? "must not be empty" : "must be a single value, not a list or mapping"));
-        return null;
-    }
-
-    private string? Text(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path) =>
-        Get(f, key) is { } node ? Scalar(node, path) : null;
-
-    private bool? Bool(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
-        {
-            return null;
-        }
-
-        if (node is ScalarNode { Quoted: false } && bool.TryParse(text, out var value))
-        {
-            return value;
-        }
-
-        errors.Add(new SpecError(path, $"must be true or false, not '{text}'"));
-        return null;
-    }
-
-    private long? Integer(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
-        {
-            return null;
-        }
-
-        if (node is ScalarNode { Quoted: false } && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        errors.Add(new SpecError(path, $"must be a whole number, not '{text}'"));
-        return null;
-    }
-
-    private double? Number(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
-        {
-            return null;
-        }
-
-        if (node is ScalarNode { Quoted: false } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
-        {
-            return value;
-        }
-
-        errors.Add(new SpecError(path, $"must be a number, not '{text}'"));
-        return null;
-    }
-
-    private TimeSpan? Duration(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
-        {
-            return null;
-        }
-
-        if (Durations.TryParse(text, out var value))
-        {
-            return value;
-        }
-
-        errors.Add(new SpecError(path, $"'{text}' is not a duration (use e.g. 500ms, 30s, 30m, 2h, 1d, 1h30m)"));
-        return null;
-    }
-
-    private TEnum? Choice<TEnum>(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-        where TEnum : struct, System.Enum
-    {
-        if (Get(f, key) is not { } node || Scalar(node, path) is not { } text)
-        {
-            return null;
-        }
-
-        var names = System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToArray();
-        if (names.Contains(text, StringComparer.Ordinal) && System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value))
-        {
-            return value;
-        }
-
-        errors.Add(new SpecError(path, $"'{text}' is not one of: {string.Join(", ", names)}"));
-        return null;
-    }
-
-    private List<string>? Strings(Dictionary<string, (SpecNode Node, string Path)> f, string key, string path)
-    {
-        if (Get(f, key) is not { } node)
-        {
-            return null;
-        }
-
-        if (node is ScalarNode single)
-        {
-            return [single.Text];
-        }
-
-        if (node is not ListNode list)
-        {
-            errors.Add(new SpecError(path, "must be a list of values"));
-            return null;
-        }
-
-        var result = new List<string>();
-        for (var i = 0; i < list.Items.Count; i++)
-        {
-            if (Scalar(list.Items[i], $"{path}[{i}]") is { } text)
-            {
-                result.Add(text);
-            }
-        }
-
-        return result;
     }
 }

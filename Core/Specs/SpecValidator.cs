@@ -277,6 +277,8 @@ public static partial class SpecValidator
         {
             error($"{path}.accepted_values", "must list at least one value");
         }
+
+        Pii.PiiSpecRules.ValidateColumn(column, path, error);
     }
 
     private static double? CheckBound(string? bound, string? duckType, string path, Action<string, string> error)

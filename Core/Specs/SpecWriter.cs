@@ -202,6 +202,13 @@ public static class SpecWriter
                 }
 
                 Optional(json, "description", column.Description);
+                if (column.Pii is { } pii)
+                {
+                    json.WriteBoolean("pii", pii);
+                }
+
+                Optional(json, "classification", column.Classification);
+                Optional(json, "mask", column.Mask);
                 json.WriteEndObject();
             }
 

@@ -15,7 +15,8 @@ using StackExchange.Redis;
 namespace Ductus.Api.Auth.Oidc;
 
 /// <summary>Who the issuer signed in, as the session will carry them.</summary>
-public sealed record OidcUser(string Subject, Guid WorkspaceId, IReadOnlyList<string> Roles);
+/// <param name="Grants">What the user may see beyond its roles: <c>pii:read</c> when the ID token or its role mapping gives it.</param>
+public sealed record OidcUser(string Subject, Guid WorkspaceId, IReadOnlyList<string> Roles, IReadOnlyList<string>? Grants = null);
 
 /// <summary>A sign-in that could not finish: the status and the words the user sees.</summary>
 public sealed record OidcFailure(int Status, string Title, string Detail);
@@ -311,7 +312,10 @@ public sealed class OidcSignIn
                 + (workspace is null ? "." : $" ('{workspace}' is not a workspace id).") + " Ask an administrator of the identity provider to set one."));
         }
 
-        return (new OidcUser(subject, workspaceId, roles), null);
+        // pii:read from the issuer's own grant claim, or from a role the options map to it.
+        var piiRead = token.Claims.Any(c => c.Type == DuctusClaims.Grant && c.Value == Grants.PiiRead)
+            || granted.Intersect(Oidc.PiiReadRoles, StringComparer.Ordinal).Any();
+        return (new OidcUser(subject, workspaceId, roles, piiRead ? [Grants.PiiRead] : []), null);
     }
 
     private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()

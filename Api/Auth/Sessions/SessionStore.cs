@@ -45,7 +45,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
     public async Task<OpenedSession?> OpenAsync(OidcUser user, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return await OpenAsync(new AuthenticatedClient(user.Subject, user.WorkspaceId, "", user.Roles, null), SessionMethods.Oidc, ct);
+        return await OpenAsync(new AuthenticatedClient(user.Subject, user.WorkspaceId, "", user.Roles, null, user.Grants), SessionMethods.Oidc, ct);
     }
 
     private async Task<OpenedSession?> OpenAsync(AuthenticatedClient client, string method, CancellationToken ct)
@@ -79,8 +79,8 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
 
             var byKey = method == SessionMethods.ApiKey;
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO api_sessions (id_hash, workspace_id, client_id, csrf_token, created_at, expires_at, method, subject, roles)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                INSERT INTO api_sessions (id_hash, workspace_id, client_id, csrf_token, created_at, expires_at, method, subject, roles, grants)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 """, connection, tx);
             insert.Parameters.AddWithValue(session.IdHash);
             insert.Parameters.AddWithValue(client.WorkspaceId);
@@ -91,6 +91,8 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
             insert.Parameters.AddWithValue(method);
             insert.Parameters.AddWithValue(byKey ? DBNull.Value : client.ClientId);
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = byKey ? DBNull.Value : client.Roles.ToArray() });
+            // A key's session reads the key's grants at each request; only an issuer's user keeps its own.
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = byKey ? DBNull.Value : (client.Grants ?? []).ToArray() });
             await insert.ExecuteNonQueryAsync(ct);
             await AuditLog.WriteAsync(connection, tx, client.WorkspaceId, new AuditEntry(client.ClientId, AuditActions.SessionStarted, client.ClientId,
                 After: new { expiresAt = session.ExpiresAt, method }, RequestId: RequestAudit.RequestId()), ct);
@@ -110,7 +112,7 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
 
         var idHash = Hash(cookie);
         await using var command = db.CreateCommand("""
-            SELECT client_id, workspace_id, workspace_name, roles, rate_limit, csrf_token, expires_at
+            SELECT client_id, workspace_id, workspace_name, roles, rate_limit, csrf_token, expires_at, grants
               FROM ductus_find_api_session($1)
             """);
         command.Parameters.AddWithValue(idHash);
@@ -131,7 +133,8 @@ public sealed class SessionStore(NpgsqlDataSource db, TimeProvider time, IOption
             reader.GetGuid(1),
             reader.GetString(2),
             reader.GetFieldValue<string[]>(3),
-            reader.IsDBNull(4) ? null : reader.GetInt32(4));
+            reader.IsDBNull(4) ? null : reader.GetInt32(4),
+            reader.GetFieldValue<string[]>(7));
         return new BrowserSession(idHash, client, reader.GetString(5), expiresAt);
     }
 

@@ -83,6 +83,12 @@ public sealed class ColumnTracer
         return new(dataset, [root, .. reached.Skip(1).Select(r => Trace(r.Dataset, r.Columns))]);
     }
 
+    /// <summary>Every column of <paramref name="dataset"/> with the columns one hop up it is made from.</summary>
+    public DatasetColumnLineage Columns(string dataset) => Trace(dataset, null);
+
+    /// <summary>The pipelines and models writing <paramref name="dataset"/>, with their saved specs (null for one that does not parse).</summary>
+    public IReadOnlyList<(PipelineRecord Record, PipelineSpec? Spec)> Writers(string dataset) => _writers.GetValueOrDefault(dataset) ?? [];
+
     /// <param name="only">The columns to answer for; null for all of the dataset's.</param>
     private DatasetColumnLineage Trace(string dataset, IReadOnlySet<string>? only)
     {

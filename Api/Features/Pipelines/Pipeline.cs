@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ductus.Core.Catalog;
 
 namespace Ductus.Api.Features.Pipelines;
@@ -30,6 +31,10 @@ public sealed record Pipeline(
     string? NextRunNote,
     DateTimeOffset? NextFireAt)
 {
+    /// <summary>Only on the answer to a create or update: what the saved spec should still look at (<see cref="SpecWarning"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SpecWarning>? Warnings { get; init; }
+
     /// <param name="trigger">The pipeline's cron trigger as the scheduler holds it, if it has one.</param>
     public static Pipeline From(PipelineRecord record, ScheduledTrigger? trigger, DateTimeOffset now)
     {

@@ -3,6 +3,7 @@ using Ductus.Api.Auth;
 using Ductus.Api.Catalog;
 using Ductus.Core.Catalog;
 using Ductus.Core.Models;
+using Ductus.Core.Pii;
 using Ductus.Core.Sources;
 using Ductus.Core.Specs;
 using Microsoft.Net.Http.Headers;
@@ -13,6 +14,9 @@ namespace Ductus.Api.Features.Pipelines;
 /// <param name="Inputs">For a model: the datasets it reads.</param>
 public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IReadOnlyList<SpecError> Errors, IReadOnlyList<string> Inputs)
 {
+    /// <summary>What a valid spec should still look at (<see cref="PiiSpecRules.Warnings"/>).</summary>
+    public IReadOnlyList<SpecWarning> Warnings { get; init; } = [];
+
     public static readonly string[] YamlTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"];
 
     public bool IsValid => Spec is not null && Errors.Count == 0;
@@ -48,6 +52,7 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         if (parsed.Spec is { } spec)
         {
             errors.AddRange(sources.Validate(spec, await WorkspaceNameAsync(request.HttpContext, ct)));
+            errors.AddRange(await PiiSpecRules.CheckExpressionsAsync(spec, ct));
             if (errors.Count == 0)
             {
                 // Only a spec sound on its own is checked against the catalog: its SQL parses, so
@@ -59,7 +64,10 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
             }
         }
 
-        return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors, inputs);
+        return new SpecBody(parsed.Spec, text, isJson ? "json" : "yaml", errors, inputs)
+        {
+            Warnings = parsed.Spec is { } read ? SpecWarning.From(PiiSpecRules.Warnings(read)) : [],
+        };
     }
 
     /// <summary>Saves this valid spec as pipeline <paramref name="name"/>'s next version, and tells the schedulers.</summary>
@@ -75,7 +83,7 @@ public sealed record SpecBody(PipelineSpec? Spec, string Text, string Format, IR
         await catalog.Pipelines.SaveAsync(workspace, name, SpecWriter.ToJson(spec, indented: false), Text, Format, spec.Schedule, spec.Target.Dataset, Inputs,
             http.Audit(AuditActions.PipelineUpdated, name), ct);
         await notifier.PipelineChangedAsync(workspace, name);
-        return (await Pipeline.LoadAsync(catalog, workspace, name, ct))!;
+        return (await Pipeline.LoadAsync(catalog, workspace, name, ct))! with { Warnings = Warnings };
     }
 
     /// <summary>

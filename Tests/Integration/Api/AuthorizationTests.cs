@@ -31,6 +31,7 @@ public sealed class AuthorizationTests(StackFixture stack)
         { "GET", "/api/keys" },
         { "POST", "/api/keys" },
         { "DELETE", "/api/keys/{id}" },
+        { "PUT", "/api/keys/{id}/grants" },
         { "GET", "/api/system/info" },
         { "GET", "/api/system/endpoints" },
         { "GET", "/api/audit" },

@@ -37,4 +37,12 @@ public sealed class SpecSchemaTests
         Assert.Equal(SpecTypes.Names.Where(n => n != "decimal(p,s)").Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
         Assert.Equal("DECIMAL(18,2)", SpecTypes.ToDuckDb("decimal(18, 2)"));
     }
+
+    [Fact]
+    public void Schema_classifications_match_the_pii_classes()
+    {
+        var names = Schema.GetProperty("$defs").GetProperty("column").GetProperty("properties").GetProperty("classification").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
+
+        Assert.Equal(Ductus.Core.Pii.PiiClassification.All, names);
+    }
 }

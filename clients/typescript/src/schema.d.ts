@@ -304,7 +304,7 @@ export interface paths {
         put?: never;
         /**
          * Validate a spec without saving it, and see what it would affect
-         * @description Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored. A valid spec is answered with the datasets it reads (a model's inputs) and the models downstream of its target dataset.
+         * @description Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored. A valid spec is answered with the datasets it reads (a model's inputs), the models downstream of its target dataset, and warnings (columns whose names look like personal data but carry no classification).
          */
         post: operations["DuctusApiFeaturesPipelinesValidateEndpoint"];
         delete?: never;
@@ -501,6 +501,26 @@ export interface paths {
          * @description The key belongs to the caller's workspace. The response holds the secret; it cannot be read again.
          */
         post: operations["DuctusApiFeaturesKeysCreateEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{id}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an API key's grants
+         * @description Replaces the key's grants (`pii:read` reads personal data unmasked; `[]` takes it away). A change writes a `grant.changed` audit row with the grants before and after. Tokens already issued keep theirs until they expire.
+         */
+        put: operations["DuctusApiFeaturesKeysGrantsEndpoint"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1109,6 +1129,7 @@ export interface components {
             valid: boolean;
             inputs: string[];
             downstream: components["schemas"]["DuctusApiFeaturesPipelinesValidateAffectedModel"][];
+            warnings: components["schemas"]["DuctusApiFeaturesPipelinesSpecWarning"][];
         };
         DuctusApiFeaturesPipelinesValidateAffectedModel: {
             pipeline: string;
@@ -1117,6 +1138,10 @@ export interface components {
             distance: number;
             rebuild: string;
             onCommit: boolean;
+        };
+        DuctusApiFeaturesPipelinesSpecWarning: {
+            path: string;
+            message: string;
         };
         DuctusApiFeaturesPipelinesPipeline: {
             name: string;
@@ -1139,6 +1164,7 @@ export interface components {
             nextRunNote?: string | null;
             /** Format: date-time */
             nextFireAt?: string | null;
+            warnings?: components["schemas"]["DuctusApiFeaturesPipelinesSpecWarning"][] | null;
         };
         DuctusApiFeaturesPipelinesSetEnabledRequest: {
             enabled: boolean;
@@ -1206,6 +1232,10 @@ export interface components {
             revokedAt?: string | null;
             /** Format: date-time */
             lastUsedAt?: string | null;
+            grants: string[];
+        };
+        DuctusApiFeaturesKeysGrantsRequest: {
+            grants: string[];
         };
         DuctusApiFeaturesKeysCreateResponse: {
             /** Format: guid */
@@ -1219,6 +1249,7 @@ export interface components {
             rateLimit?: number | null;
             /** Format: date-time */
             createdAt: string;
+            grants: string[];
         };
         DuctusApiFeaturesKeysCreateRequest: {
             name: string;
@@ -1226,6 +1257,7 @@ export interface components {
             roles: string[];
             /** Format: int32 */
             rateLimit?: number | null;
+            grants: string[];
         };
         DuctusApiFeaturesDatasetsSnapshotsResponse: {
             items: components["schemas"]["DuctusApiFeaturesDatasetsSnapshotsSnapshot"][];
@@ -3005,6 +3037,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    DuctusApiFeaturesKeysGrantsEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuctusApiFeaturesKeysGrantsRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiAuthApiClient"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
             };
         };
     };

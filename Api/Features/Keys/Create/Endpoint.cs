@@ -28,13 +28,20 @@ public sealed class Endpoint(NpgsqlDataSource db, ApiClientStore clients) : Endp
         await using var _ = connection;
         await using var __ = tx;
         var (client, secret) = await clients.CreateAsync(connection, tx, workspace,
-            new NewApiClient(req.Name, req.Description, req.Roles, req.RateLimit), actor, ct);
+            new NewApiClient(req.Name, req.Description, req.Roles, req.RateLimit, req.Grants), actor, ct);
         await AuditLog.WriteAsync(connection, tx, workspace,
-            HttpContext.Audit(AuditActions.KeyCreated, client.ClientId, after: new { client.Id, client.Name, client.Roles, client.RateLimit }), ct);
+            HttpContext.Audit(AuditActions.KeyCreated, client.ClientId, after: new { client.Id, client.Name, client.Roles, client.RateLimit, client.Grants }), ct);
+        if (client.Grants.Count > 0)
+        {
+            // A key born with a grant is a grant change like any later one, and is found as one.
+            await AuditLog.WriteAsync(connection, tx, workspace,
+                HttpContext.Audit(AuditActions.GrantChanged, client.ClientId, before: new { grants = Array.Empty<string>() }, after: new { grants = client.Grants }), ct);
+        }
+
         await tx.CommitAsync(ct);
 
         await Send.ResponseAsync(new Response(
-            client.Id, client.ClientId, secret, client.Name, client.Description, client.Roles, client.RateLimit, client.CreatedAt),
+            client.Id, client.ClientId, secret, client.Name, client.Description, client.Roles, client.RateLimit, client.CreatedAt, client.Grants),
             StatusCodes.Status201Created, ct);
     }
 }

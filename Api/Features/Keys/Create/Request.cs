@@ -17,6 +17,9 @@ public sealed class Request
     /// <summary>Requests per rate-limit window for this key; the configured default when absent.</summary>
     public int? RateLimit { get; set; }
 
+    /// <summary>What the key may see beyond its roles: <c>pii:read</c> reads personal data unmasked. None when absent.</summary>
+    public IReadOnlyList<string> Grants { get; set; } = [];
+
     public sealed class Validator : Validator<Request>
     {
         public Validator()
@@ -28,6 +31,9 @@ public sealed class Request
                 .Must(Core.Auth.Roles.IsKnown)
                 .WithMessage(r => $"Roles must be among {string.Join(", ", Core.Auth.Roles.All)}.");
             RuleFor(r => r.RateLimit).InclusiveBetween(1, 1_000_000);
+            RuleForEach(r => r.Grants)
+                .Must(Core.Auth.Grants.IsKnown)
+                .WithMessage(r => $"Grants must be among {string.Join(", ", Core.Auth.Grants.All)}.");
         }
     }
 }

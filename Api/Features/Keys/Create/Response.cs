@@ -9,4 +9,5 @@ public sealed record Response(
     string? Description,
     IReadOnlyList<string> Roles,
     int? RateLimit,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<string> Grants);

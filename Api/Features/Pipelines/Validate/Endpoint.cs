@@ -16,7 +16,8 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : SpecE
         DescribeSpec(
             "Validate a spec without saving it, and see what it would affect",
             "Checks a spec exactly as creating a pipeline would and reports every error with its path; nothing is stored. " +
-            "A valid spec is answered with the datasets it reads (a model's inputs) and the models downstream of its target dataset.",
+            "A valid spec is answered with the datasets it reads (a model's inputs), the models downstream of its target dataset, " +
+            "and warnings (columns whose names look like personal data but carry no classification).",
             StatusCodes.Status200OK);
     }
 
@@ -34,6 +35,6 @@ public sealed class Endpoint(CatalogStore catalog, SourceAccess sources) : SpecE
         var downstream = ModelGraph.Downstream(spec.Target.Dataset, pipelines.Where(p => p.Name != spec.Name), appendsOnly)
             .Select(m => new AffectedModel(m.Pipeline.Name, m.Pipeline.Dataset, m.Distance, m.Incremental ? "incremental" : "full", m.OnCommit))
             .ToList();
-        await Send.OkAsync(new Response(true, body.Inputs, downstream), ct);
+        await Send.OkAsync(new Response(true, body.Inputs, downstream, body.Warnings), ct);
     }
 }

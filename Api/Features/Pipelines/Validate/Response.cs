@@ -9,7 +9,8 @@ namespace Ductus.Api.Features.Pipelines.Validate;
 /// The models that read the spec's target dataset, directly or through other models, nearest
 /// first: what a run of this pipeline, once saved, would go on to change.
 /// </param>
-public sealed record Response(bool Valid, IReadOnlyList<string> Inputs, IReadOnlyList<AffectedModel> Downstream);
+/// <param name="Warnings">What the spec should still look at, e.g. columns that look like personal data but are not classified; never an error.</param>
+public sealed record Response(bool Valid, IReadOnlyList<string> Inputs, IReadOnlyList<AffectedModel> Downstream, IReadOnlyList<SpecWarning> Warnings);
 
 /// <param name="Rebuild">
 /// <c>incremental</c>: the model's next run reads only the rows appended to its driving input and

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using Ductus.Core.Runs;
@@ -14,7 +15,7 @@ namespace Ductus.Api.Features.Runs.Events;
 /// the catalog stays the truth (<see cref="RunEventStream"/>), so with Redis down the stream
 /// still follows the run, only without steps.
 /// </summary>
-public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, ILogger<Endpoint> logger)
+public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, PiiAccess pii, ILogger<Endpoint> logger)
     : LookupEndpoint<RunIdRequest, object>
 {
     /// <summary>The id of the last event, the run in its final state.</summary>
@@ -96,7 +97,8 @@ public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis,
 
         // Tells nginx-style proxies not to hold the stream back in a buffer.
         HttpContext.Response.Headers["X-Accel-Buffering"] = "no";
-        var stream = new RunEventStream(catalog, redis, time, logger, HttpContext.Response);
+        // Masked as the caller may see runs, decided once for the stream.
+        var stream = new RunEventStream(catalog, redis, time, logger, HttpContext.Response, await pii.RunViewAsync(User, ct));
         await Send.ResultAsync(TypedResults.ServerSentEvents(stream.ReadAsync(workspace, run, lastEventId, nudges, ct)));
     }
 }

@@ -15,7 +15,7 @@ namespace Ductus.Api.Features.Runs.Events;
 /// stream and at least every <see cref="PollInterval"/>; <c>step</c> events come from that stream.
 /// Ids are the stream's entry ids, so a client that reconnects goes on after the last it saw.
 /// </summary>
-internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, ILogger logger, HttpResponse response)
+internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, ILogger logger, HttpResponse response, Func<Run, Run> view)
 {
     /// <summary>The id of the last event, the run in its final state.</summary>
     public const string EndId = "end";
@@ -131,7 +131,7 @@ internal sealed partial class RunEventStream(CatalogStore catalog, IConnectionMu
     }
 
     private SseItem<string> RunItem(RunRecord run, StreamId cursor, bool final) =>
-        _pacer.Item("run", final ? EndId : cursor.ToString(), Run.From(run));
+        _pacer.Item("run", final ? EndId : cursor.ToString(), view(Run.From(run)));
 
     /// <summary>True when nudged; false after a poll interval without a nudge.</summary>
     private static async Task<bool> WaitAsync(ChannelReader<bool> nudges, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using FastEndpoints;
@@ -13,7 +14,7 @@ namespace Ductus.Api.Features.Runs.Feed;
 /// (<see cref="RunFeed"/>); without Redis there is nothing to relay, so the stream says so
 /// (503 before it starts, an <c>error</c> event after) rather than staying silent.
 /// </summary>
-public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, ILogger<Endpoint> logger)
+public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis, TimeProvider time, PiiAccess pii, ILogger<Endpoint> logger)
     : EndpointWithoutRequest
 {
     // A burst bigger than this (hundreds of runs at once) drops the oldest: the list re-reads.
@@ -71,7 +72,7 @@ public sealed class Endpoint(CatalogStore catalog, IConnectionMultiplexer redis,
         {
             // Tells nginx-style proxies not to hold the stream back in a buffer.
             HttpContext.Response.Headers["X-Accel-Buffering"] = "no";
-            var feed = new RunFeed(catalog, time, HttpContext.Response);
+            var feed = new RunFeed(catalog, time, HttpContext.Response, await pii.RunViewAsync(User, ct));
             await Send.ResultAsync(TypedResults.ServerSentEvents(feed.ReadAsync(workspace, messages.Reader, ct)));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

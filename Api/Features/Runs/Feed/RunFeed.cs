@@ -12,7 +12,7 @@ namespace Ductus.Api.Features.Runs.Feed;
 /// becomes the run's catalog row with the status it announced (the row may already be further
 /// along; the status is what the client orders by), a step event is passed on as it came.
 /// </summary>
-internal sealed partial class RunFeed(CatalogStore catalog, TimeProvider time, HttpResponse response)
+internal sealed partial class RunFeed(CatalogStore catalog, TimeProvider time, HttpResponse response, Func<Run, Run> view)
 {
     public const string RedisDown = "Live run events need Redis, which is unavailable; read GET /api/runs instead.";
 
@@ -54,7 +54,7 @@ internal sealed partial class RunFeed(CatalogStore catalog, TimeProvider time, H
                 // The catalog read is workspace-scoped (row-level security): another workspace's run id finds nothing.
                 if (await catalog.Runs.GetAsync(workspace, runEvent.RunId, ct) is { } run)
                 {
-                    yield return _pacer.Item("run", null, Run.From(run) with { Status = runEvent.Status ?? Run.Name(run.Status) });
+                    yield return _pacer.Item("run", null, view(Run.From(run)) with { Status = runEvent.Status ?? Run.Name(run.Status) });
                 }
             }
             else if (runEvent is { Type: RunEventTypes.Step, Step: { } step, State: { } state })

@@ -1,10 +1,11 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Runs.List;
 
-public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request, Response>
+public sealed class Endpoint(CatalogStore catalog, PiiAccess pii) : Endpoint<Request, Response>
 {
     public override void Configure()
     {
@@ -33,6 +34,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<Request, Response>
             return;
         }
 
-        await Send.OkAsync(new Response([.. page.Items.Select(Run.From)], page.NextCursor), ct);
+        var view = await pii.RunViewAsync(User, ct);
+        await Send.OkAsync(new Response([.. page.Items.Select(r => view(Run.From(r)))], page.NextCursor), ct);
     }
 }

@@ -1,11 +1,12 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.DataContracts;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Runs.RejectSummary;
 
-public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : LookupEndpoint<RunIdRequest, Response>
+public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats, PiiAccess pii) : LookupEndpoint<RunIdRequest, Response>
 {
     public override void Configure()
     {
@@ -33,11 +34,15 @@ public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : Look
 
         var spec = await RunSpec.LoadAsync(catalog, workspace, run, ct);
         var summary = await stats.SummarizeAsync(workspace, run.Id, ct);
+        var mask = await pii.ValueMaskAsync(User, run.Dataset, ct);
         var rules = summary.Rules.Select(g =>
         {
             var rule = ContractRules.Describe(g.Rule, spec.Spec?.Contract);
-            return new RuleGroup(g.Rule, rule.Column, rule.Check, rule.Definition, rule.Description, g.Count, g.Message,
-                [.. g.TopValues.Select(v => new ValueCount(v.Value, v.Count))]);
+            // A PII column's top values are masked like its values (equal values still group
+            // together under one hash); messages quote a value, so their literals go too.
+            var column = mask.Column(rule.Column);
+            return new RuleGroup(g.Rule, rule.Column, rule.Check, rule.Definition, rule.Description, g.Count, mask.Redacted(g.Message),
+                [.. g.TopValues.Select(v => new ValueCount(column is null ? v.Value : mask.Value(column, v.Value), v.Count))]);
         });
         await Send.OkAsync(new Response(run.Id, run.Pipeline, run.Dataset, spec.Version, summary.Total, summary.ParseFailures, [.. rules]), ct);
     }

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 using Microsoft.Net.Http.Headers;
 
 namespace Ductus.Api.Features.Runs.Rejects;
 
-public sealed class Endpoint(CatalogStore catalog, RejectStore rejects) : Endpoint<Request, Response>
+public sealed class Endpoint(CatalogStore catalog, RejectStore rejects, PiiAccess pii) : Endpoint<Request, Response>
 {
     private const string Csv = "text/csv";
     private const string Ndjson = "application/x-ndjson";
@@ -33,25 +34,28 @@ public sealed class Endpoint(CatalogStore catalog, RejectStore rejects) : Endpoi
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
         var workspace = User.WorkspaceId();
-        if (await catalog.Runs.GetAsync(workspace, req.Id, ct) is null)
+        if (await catalog.Runs.GetAsync(workspace, req.Id, ct) is not { } run)
         {
             AddError(r => r.Id, "No run with this id in your workspace.");
             await Send.ErrorsAsync(StatusCodes.Status404NotFound, ct);
             return;
         }
 
+        // Rejects are the dataset's rows: its PII columns are masked in them as in a query.
+        var mask = await pii.ValueMaskAsync(User, run.Dataset, ct);
+
         switch (req.Format ?? FromAccept())
         {
             case "csv":
-                await DownloadAsync(Csv, "csv", output => rejects.ExportCsvAsync(workspace, req.Id, output, ct), req.Id);
+                await DownloadAsync(Csv, "csv", output => rejects.ExportCsvAsync(workspace, req.Id, output, mask.Reject, ct), req.Id);
                 return;
             case "ndjson":
-                await DownloadAsync(Ndjson, "ndjson", output => rejects.ExportNdjsonAsync(workspace, req.Id, output, ct), req.Id);
+                await DownloadAsync(Ndjson, "ndjson", output => rejects.ExportNdjsonAsync(workspace, req.Id, output, mask.Reject, ct), req.Id);
                 return;
         }
 
         var page = await rejects.ListAsync(workspace, req.Id, req.AfterId, req.Limit, req.Rule, ct);
-        await Send.OkAsync(new Response([.. page.Items.Select(ToReject)], page.NextAfterId), ct);
+        await Send.OkAsync(new Response([.. page.Items.Select(mask.Reject).Select(ToReject)], page.NextAfterId), ct);
     }
 
     private string? FromAccept()

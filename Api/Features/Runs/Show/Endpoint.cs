@@ -1,10 +1,11 @@
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Runs.Show;
 
-public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
+public sealed class Endpoint(CatalogStore catalog, PiiAccess pii) : Endpoint<RunIdRequest, Run>
 {
     public override void Configure()
     {
@@ -34,6 +35,7 @@ public sealed class Endpoint(CatalogStore catalog) : Endpoint<RunIdRequest, Run>
 
         var inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct);
         var build = await catalog.Models.BuildOfRunAsync(workspace, run.Id, ct);
-        await Send.OkAsync(Run.From(run) with { Inputs = [.. inputs.Select(PinnedInput.From)], Build = build is null ? null : ModelBuild.From(build) }, ct);
+        var view = await pii.RunViewAsync(User, ct);
+        await Send.OkAsync(view(Run.From(run)) with { Inputs = [.. inputs.Select(PinnedInput.From)], Build = build is null ? null : ModelBuild.From(build) }, ct);
     }
 }

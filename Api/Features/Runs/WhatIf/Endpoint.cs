@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using Ductus.Api.Auth;
+using Ductus.Api.Pii;
 using Ductus.Core.Catalog;
 using Ductus.Core.DataContracts;
 using FastEndpoints;
 
 namespace Ductus.Api.Features.Runs.WhatIf;
 
-public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : LookupEndpoint<Request, Response>
+public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats, PiiAccess pii) : LookupEndpoint<Request, Response>
 {
     /// <summary>Most rejects one what-if re-checks; more are reported as capped.</summary>
     public const int Cap = 100_000;
@@ -68,6 +69,7 @@ public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : Look
             return;
         }
 
+        var mask = await pii.ValueMaskAsync(User, run.Dataset, ct);
         await Send.OkAsync(new Response(
             req.Rule,
             ContractRules.List(edit.Contract).FirstOrDefault(r => r.Name == req.Rule)?.Definition,
@@ -76,7 +78,7 @@ public sealed class Endpoint(CatalogStore catalog, RejectRuleStats stats) : Look
             outcome.Evaluated - outcome.StillFailing,
             outcome.StillFailing,
             [.. outcome.ByRule.Select(r => new RuleCount(r.Rule, r.Count))],
-            [.. outcome.Samples.Select(s => new Sample(s.Id, Parse(s.ValuesJson), s.Rules, s.Message))],
+            [.. outcome.Samples.Select(s => new Sample(s.Id, Parse(mask.ValuesJson(s.ValuesJson)!), s.Rules, mask.Text(s.Message, s.ValuesJson) ?? mask.Redacted(s.Message)))],
             capped,
             Notes(edit.Contract, capped)), ct);
     }

@@ -59,6 +59,8 @@ public sealed class Endpoint(NpgsqlDataSource db, ApiClientStore clients, TimePr
         // CreateAsync left the transaction acting for the new workspace: its key's row first,
         // then back to the operator's workspace for the workspace's own row.
         await AuditLog.WriteAsync(connection, tx, id, HttpContext.Audit(AuditActions.KeyCreated, key.ClientId, after: new { key.Id, key.Name, key.Roles }), ct);
+        // Its hash masks' salt comes with it (older workspaces get theirs at their first masked read).
+        await PiiSalts.EnsureAsync(connection, tx, id, ct);
         await WorkspaceScope.ActForAsync(connection, tx, User.WorkspaceId(), ct);
         await AuditLog.WriteAsync(connection, tx, User.WorkspaceId(), HttpContext.Audit(AuditActions.WorkspaceCreated, req.Name, after: new { id }), ct);
         await tx.CommitAsync(ct);

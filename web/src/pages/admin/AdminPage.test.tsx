@@ -6,9 +6,9 @@ import AdminPage from "./AdminPage";
 
 const keys = {
   items: [
-    { id: "11111111-0000-4000-8000-000000000001", clientId: "admin", name: "bootstrap admin", description: null, roles: ["admin"], rateLimit: null, createdAt: "2026-12-01T10:00:00Z", createdBy: "apphost", revokedAt: null, lastUsedAt: "2026-12-05T20:59:00Z" },
-    { id: "11111111-0000-4000-8000-000000000002", clientId: "k_7f3a9c", name: "nightly loader", description: "cron box", roles: ["engineer"], rateLimit: 600, createdAt: "2026-12-02T10:00:00Z", createdBy: "admin", revokedAt: null, lastUsedAt: null },
-    { id: "11111111-0000-4000-8000-000000000003", clientId: "k_old", name: "old dashboard", description: null, roles: ["analyst"], rateLimit: null, createdAt: "2026-11-02T10:00:00Z", createdBy: "admin", revokedAt: "2026-11-20T10:00:00Z", lastUsedAt: "2026-11-19T10:00:00Z" },
+    { id: "11111111-0000-4000-8000-000000000001", clientId: "admin", name: "bootstrap admin", description: null, roles: ["admin"], rateLimit: null, createdAt: "2026-12-01T10:00:00Z", createdBy: "apphost", revokedAt: null, lastUsedAt: "2026-12-05T20:59:00Z", grants: [] },
+    { id: "11111111-0000-4000-8000-000000000002", clientId: "k_7f3a9c", name: "nightly loader", description: "cron box", roles: ["engineer"], rateLimit: 600, createdAt: "2026-12-02T10:00:00Z", createdBy: "admin", revokedAt: null, lastUsedAt: null, grants: ["pii:read"] },
+    { id: "11111111-0000-4000-8000-000000000003", clientId: "k_old", name: "old dashboard", description: null, roles: ["analyst"], rateLimit: null, createdAt: "2026-11-02T10:00:00Z", createdBy: "admin", revokedAt: "2026-11-20T10:00:00Z", lastUsedAt: "2026-11-19T10:00:00Z", grants: [] },
   ],
 };
 const workspaces = { items: [{ id: "00000000-0000-0000-0000-000000000001", name: "default", createdAt: "2026-12-01T10:00:00Z" }, { id: "22222222-0000-4000-8000-000000000001", name: "acme", createdAt: "2026-12-03T10:00:00Z" }] };
