@@ -16,7 +16,8 @@ public sealed record FreshnessTransition(FreshnessCheck Check, LatenessLevel Lev
 /// The breaches in <c>dataset_freshness_alerts</c>: a row per dataset that is late, with the level
 /// already announced. Comparing this pass's checks with the rows, in one transaction, decides
 /// what is announced: a new row or a higher level is a stale alert, a deleted row a recovery, and
-/// anything already recorded nothing, so each breach (and each level of it) is announced once.
+/// anything already recorded nothing, so each breach (and each level of it) is announced once,
+/// however many nodes check.
 /// </summary>
 public sealed class FreshnessBreaches(NpgsqlDataSource db)
 {
@@ -44,6 +45,13 @@ public sealed class FreshnessBreaches(NpgsqlDataSource db)
     {
         ArgumentNullException.ThrowIfNull(check);
         await using var tx = await WorkspaceTransaction.BeginAsync(db, workspace, ct);
+        // Two checkers of one workspace (a second node, or a pass still running when the next
+        // fires) take turns: the second then reads what the first recorded and announces nothing twice.
+        await using (var turn = tx.Command("SELECT pg_advisory_xact_lock(hashtextextended('ductus.freshness:' || @ws, 0))").With("ws", workspace.ToString()))
+        {
+            await turn.ExecuteNonQueryAsync(ct);
+        }
+
         var recorded = new Dictionary<string, (LatenessLevel Level, DateTimeOffset Since)>(StringComparer.Ordinal);
         await using (var read = tx.Command("SELECT dataset, level, since FROM dataset_freshness_alerts FOR UPDATE"))
         await using (var reader = await read.ExecuteReaderAsync(ct))

@@ -139,7 +139,7 @@ public sealed class SpecParserTests
             Sorted(
                 "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql, driving)",
                 "contract.maxRejectRatio: unknown key, did you mean 'max_reject_ratio'?",
-                "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, timeout, incremental, on, memory_limit)"),
+                "owner: unknown key (expected one of: name, description, source, transform, contract, target, schedule, retries, freshness, timeout, incremental, on, memory_limit)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
     }
 
