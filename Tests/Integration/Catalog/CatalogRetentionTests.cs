@@ -98,13 +98,13 @@ public sealed class CatalogRetentionTests(StackFixture stack) : IDisposable
         await using var db = await CreateAsync(stack);
         var ws = await db.Store.Workspaces.EnsureAsync("alpha");
         Guid oldConsumed = Guid.NewGuid(), recentConsumed = Guid.NewGuid(), oldBuffered = Guid.NewGuid();
-        const string Batch = "INSERT INTO ingest_batches (id, workspace_id, dataset, format, received_at, consumed_at) VALUES (@id, @ws, 'events', 'json', now() - @received::interval, now() - @consumed::interval)";
-        await ExecAsync(db.Admin, Batch, ("id", oldConsumed), ("ws", ws), ("received", "40 days"), ("consumed", "31 days"));
-        await ExecAsync(db.Admin, Batch, ("id", recentConsumed), ("ws", ws), ("received", "40 days"), ("consumed", "29 days"));
-        await ExecAsync(db.Admin, Batch.Replace("now() - @consumed::interval", "NULL", StringComparison.Ordinal), ("id", oldBuffered), ("ws", ws), ("received", "60 days"));
-        const string Delivery = "INSERT INTO alert_deliveries (workspace_id, alert_id, kind, pipeline, dataset, webhook, attempt, status_code, delivered, duration_ms, at) VALUES (@ws, gen_random_uuid(), 'run.failed', 'p', 'd', 'default', 1, 200, true, 5, now() - @age::interval)";
-        await ExecAsync(db.Admin, Delivery, ("ws", ws), ("age", "31 days"));
-        await ExecAsync(db.Admin, Delivery, ("ws", ws), ("age", "1 day"));
+        const string batch = "INSERT INTO ingest_batches (id, workspace_id, dataset, format, received_at, consumed_at) VALUES (@id, @ws, 'events', 'json', now() - @received::interval, now() - @consumed::interval)";
+        await ExecAsync(db.Admin, batch, ("id", oldConsumed), ("ws", ws), ("received", "40 days"), ("consumed", "31 days"));
+        await ExecAsync(db.Admin, batch, ("id", recentConsumed), ("ws", ws), ("received", "40 days"), ("consumed", "29 days"));
+        await ExecAsync(db.Admin, batch.Replace("now() - @consumed::interval", "NULL", StringComparison.Ordinal), ("id", oldBuffered), ("ws", ws), ("received", "60 days"));
+        const string delivery = "INSERT INTO alert_deliveries (workspace_id, alert_id, kind, pipeline, dataset, webhook, attempt, status_code, delivered, duration_ms, at) VALUES (@ws, gen_random_uuid(), 'run.failed', 'p', 'd', 'default', 1, 200, true, 5, now() - @age::interval)";
+        await ExecAsync(db.Admin, delivery, ("ws", ws), ("age", "31 days"));
+        await ExecAsync(db.Admin, delivery, ("ws", ws), ("age", "1 day"));
 
         var result = await Job(db).RunOnceAsync(CancellationToken.None);
 
@@ -118,18 +118,18 @@ public sealed class CatalogRetentionTests(StackFixture stack) : IDisposable
     {
         await using var db = await CreateAsync(stack);
         var ws = await db.Store.Workspaces.EnsureAsync("alpha");
-        const string Audit = "INSERT INTO audit_log (workspace_id, actor, action, target, details, at, request_id) VALUES (@ws, 'admin', 'pipeline.created', @target, '{\"after\": {\"version\": 1}}', now() - @age::interval, 'req-1')";
-        await ExecAsync(db.Admin, Audit, ("ws", ws), ("target", "old_one"), ("age", "400 days"));
-        await ExecAsync(db.Admin, Audit, ("ws", ws), ("target", "old_two"), ("age", "366 days"));
-        await ExecAsync(db.Admin, Audit, ("ws", ws), ("target", "recent"), ("age", "364 days"));
-        const string Columns = "id, actor, action, target, details::text, at, request_id";
-        var before = await ReadAsync(db.Admin, $"SELECT {Columns} FROM audit_log WHERE target LIKE 'old_%' ORDER BY id", Row);
+        const string audit = "INSERT INTO audit_log (workspace_id, actor, action, target, details, at, request_id) VALUES (@ws, 'admin', 'pipeline.created', @target, '{\"after\": {\"version\": 1}}', now() - @age::interval, 'req-1')";
+        await ExecAsync(db.Admin, audit, ("ws", ws), ("target", "old_one"), ("age", "400 days"));
+        await ExecAsync(db.Admin, audit, ("ws", ws), ("target", "old_two"), ("age", "366 days"));
+        await ExecAsync(db.Admin, audit, ("ws", ws), ("target", "recent"), ("age", "364 days"));
+        const string columns = "id, actor, action, target, details::text, at, request_id";
+        var before = await ReadAsync(db.Admin, $"SELECT {columns} FROM audit_log WHERE target LIKE 'old_%' ORDER BY id", Row);
 
         var result = await Job(db).RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(2, result.AuditArchived);
         Assert.Equal(["recent"], await ReadAsync(db.Admin, "SELECT target FROM audit_log WHERE workspace_id = '" + ws + "'", r => r.GetString(0)));
-        Assert.Equal(before, await ReadAsync(db.Admin, $"SELECT {Columns} FROM audit_archive ORDER BY id", Row));
+        Assert.Equal(before, await ReadAsync(db.Admin, $"SELECT {columns} FROM audit_archive ORDER BY id", Row));
         // The services' role reads its workspace's archive, and can change neither table.
         await using (var read = await WorkspaceRead.ExecuteAsync(db.App, ws, WorkspaceRead.Query("SELECT count(*) FROM audit_archive"), CancellationToken.None))
         {
