@@ -38,7 +38,8 @@ internal sealed class SpecBinder(List<SpecError> errors)
             Target = Map(f, "target", "target") is { } t ? Target(t) : new TargetSpec(),
             Schedule = Text(f, "schedule", "schedule"),
             Retries = Map(f, "retries", "retries") is { } r ? Retries(r) : null,
-            Freshness = Map(f, "freshness", "freshness") is { } fr ? Freshness(fr) : null,
+            Freshness = Map(f, "freshness", "freshness") is { } fr && Fields(fr, "freshness", Keys["freshness"]) is var ff
+                ? new FreshnessSpec(Duration(ff, "warn_after", "freshness.warn_after"), Duration(ff, "error_after", "freshness.error_after")) : null,
             Timeout = Duration(f, "timeout", "timeout"),
             MemoryLimit = Text(f, "memory_limit", "memory_limit"),
             Incremental = Map(f, "incremental", "incremental") is { } i ? Incremental(i) : null,
@@ -219,12 +220,6 @@ internal sealed class SpecBinder(List<SpecError> errors)
         var f = Fields(map, "retries", Keys["retries"]);
         var max = Integer(f, "max", "retries.max") ?? 0;
         return new RetrySpec(max is > 1000 or < 0 ? -1 : (int)max, Duration(f, "backoff", "retries.backoff") ?? TimeSpan.Zero);
-    }
-
-    private FreshnessSpec Freshness(MapNode map)
-    {
-        var f = Fields(map, "freshness", Keys["freshness"]);
-        return new FreshnessSpec(Duration(f, "warn_after", "freshness.warn_after"), Duration(f, "error_after", "freshness.error_after"));
     }
 
     private Dictionary<string, (SpecNode Node, string Path)> Fields(MapNode map, string path, string[] known)
