@@ -107,6 +107,8 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithEnvironment("Ductus__Sources__Roots__0", folders.SourceRoot)
     .WithSourceGrants(builder.Configuration)
     .WithMetricsAccess(scrapeToken, builder.Configuration)
+    // Optional: alert webhooks, when the AppHost's configuration names one; each signed with a secret parameter.
+    .WithAlertWebhooks(builder)
     .WithHealthProbes();
 
 builder.AddProject<Projects.Api>(Resources.Api)

@@ -33,6 +33,12 @@ public sealed record PipelineSpec
 
     public RetrySpec? Retries { get; init; }
 
+    /// <summary>
+    /// How old the target dataset's last load may get before an alert; null: a scheduled
+    /// pipeline's dataset is late after two missed schedule times (<c>Freshness.Lateness</c>).
+    /// </summary>
+    public FreshnessSpec? Freshness { get; init; }
+
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
@@ -262,3 +268,6 @@ public sealed record TargetSpec
 }
 
 public sealed record RetrySpec(int Max, TimeSpan Backoff);
+
+/// <summary>The freshness SLA: the age of the last successful load past which the dataset alerts at each level.</summary>
+public sealed record FreshnessSpec(TimeSpan? WarnAfter, TimeSpan? ErrorAfter);

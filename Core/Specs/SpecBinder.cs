@@ -13,7 +13,7 @@ internal sealed partial class SpecBinder(List<SpecError> errors)
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["name", "description", "owner", "tags", "source", "transform", "contract", "target", "schedule", "retries", "timeout", "incremental", "on", "memory_limit"],
+        ["pipeline"] = ["name", "description", "owner", "tags", "source", "transform", "contract", "target", "schedule", "retries", "freshness", "timeout", "incremental", "on", "memory_limit"],
         ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql", "driving"],
         ["auth"] = ["bearer_from", "header", "value_from"],
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
@@ -23,6 +23,7 @@ internal sealed partial class SpecBinder(List<SpecError> errors)
         ["rule"] = ["name", "sql", "description"],
         ["target"] = ["dataset", "mode", "key"],
         ["retries"] = ["max", "backoff"],
+        ["freshness"] = ["warn_after", "error_after"],
     };
 
     public PipelineSpec Pipeline(MapNode map)
@@ -40,6 +41,8 @@ internal sealed partial class SpecBinder(List<SpecError> errors)
             Target = Map(f, "target", "target") is { } t ? Target(t) : new TargetSpec(),
             Schedule = Text(f, "schedule", "schedule"),
             Retries = Map(f, "retries", "retries") is { } r ? Retries(r) : null,
+            Freshness = Map(f, "freshness", "freshness") is { } fr && Fields(fr, "freshness", Keys["freshness"]) is var ff
+                ? new FreshnessSpec(Duration(ff, "warn_after", "freshness.warn_after"), Duration(ff, "error_after", "freshness.error_after")) : null,
             Timeout = Duration(f, "timeout", "timeout"),
             MemoryLimit = Text(f, "memory_limit", "memory_limit"),
             Incremental = Map(f, "incremental", "incremental") is { } i ? Incremental(i) : null,

@@ -72,6 +72,8 @@ public static partial class SpecValidator
             }
         }
 
+        ValidateFreshness(spec.Freshness, Error);
+
         if (spec.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
         {
             Error("timeout", "must be more than 0s and at most 7d");
@@ -83,6 +85,32 @@ public static partial class SpecValidator
         }
 
         return errors;
+    }
+
+    private static void ValidateFreshness(FreshnessSpec? freshness, Action<string, string> error)
+    {
+        if (freshness is null)
+        {
+            return;
+        }
+
+        if (freshness.WarnAfter is null && freshness.ErrorAfter is null)
+        {
+            error("freshness", "needs warn_after, error_after or both");
+        }
+
+        foreach (var (key, value) in new[] { ("warn_after", freshness.WarnAfter), ("error_after", freshness.ErrorAfter) })
+        {
+            if (value is { } age && (age < TimeSpan.FromMinutes(1) || age > TimeSpan.FromDays(365)))
+            {
+                error($"freshness.{key}", "must be between 1m and 365d");
+            }
+        }
+
+        if (freshness is { WarnAfter: { } warn, ErrorAfter: { } fail } && warn >= fail)
+        {
+            error("freshness.error_after", $"must be longer than warn_after ({Durations.Format(warn)})");
+        }
     }
 
     private static IReadOnlyList<SpecError> Combine(SpecParseResult parsed, SourceRoots roots) =>

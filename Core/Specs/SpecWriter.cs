@@ -45,6 +45,14 @@ public static class SpecWriter
                 json.WriteEndObject();
             }
 
+            if (spec.Freshness is { } freshness)
+            {
+                json.WriteStartObject("freshness");
+                OptionalDuration(json, "warn_after", freshness.WarnAfter);
+                OptionalDuration(json, "error_after", freshness.ErrorAfter);
+                json.WriteEndObject();
+            }
+
             if (spec.Timeout is { } timeout)
             {
                 json.WriteString("timeout", Durations.Format(timeout));
@@ -249,6 +257,14 @@ public static class SpecWriter
         if (value is not null)
         {
             json.WriteString(key, value);
+        }
+    }
+
+    private static void OptionalDuration(Utf8JsonWriter json, string key, TimeSpan? value)
+    {
+        if (value is { } duration)
+        {
+            json.WriteString(key, Durations.Format(duration));
         }
     }
 

@@ -3,6 +3,7 @@ using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
 using Ductus.Core.Sources;
 using Ductus.Core.Telemetry;
+using Ductus.Pipelines.Alerts;
 using Ductus.Pipelines.Engine;
 using Ductus.Pipelines.Ingest;
 using Ductus.Pipelines.Lake;
@@ -65,7 +66,7 @@ public static class RunSetup
     /// <summary>
     /// What carries a run from the engine into the lake and the catalog: the runner, the engine
     /// it drives, rejected rows, ingest batches, background compaction, the run's events for
-    /// watchers, and alerts.
+    /// watchers, and alerts (<see cref="AlertSetup"/>).
     /// The lake is part of readiness: a node that cannot write it cannot finish a run.
     /// </summary>
     public static IHostApplicationBuilder AddPipelineRunner(this IHostApplicationBuilder builder)
@@ -102,13 +103,7 @@ public static class RunSetup
             Compaction = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.CompactFilesPerTier >= 2 ? sp.GetRequiredService<BackgroundCompaction>() : null,
             Redactor = sp.GetRequiredService<ErrorRedactor>(),
         });
-        services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.Section));
-        services.AddHttpClient<RunAlerts>()
-            .AddTypedClient((http, sp) => new RunAlerts(
-                http,
-                sp.GetRequiredService<IOptions<AlertOptions>>().Value,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<RunAlerts>>()));
+        builder.AddAlerts();
         return builder;
     }
 }

@@ -117,7 +117,7 @@ public sealed class PipelineJob(
                 var last = recent.Items.FirstOrDefault(r => r.Id != run.Id && r.Status is RunStatus.Succeeded or RunStatus.Failed);
                 if (last?.Status == RunStatus.Failed)
                 {
-                    await alerts.RunRecoveredAsync(run, cancellationToken);
+                    await alerts.RunRecoveredAsync(workspace, workspaceName, run, cancellationToken);
                 }
 
                 return run;
@@ -129,7 +129,7 @@ public sealed class PipelineJob(
             {
                 if (run.Status == RunStatus.Failed)
                 {
-                    await alerts.RunFailedAsync(run, cancellationToken);
+                    await alerts.RunFailedAsync(workspace, workspaceName, run, cancellationToken);
                 }
 
                 return run;

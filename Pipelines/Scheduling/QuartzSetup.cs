@@ -1,5 +1,6 @@
 using Ductus.Core;
 using Ductus.Core.Migrations;
+using Ductus.Pipelines.Alerts;
 using Quartz;
 
 namespace Ductus.Pipelines.Scheduling;
@@ -23,6 +24,7 @@ public static class QuartzSetup
         // validator still checks them at start.
         var timings = builder.Configuration.GetSection(PipelinesOptions.Section).Get<PipelinesOptions>() ?? new PipelinesOptions();
         var retention = builder.Configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new RetentionOptions();
+        var alerts = builder.Configuration.GetSection(AlertOptions.Section).Get<AlertOptions>() ?? new AlertOptions();
         builder.Services.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler =>
@@ -52,6 +54,15 @@ public static class QuartzSetup
                     trigger => trigger.WithIdentity("retention", RetentionJob.Key.Group).StartNow()
                         .WithSimpleSchedule(s => s.WithInterval(retention.Interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
                     job => job.WithIdentity(RetentionJob.Key));
+            }
+
+            if (alerts.FreshnessEnabled)
+            {
+                // Clustered like retention: one node checks per interval, so a breach is seen once.
+                quartz.ScheduleJob<FreshnessJob>(
+                    trigger => trigger.WithIdentity("freshness", FreshnessJob.Key.Group).StartNow()
+                        .WithSimpleSchedule(s => s.WithInterval(alerts.FreshnessInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)),
+                    job => job.WithIdentity(FreshnessJob.Key));
             }
         });
 

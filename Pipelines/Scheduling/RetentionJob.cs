@@ -7,7 +7,7 @@ using Quartz;
 
 namespace Ductus.Pipelines.Scheduling;
 
-/// <summary>Lake and reject retention (<c>Ductus:Retention</c>).</summary>
+/// <summary>Retention of the lake and of the catalog's own tables (<c>Ductus:Retention</c>).</summary>
 public sealed class RetentionOptions
 {
     public const string Section = "Ductus:Retention";
@@ -34,6 +34,18 @@ public sealed class RetentionOptions
     /// <c>system:retention</c>); null keeps them until an admin purges them.
     /// </summary>
     public TimeSpan? ArchivedFor { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Ended runs older than this are deleted, unless a snapshot, rejects, a watermark or recency still needs them; null keeps every run.</summary>
+    public TimeSpan? RunsMaxAge { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>Ingest batches consumed longer ago than this are deleted (and their Idempotency-Key forgotten); null keeps them.</summary>
+    public TimeSpan? IngestBatchesMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Alert delivery attempts older than this are deleted; null keeps them.</summary>
+    public TimeSpan? AlertDeliveriesMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Audit rows older than this move to <c>audit_archive</c> (never deleted); null keeps them all in <c>audit_log</c>.</summary>
+    public TimeSpan? AuditMaxAge { get; set; } = TimeSpan.FromDays(365);
 }
 
 public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
@@ -62,6 +74,20 @@ public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOption
             errors.Add($"{RetentionOptions.Section}:ArchivedFor must not be negative (or unset to keep archived items), not {archived}.");
         }
 
+        foreach (var (setting, value) in new[]
+        {
+            (nameof(options.RunsMaxAge), options.RunsMaxAge),
+            (nameof(options.IngestBatchesMaxAge), options.IngestBatchesMaxAge),
+            (nameof(options.AlertDeliveriesMaxAge), options.AlertDeliveriesMaxAge),
+            (nameof(options.AuditMaxAge), options.AuditMaxAge),
+        })
+        {
+            if (value is { } maxAge && maxAge < TimeSpan.FromHours(1))
+            {
+                errors.Add($"{RetentionOptions.Section}:{setting} must be at least 1 hour (or unset to keep the rows), not {maxAge}.");
+            }
+        }
+
         if (options.KeepSnapshots is < 1)
         {
             errors.Add($"{RetentionOptions.Section}:KeepSnapshots must be at least 1 (or unset to keep all), not {options.KeepSnapshots}.");
@@ -76,11 +102,22 @@ public sealed record RetentionResult(int SnapshotsExpired, long RejectsDeleted, 
 {
     /// <summary>Archived pipelines and datasets purged because they were archived longer than <see cref="RetentionOptions.ArchivedFor"/>.</summary>
     public int ArchivedPurged { get; init; }
+
+    public long RunsDeleted { get; init; }
+
+    public long IngestBatchesDeleted { get; init; }
+
+    public long AlertDeliveriesDeleted { get; init; }
+
+    /// <summary>Audit rows moved from <c>audit_log</c> to <c>audit_archive</c>.</summary>
+    public long AuditArchived { get; init; }
 }
 
 /// <summary>
 /// Periodic retention: purges pipelines and datasets archived too long, expires old snapshots,
-/// deletes old rejects, then collects lake files no snapshot references. A clustered Quartz job,
+/// deletes old rejects, then the catalog's own history (<see cref="CatalogRetention"/>: runs
+/// those left unreferenced, consumed ingest batches, alert deliveries; audit rows archived), then
+/// collects lake files no snapshot references. A clustered Quartz job,
 /// so one node runs it per interval; collecting last lets the files of the datasets just purged
 /// and the snapshots just expired go in the same pass.
 /// </summary>
@@ -102,14 +139,19 @@ public sealed class RetentionJob(
         logger.LogInformation(
             "Retention: {Archived} archived items purged, {Snapshots} snapshots expired, {Rejects} rejects deleted, {Files} lake files ({Bytes} bytes) deleted, {Kept} unreferenced files kept within the grace period",
             result.ArchivedPurged, result.SnapshotsExpired, result.RejectsDeleted, result.Files.FilesDeleted, result.Files.BytesDeleted, result.Files.FilesKept);
+        logger.LogInformation(
+            "Retention: {Runs} runs, {Batches} consumed ingest batches and {Deliveries} alert deliveries deleted, {Audit} audit rows moved to audit_archive",
+            result.RunsDeleted, result.IngestBatchesDeleted, result.AlertDeliveriesDeleted, result.AuditArchived);
     }
 
     public async Task<RetentionResult> RunOnceAsync(CancellationToken ct)
     {
         var settings = options.Value;
         var collector = new LakeGarbageCollector(db, lake.Value.Root, time);
+        var history = new CatalogRetention(db);
         int expired = 0, purged = 0;
-        long rejected = 0;
+        long rejected = 0, runs = 0, batches = 0, deliveries = 0, audit = 0;
+        var now = time.GetUtcNow();
         foreach (var (workspace, _) in await catalog.Workspaces.ListAsync(ct))
         {
             if (settings.ArchivedFor is { } archivedFor)
@@ -129,10 +171,23 @@ public sealed class RetentionJob(
             {
                 rejected += await rejects.DeleteOlderThanAsync(workspace, time.GetUtcNow() - age, ct);
             }
+
+            // After snapshots and rejects, so the runs they no longer hold go in this pass.
+            runs += settings.RunsMaxAge is { } runAge ? await history.DeleteRunsAsync(workspace, now - runAge, ct) : 0;
+            batches += settings.IngestBatchesMaxAge is { } batchAge ? await history.DeleteConsumedBatchesAsync(workspace, now - batchAge, ct) : 0;
+            deliveries += settings.AlertDeliveriesMaxAge is { } deliveryAge ? await history.DeleteAlertDeliveriesAsync(workspace, now - deliveryAge, ct) : 0;
+            audit += settings.AuditMaxAge is { } auditAge ? await history.ArchiveAuditAsync(workspace, now - auditAge, ct) : 0;
         }
 
         var files = await collector.CollectAsync(settings.FileGrace, ct);
-        return new RetentionResult(expired, rejected, files) { ArchivedPurged = purged };
+        return new RetentionResult(expired, rejected, files)
+        {
+            ArchivedPurged = purged,
+            RunsDeleted = runs,
+            IngestBatchesDeleted = batches,
+            AlertDeliveriesDeleted = deliveries,
+            AuditArchived = audit,
+        };
     }
 
     /// <summary>

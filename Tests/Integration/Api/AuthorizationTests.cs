@@ -35,6 +35,7 @@ public sealed class AuthorizationTests(StackFixture stack)
         { "GET", "/api/system/info" },
         { "GET", "/api/system/endpoints" },
         { "GET", "/api/audit" },
+        { "GET", "/api/alerts/deliveries" },
     };
 
     [Theory]

@@ -294,6 +294,7 @@ public sealed class ClusterTests(StackFixture stack) : IAsyncLifetime
         await WriteSpecAsync(name, new Uri(source.BaseUri, $"{name}.csv"), "retries: { max: 3, backoff: 1s }\n");
         await StartReplicaAsync(
             ("Ductus:Alerts:WebhookUrl", new Uri(webhook.BaseUri, "hooks/ductus").ToString()),
+            ("Ductus:Alerts:WebhookSecret", "cluster-test-webhook-secret-0123"),
             ("Ductus:Alerts:PublicApiUrl", "https://ductus.example/"));
         var ws = await PipelineLoadedAsync(name);
 

@@ -16,6 +16,7 @@ public sealed class SpecSchemaTests
     [InlineData("rule", "rule")]
     [InlineData("target", "target")]
     [InlineData("retries", "retries")]
+    [InlineData("freshness", "freshness")]
     [InlineData("auth", "auth")]
     [InlineData("pagination", "pagination")]
     [InlineData("incremental", "incremental")]

@@ -870,6 +870,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every attempt to deliver the workspace's alerts to its webhooks, newest first
+         * @description One row per attempt: the alert, the webhook, the attempt number, the receiver's status code or the error, and when (docs/operations.md, Webhooks). Filtered by `alertId` and `failed`; paged with `before`. Kept for `Ductus:Retention:AlertDeliveriesMaxAge`.
+         */
+        get: operations["DuctusApiFeaturesAlertsDeliveriesEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1491,6 +1511,31 @@ export interface components {
             /** Format: date-time */
             at: string;
             requestId?: string | null;
+        };
+        DuctusApiFeaturesAlertsDeliveriesResponse: {
+            items: components["schemas"]["DuctusApiFeaturesAlertsDeliveriesDelivery"][];
+            /** Format: int64 */
+            nextBefore?: number | null;
+        };
+        DuctusApiFeaturesAlertsDeliveriesDelivery: {
+            /** Format: int64 */
+            id: number;
+            /** Format: guid */
+            alertId: string;
+            kind: string;
+            pipeline: string;
+            dataset: string;
+            webhook: string;
+            /** Format: int32 */
+            attempt: number;
+            /** Format: int32 */
+            statusCode?: number | null;
+            error?: string | null;
+            delivered: boolean;
+            /** Format: int32 */
+            durationMs: number;
+            /** Format: date-time */
+            at: string;
         };
     };
     responses: never;
@@ -4151,6 +4196,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DuctusApiFeaturesAuditListResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FastEndpointsProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DuctusApiFeaturesAlertsDeliveriesEndpoint: {
+        parameters: {
+            query: {
+                Limit: number;
+                Before?: number | null;
+                AlertId?: string | null;
+                Failed?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuctusApiFeaturesAlertsDeliveriesResponse"];
                 };
             };
             /** @description Bad Request */

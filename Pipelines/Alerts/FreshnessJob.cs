@@ -1,0 +1,126 @@
+using Ductus.Core.Catalog;
+using Ductus.Core.Specs;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Ductus.Pipelines.Alerts;
+
+/// <summary>
+/// Checks every dataset that has a freshness SLA (a <c>freshness</c> block, or a schedule) and
+/// raises <c>dataset.stale</c> when it turns late and <c>dataset.fresh</c> when a load makes it
+/// fresh again. A clustered Quartz job, so one node checks per interval; the breaches kept in the
+/// catalog (<see cref="FreshnessBreaches"/>) make each announcement happen once even so.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed partial class FreshnessJob(
+    CatalogStore catalog,
+    FreshnessBreaches breaches,
+    AlertSender sender,
+    IOptions<AlertOptions> options,
+    TimeProvider time,
+    ILogger<FreshnessJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("freshness", "ductus");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var raised = await CheckAsync(cancellationToken);
+        if (raised.Count > 0)
+        {
+            LogRaised(logger, raised.Count);
+        }
+    }
+
+    /// <summary>One pass over every workspace; the alerts it raised.</summary>
+    public async Task<IReadOnlyList<Alert>> CheckAsync(CancellationToken ct)
+    {
+        var raised = new List<Alert>();
+        foreach (var workspace in await catalog.Workspaces.ListAsync(ct))
+        {
+            var slas = Slas(await catalog.Pipelines.ListAsync(workspace.Id, ct));
+            var now = time.GetUtcNow();
+            var grace = options.Value.FreshnessGrace;
+            var transitions = await breaches.ApplyAsync(workspace.Id, async tx =>
+            {
+                var loads = await FreshnessBreaches.LastLoadsAsync(tx, ct);
+                return [.. slas.Select(s =>
+                {
+                    var last = loads.GetValueOrDefault(s.Dataset);
+                    return new FreshnessCheck(s.Dataset, s.Pipeline, last, Freshness.Lateness(last ?? s.Since, s.Schedule, s.Spec, now, grace));
+                })];
+            }, now, ct);
+
+            foreach (var transition in transitions)
+            {
+                var alert = Alert(workspace.Name, transition, slas.First(s => s.Dataset == transition.Check.Dataset), now);
+                await sender.SendAsync(workspace.Id, alert, ct);
+                raised.Add(alert);
+            }
+        }
+
+        return raised;
+    }
+
+    /// <summary>
+    /// The SLA of each dataset: from the enabled pipeline that loads it (the first by name when
+    /// several do), its <c>freshness</c> block or else its schedule. A paused pipeline is not
+    /// expected to load anything.
+    /// </summary>
+    private static List<Sla> Slas(IReadOnlyList<PipelineRecord> pipelines)
+    {
+        var slas = new List<Sla>();
+        foreach (var pipeline in pipelines.Where(p => p.Enabled).OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var parsed = SpecParser.ParseJson(pipeline.SpecJson);
+            if (parsed.Spec is not { } spec || !parsed.IsValid || (spec.Freshness is null && spec.Schedule is null)
+                || slas.Exists(s => s.Dataset == pipeline.Dataset))
+            {
+                continue;
+            }
+
+            slas.Add(new Sla(pipeline.Dataset, pipeline.Name, spec.Schedule, spec.Freshness, pipeline.CreatedAt));
+        }
+
+        return slas;
+    }
+
+    private Alert Alert(string workspace, FreshnessTransition transition, Sla sla, DateTimeOffset now)
+    {
+        var check = transition.Check;
+        var api = options.Value.PublicApiUrl;
+        var link = api is null ? null : new Uri(api, $"/api/datasets/{Uri.EscapeDataString(check.Dataset)}").ToString();
+        var fresh = transition.Level == LatenessLevel.None;
+        return new Alert(
+            Guid.CreateVersion7(),
+            fresh ? AlertKinds.DatasetFresh : AlertKinds.DatasetStale,
+            FreshnessBreaches.Name(transition.Level),
+            workspace,
+            check.Pipeline,
+            check.Dataset,
+            null,
+            fresh ? "fresh" : "stale",
+            fresh ? null : Reason(check, sla),
+            null,
+            link,
+            now)
+        {
+            LastLoadedAt = check.LastLoadedAt,
+        };
+    }
+
+    /// <summary>Why the dataset is late, in the words of its SLA, for the person the alert wakes.</summary>
+    private static string Reason(FreshnessCheck check, Sla sla)
+    {
+        var loaded = check.LastLoadedAt is { } last ? $"last loaded {last:yyyy-MM-dd HH:mm:ss}Z" : $"never loaded (pipeline created {sla.Since:yyyy-MM-dd HH:mm:ss}Z)";
+        var rule = sla.Spec is { } s
+            ? string.Join(", ", new[] { s.WarnAfter is { } w ? $"warn_after {Durations.Format(w)}" : null, s.ErrorAfter is { } e ? $"error_after {Durations.Format(e)}" : null }.OfType<string>())
+            : $"schedule '{sla.Schedule}': warn after {Freshness.MissedBeforeWarn} missed loads, error after {Freshness.MissedBeforeError}";
+        var late = check.Lateness.Level == LatenessLevel.Error ? check.Lateness.ErrorAt : check.Lateness.WarnAt;
+        return $"{check.Dataset} is late: {loaded}; {rule}; late since {late:yyyy-MM-dd HH:mm:ss}Z";
+    }
+
+    private sealed record Sla(string Dataset, string Pipeline, string? Schedule, FreshnessSpec? Spec, DateTimeOffset Since);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Freshness check raised {Count} alerts")]
+    private static partial void LogRaised(ILogger logger, int count);
+}
