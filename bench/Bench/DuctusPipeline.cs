@@ -11,6 +11,23 @@ namespace Ductus.Bench;
 /// </summary>
 internal static class DuctusPipeline
 {
+    /// <summary>The bench's transform and 5-rule contract, top-level spec keys; the scale bench runs the same through the stack.</summary>
+    public const string TransformAndContract = """
+        transform: |
+          SELECT date AS departed_at, delay, distance, origin, destination FROM source
+        contract:
+          policy: quarantine
+          columns:
+            departed_at: { type: timestamp, required: true }
+            delay:       { type: integer, min: -1440, max: 2880 }
+            distance:    { type: integer, min: 1 }
+            origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+            destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
+          rules:
+            - name: different_airports
+              sql: origin <> destination
+        """;
+
     public static async Task<Measurement> RunAsync(string csv, string outDir)
     {
         var spec = SpecParser.ParseYaml($$"""
@@ -19,19 +36,7 @@ internal static class DuctusPipeline
               kind: csv
               path: {{Path.GetFileName(csv)}}
               header: true
-            transform: |
-              SELECT date AS departed_at, delay, distance, origin, destination FROM source
-            contract:
-              policy: quarantine
-              columns:
-                departed_at: { type: timestamp, required: true }
-                delay:       { type: integer, min: -1440, max: 2880 }
-                distance:    { type: integer, min: 1 }
-                origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-                destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-              rules:
-                - name: different_airports
-                  sql: origin <> destination
+            {{TransformAndContract}}
             target:
               dataset: flights
             """);

@@ -29,22 +29,10 @@ internal static class ScaleBench
             throw new ArgumentException($"{csv} is outside the stack's source root {sourceRoot}");
         }
 
-        // The same transform and contract as the in-process pipeline bench (DuctusPipeline).
         await BenchStack.SaveAsync(http, $$"""
             name: {{dataset}}
             source: { kind: csv, path: {{path}}, header: true }
-            transform: SELECT date AS departed_at, delay, distance, origin, destination FROM source
-            contract:
-              policy: quarantine
-              columns:
-                departed_at: { type: timestamp, required: true }
-                delay:       { type: integer, min: -1440, max: 2880 }
-                distance:    { type: integer, min: 1 }
-                origin:      { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-                destination: { type: varchar, required: true, pattern: '^[A-Z]{3}$' }
-              rules:
-                - name: different_airports
-                  sql: origin <> destination
+            {{DuctusPipeline.TransformAndContract}}
             target: { dataset: {{dataset}}, mode: replace }
             memory_limit: {{memoryLimit}}
             timeout: 2h
