@@ -24,7 +24,6 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        // One row more than asked tells whether another page exists.
         await using var read = await WorkspaceRead.ExecuteAsync(db, User.WorkspaceId(), WorkspaceRead.Query("""
             SELECT id, alert_id, kind, pipeline, dataset, webhook, attempt, status_code, error, delivered, duration_ms, at
               FROM alert_deliveries
@@ -47,12 +46,7 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
                 r.GetInt32(10), r.GetFieldValue<DateTimeOffset>(11)));
         }
 
-        var more = items.Count > req.Limit;
-        if (more)
-        {
-            items.RemoveAt(items.Count - 1);
-        }
-
-        await Send.OkAsync(new Response(items, more ? items[^1].Id : null), ct);
+        var nextBefore = req.TrimToPage(items, i => i.Id);
+        await Send.OkAsync(new Response(items, nextBefore), ct);
     }
 }

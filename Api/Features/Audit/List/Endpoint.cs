@@ -25,7 +25,6 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
 
     public override async Task HandleAsync(Request req, CancellationToken ct)
     {
-        // One row more than asked tells whether another page exists.
         var (connection, tx) = await WorkspaceScope.BeginAsync(db, User.WorkspaceId(), ct);
         await using var _ = connection;
         await using var __ = tx;
@@ -57,12 +56,7 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
                 details.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(5), reader.Nullable<string>(6)));
         }
 
-        var more = items.Count > req.Limit;
-        if (more)
-        {
-            items.RemoveAt(items.Count - 1);
-        }
-
-        await Send.OkAsync(new Response(items, more ? items[^1].Id : null), ct);
+        var nextBefore = req.TrimToPage(items, i => i.Id);
+        await Send.OkAsync(new Response(items, nextBefore), ct);
     }
 }

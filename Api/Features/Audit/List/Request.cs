@@ -4,16 +4,8 @@ using FluentValidation;
 
 namespace Ductus.Api.Features.Audit.List;
 
-public sealed class Request
+public sealed class Request : KeysetPageRequest
 {
-    /// <summary>Rows per page, newest first.</summary>
-    [QueryParam]
-    public int Limit { get; set; } = 100;
-
-    /// <summary>Cursor: only rows older than this id (the previous page's <c>nextBefore</c>).</summary>
-    [QueryParam]
-    public long? Before { get; set; }
-
     /// <summary>Only this action, e.g. <c>pipeline.archived</c> (docs/governance.md lists them).</summary>
     [QueryParam]
     public string? Action { get; set; }
@@ -38,8 +30,7 @@ public sealed class Request
     {
         public Validator()
         {
-            RuleFor(r => r.Limit).InclusiveBetween(1, 500);
-            RuleFor(r => r.Before).GreaterThan(0);
+            Include(new Rules());
             RuleFor(r => r.Action)
                 .Must(a => a is null || AuditActions.All.Contains(a))
                 .WithMessage(r => $"'{r.Action}' is not an audit action; one of: {string.Join(", ", AuditActions.All)}.");
