@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Ductus.Core.Auth;
 using Ductus.Tests.Infrastructure;
+using Npgsql;
 
 namespace Ductus.Tests.Integration.Api;
 
@@ -109,6 +110,43 @@ public sealed class AuditEndpointTests(StackFixture stack)
         using var admin = await stack.CreateAdminClientAsync();
         Assert.Equal(["dataset.archived", "dataset.restored"],
             (await AuditAsync(admin, $"target={dataset}")).Select(e => e.GetProperty("action").GetString()).Reverse());
+    }
+
+    [Fact]
+    public async Task Rows_retention_moved_to_the_archive_still_read_in_order_and_flagged_archived()
+    {
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var admin = await stack.CreateAdminClientAsync();
+        var name = "audit-archived-" + Guid.NewGuid().ToString("N")[..10];
+        Assert.Equal(HttpStatusCode.Created, (await engineer.PostAsync("/api/pipelines", ApiJson.Yaml(PipelineEndpointTests.SpecYaml(name)))).StatusCode);
+
+        // A row from long ago in the same workspace, moved to the archive the way retention moves it.
+        await using var db = NpgsqlDataSource.Create(stack.DatabaseConnectionString);
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await using var archive = new NpgsqlCommand("""
+                SELECT set_config('ductus.workspace_id', workspace_id::text, true) FROM audit_log WHERE target = @name LIMIT 1;
+                INSERT INTO audit_log (workspace_id, actor, action, target, details, at)
+                     SELECT workspace_id, 'admin', 'pipeline.updated', @name, '{"before": {"version": 0}}', now() - interval '400 days'
+                       FROM audit_log WHERE target = @name LIMIT 1;
+                SELECT ductus_archive_audit(now() - interval '399 days', 100);
+                """, connection, tx);
+            archive.Parameters.AddWithValue("name", name);
+            await archive.ExecuteNonQueryAsync();
+            await tx.CommitAsync();
+        }
+
+        // Newest id first; the backdated row was written last, so its id is the newer one.
+        var entries = await AuditAsync(admin, $"target={name}");
+        Assert.Equal([("pipeline.updated", true), ("pipeline.created", false)],
+            entries.Select(e => (e.GetProperty("action").GetString(), e.GetProperty("archived").GetBoolean())));
+        Assert.Equal(0, entries[0].GetProperty("details").GetProperty("before").GetProperty("version").GetInt32());
+        // One cursor pages from the archive on into the log.
+        var first = await (await admin.GetAsync(ApiJson.Relative($"/api/audit?target={name}&limit=1"))).BodyAsync();
+        Assert.True(Assert.Single(first.GetProperty("items").EnumerateArray()).GetProperty("archived").GetBoolean());
+        var next = await AuditAsync(admin, $"target={name}&before={first.GetProperty("nextBefore").GetInt64()}");
+        Assert.Equal("pipeline.created", Assert.Single(next).GetProperty("action").GetString());
     }
 
     private static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string query)

@@ -859,7 +859,7 @@ export interface paths {
         };
         /**
          * The audit log of the caller's workspace, newest first
-         * @description Who changed what and when: pipelines, runs, datasets, keys, workspaces and sessions (docs/governance.md lists the actions). Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. An unknown action or an empty time range is a 400 naming the parameter.
+         * @description Who changed what and when: pipelines, runs, datasets, keys, workspaces and sessions (docs/governance.md lists the actions), including the rows retention moved to the archive (`archived`). Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. An unknown action or an empty time range is a 400 naming the parameter.
          */
         get: operations["DuctusApiFeaturesAuditListEndpoint"];
         put?: never;
@@ -1511,6 +1511,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             requestId?: string | null;
+            archived: boolean;
         };
         DuctusApiFeaturesAlertsDeliveriesResponse: {
             items: components["schemas"]["DuctusApiFeaturesAlertsDeliveriesDelivery"][];
@@ -4175,13 +4176,13 @@ export interface operations {
     DuctusApiFeaturesAuditListEndpoint: {
         parameters: {
             query: {
-                Limit: number;
-                Before?: number | null;
                 Action?: string | null;
                 Actor?: string | null;
                 Target?: string | null;
                 From?: string | null;
                 To?: string | null;
+                Limit: number;
+                Before?: number | null;
             };
             header?: never;
             path?: never;
@@ -4226,10 +4227,10 @@ export interface operations {
     DuctusApiFeaturesAlertsDeliveriesEndpoint: {
         parameters: {
             query: {
-                Limit: number;
-                Before?: number | null;
                 AlertId?: string | null;
                 Failed?: boolean | null;
+                Limit: number;
+                Before?: number | null;
             };
             header?: never;
             path?: never;

@@ -18,7 +18,8 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
         {
             s.Summary = "The audit log of the caller's workspace, newest first";
             s.Description = "Who changed what and when: pipelines, runs, datasets, keys, workspaces and sessions (docs/governance.md " +
-                "lists the actions). Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. " +
+                "lists the actions), including the rows retention moved to the archive (`archived`). " +
+                "Filtered by `action`, `actor`, `target` and the time range `from`..`to`; paged with `before`. " +
                 "An unknown action or an empty time range is a 400 naming the parameter.";
         });
     }
@@ -28,8 +29,13 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
         var (connection, tx) = await WorkspaceScope.BeginAsync(db, User.WorkspaceId(), ct);
         await using var _ = connection;
         await using var __ = tx;
+        // Retention moves old rows to audit_archive with their ids, so one id cursor pages through both:
+        // the trail reads whole however much of it was archived.
         await using var command = new NpgsqlCommand("""
-            SELECT id, actor, action, target, details::text, at, request_id FROM audit_log
+            SELECT id, actor, action, target, details::text, at, request_id, archived
+              FROM (SELECT id, workspace_id, actor, action, target, details, at, request_id, false AS archived FROM audit_log
+                    UNION ALL
+                    SELECT id, workspace_id, actor, action, target, details, at, request_id, true FROM audit_archive) AS trail
              WHERE workspace_id = @ws AND (@before IS NULL OR id < @before)
                AND (@action IS NULL OR action = @action)
                AND (@actor IS NULL OR actor = @actor)
@@ -53,7 +59,7 @@ public sealed class Endpoint(NpgsqlDataSource db) : Endpoint<Request, Response>
         {
             using var details = JsonDocument.Parse(reader.GetString(4));
             items.Add(new Entry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                details.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(5), reader.Nullable<string>(6)));
+                details.RootElement.Clone(), reader.GetFieldValue<DateTimeOffset>(5), reader.Nullable<string>(6), reader.GetBoolean(7)));
         }
 
         var nextBefore = req.TrimToPage(items, i => i.Id);
