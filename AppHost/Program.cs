@@ -88,6 +88,7 @@ var migrator = builder.AddProject<Projects.Migrator>(Resources.Migrator)
 // Pipelines write the lake and analytics reads it: both are given the same folder (one shared
 // volume in a deployment).
 var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
+    .WithServiceSettings(builder.Configuration)
     .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithDatabaseAndCache(infra)
@@ -98,6 +99,7 @@ var analytics = builder.AddProject<Projects.Analytics>(Resources.Analytics)
     .WithHealthProbes();
 
 var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
+    .WithServiceSettings(builder.Configuration)
     .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithDatabaseAndCache(infra)
@@ -112,6 +114,7 @@ var pipelines = builder.AddProject<Projects.Pipelines>(Resources.Pipelines)
     .WithHealthProbes();
 
 builder.AddProject<Projects.Api>(Resources.Api)
+    .WithServiceSettings(builder.Configuration)
     .WithCrashDumpsIn(crashDumps)
     .WithMetricsEvery(ServiceTelemetry.MetricsInterval)
     .WithExternalHttpEndpoints()

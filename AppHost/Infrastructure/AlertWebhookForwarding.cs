@@ -22,10 +22,7 @@ internal static partial class AlertWebhookForwarding
     public static IResourceBuilder<ProjectResource> WithAlertWebhooks(this IResourceBuilder<ProjectResource> pipelines, IDistributedApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(Section);
-        foreach (var (key, value) in section.AsEnumerable().Where(kv => kv.Value is not null && !IsSecret(kv.Key)))
-        {
-            pipelines.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-        }
+        pipelines.WithSettings(builder.Configuration, Section, key => !IsSecret(key));
 
         if (!string.IsNullOrWhiteSpace(section["WebhookUrl"]))
         {

@@ -24,15 +24,10 @@ internal static class ExternalIssuerForwarding
             return api;
         }
 
-        var forwarded = configuration.GetSection(Section).AsEnumerable()
-            .Where(kv => kv.Value is not null && !kv.Key.EndsWith(":ClientSecret", StringComparison.OrdinalIgnoreCase)
-                && (kv.Key.Equals($"{Section}:Authority", StringComparison.OrdinalIgnoreCase)
-                    || kv.Key.Equals($"{Section}:Audience", StringComparison.OrdinalIgnoreCase)
-                    || kv.Key.StartsWith($"{Section}:Oidc:", StringComparison.OrdinalIgnoreCase)));
-        foreach (var (key, value) in forwarded)
-        {
-            api.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-        }
+        api.WithSettings(configuration, Section, key => !key.EndsWith(":ClientSecret", StringComparison.OrdinalIgnoreCase)
+            && (key.Equals($"{Section}:Authority", StringComparison.OrdinalIgnoreCase)
+                || key.Equals($"{Section}:Audience", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith($"{Section}:Oidc:", StringComparison.OrdinalIgnoreCase)));
 
         if (!string.IsNullOrEmpty(configuration[$"Parameters:{ClientSecretParameter}"]))
         {

@@ -15,11 +15,6 @@ internal static class MetricsAccessForwarding
         this IResourceBuilder<ProjectResource> project, IResourceBuilder<ParameterResource> scrapeToken, IConfiguration configuration)
     {
         project.WithEnvironment("Ductus__Metrics__ScrapeToken", scrapeToken);
-        foreach (var (key, value) in configuration.GetSection(NetworksSection).AsEnumerable().Where(kv => kv.Value is not null))
-        {
-            project.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-        }
-
-        return project;
+        return project.WithSettings(configuration, NetworksSection);
     }
 }

@@ -13,13 +13,6 @@ internal static class SourceGrantsForwarding
     /// the grants when they are saved and Pipelines again when they run, so both must read the same
     /// grants. Grants name secrets and hosts, never their values, which stay with Pipelines.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithSourceGrants(this IResourceBuilder<ProjectResource> project, IConfiguration configuration)
-    {
-        foreach (var (key, value) in configuration.GetSection(Section).AsEnumerable().Where(kv => kv.Value is not null))
-        {
-            project.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
-        }
-
-        return project;
-    }
+    public static IResourceBuilder<ProjectResource> WithSourceGrants(this IResourceBuilder<ProjectResource> project, IConfiguration configuration) =>
+        project.WithSettings(configuration, Section);
 }

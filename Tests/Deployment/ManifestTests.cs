@@ -156,6 +156,24 @@ public sealed class ManifestTests
         Assert.Equal(["postgres", "redis"], containers.OfType("container.").Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Service_settings_given_to_the_apphost_reach_the_service_that_reads_them_and_no_other()
+    {
+        var manifest = (await ManifestPublisher.PublishAsync(
+            "--Ductus:Query:MemoryLimit=512MB",
+            "--Ductus:Pipelines:RunMemoryLimit=768MB",
+            "--Ductus:Pipelines:Folder=/not/the/apphosts",
+            "--Ductus:Ingest:MaxBodyBytes=1234")).Manifest;
+
+        Assert.Equal("512MB", manifest.Env(Resources.Analytics)["Ductus__Query__MemoryLimit"]);
+        Assert.Equal("768MB", manifest.Env(Resources.Pipelines)["Ductus__Pipelines__RunMemoryLimit"]);
+        Assert.Equal("1234", manifest.Env(Resources.Api)["Ductus__Ingest__MaxBodyBytes"]);
+        Assert.DoesNotContain("Ductus__Query__MemoryLimit", manifest.Env(Resources.Api).Keys);
+        Assert.DoesNotContain("Ductus__Pipelines__RunMemoryLimit", manifest.Env(Resources.Analytics).Keys);
+        // The folders the AppHost lays out stay its own.
+        Assert.Equal("/app/pipelines", DefaultBehind(manifest, manifest.Env(Resources.Pipelines)["Ductus__Pipelines__Folder"]));
+    }
+
     private static string? DefaultBehind(AspireManifest manifest, string expression)
     {
         var parameter = Assert.Single(manifest.ParametersBehind(expression));
