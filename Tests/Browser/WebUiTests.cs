@@ -238,6 +238,18 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
         await Expect(page.GetByTestId("workspaces-table")).ToContainTextAsync("default");
         await Expect(page.GetByTestId("audit-row").First).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "admin");
+
+        // Granting a key unmasked personal data: the Api holds the grant, and the audit log shows the change.
+        using var admin = await stack.CreateAdminClientAsync();
+        var key = await admin.CreateKeyAsync([Roles.Analyst], name: "browser pii reader");
+        await page.ReloadAsync();
+        var box = page.Locator($"[data-testid=key-row][data-client-id='{key.ClientId}']").GetByTestId("key-pii-read");
+        await box.CheckAsync();
+        await Expect(box).ToBeCheckedAsync();
+        await Expect(page.Locator("[data-testid=audit-row][data-action='grant.changed']").First).ToContainTextAsync(key.ClientId);
+        var keys = await (await admin.GetAsync("/api/keys")).BodyAsync();
+        var granted = keys.GetProperty("items").EnumerateArray().Single(k => k.GetProperty("clientId").GetString() == key.ClientId);
+        Assert.Equal(["pii:read"], granted.GetProperty("grants").EnumerateArray().Select(g => g.GetString()));
     }
 
     [Fact]

@@ -108,12 +108,17 @@ describe("AdminPage", () => {
     expect(JSON.parse(api.calls.find((c) => c.method === "POST")!.body!)).toEqual({ name: "globex" });
   });
 
-  it("pages the audit log and filters it by action", async () => {
+  it("pages the audit log and filters it by action on the Api, archived rows marked", async () => {
+    const all = [...audit.items, { id: 7, actor: "admin", action: "key.created", target: "k_7f3a9c", details: {}, at: "2025-11-02T10:00:00Z", archived: true }];
     const api = fakeApi({
       "GET /api/keys": keys,
       "GET /api/workspaces": workspaces,
-      "GET /api/audit": (url: URL) =>
-        url.searchParams.get("before") === "8" ? { items: [{ id: 7, actor: "admin", action: "key.created", target: "k_7f3a9c", details: {}, at: "2026-11-02T10:00:00Z" }], nextBefore: null } : audit,
+      "GET /api/audit": (url: URL) => {
+        const action = url.searchParams.get("action");
+        const before = Number(url.searchParams.get("before") ?? Infinity);
+        const matching = all.filter((e) => (!action || e.action === action) && e.id < before);
+        return { items: matching.slice(0, 2), nextBefore: matching.length > 2 ? matching[1]!.id : null };
+      },
     });
     show();
     await screen.findAllByTestId("audit-row");
@@ -121,10 +126,35 @@ describe("AdminPage", () => {
     await waitFor(() => expect(screen.getAllByTestId("audit-row")).toHaveLength(3));
     expect(screen.queryByTestId("audit-more")).toBeNull();
     expect(api.calls.some((c) => c.url.searchParams.get("before") === "8")).toBe(true);
+    expect(screen.getAllByTestId("audit-row").map((r) => r.dataset.archived)).toEqual(["false", "false", "true"]);
     await userEvent.selectOptions(screen.getByTestId("audit-filter-action"), "key.created");
-    expect(screen.getAllByTestId("audit-row").map((r) => r.textContent)).toEqual([expect.stringContaining("k_7f3a9c")]);
+    await waitFor(() => expect(screen.getAllByTestId("audit-row").map((r) => r.textContent)).toEqual([expect.stringContaining("archived")]));
+    expect(api.calls.some((c) => c.url.searchParams.get("action") === "key.created")).toBe(true);
     await userEvent.selectOptions(screen.getByTestId("audit-filter-action"), "workspace.created");
-    expect(screen.getAllByTestId("audit-row")).toHaveLength(1);
+    await waitFor(() => expect(screen.getAllByTestId("audit-row").map((r) => r.dataset.action)).toEqual(["workspace.created"]));
+  });
+
+  it("grants and withdraws reading personal data unmasked, keeping a key's other grants", async () => {
+    const api = fakeApi({
+      "GET /api/keys": keys,
+      "GET /api/workspaces": workspaces,
+      "GET /api/audit": audit,
+      [`PUT /api/keys/${keys.items[0]!.id}/grants`]: { ...keys.items[0], grants: ["pii:read"] },
+      [`PUT /api/keys/${keys.items[1]!.id}/grants`]: { ...keys.items[1], grants: [] },
+    });
+    show();
+    const boxes = (await screen.findAllByTestId("key-pii-read")) as HTMLInputElement[];
+    expect(boxes.map((b) => b.checked)).toEqual([false, true, false]);
+    // A revoked key's grants cannot change.
+    expect(boxes[2]!.disabled).toBe(true);
+    await userEvent.click(boxes[0]!);
+    await userEvent.click(boxes[1]!);
+    await waitFor(() => expect(api.calls.filter((c) => c.method === "PUT")).toHaveLength(2));
+    const puts = api.calls.filter((c) => c.method === "PUT");
+    expect(puts.map((c) => [c.url.pathname, JSON.parse(c.body!)])).toEqual([
+      [`/api/keys/${keys.items[0]!.id}/grants`, { grants: ["pii:read"] }],
+      [`/api/keys/${keys.items[1]!.id}/grants`, { grants: [] }],
+    ]);
   });
 
   it("shows empty and error states", async () => {

@@ -1,5 +1,5 @@
-// The workspace's API keys: who can call the Api, with which roles; create one (its secret is
-// shown once, here) or revoke one.
+// The workspace's API keys: who can call the Api, with which roles and grants; create one (its
+// secret is shown once, here), grant or withdraw reading personal data unmasked, or revoke one.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiFetch } from "../../api/client";
@@ -9,6 +9,7 @@ import type { ApiKey, CreatedKey } from "../runs/types";
 import { OneTimeSecret } from "./OneTimeSecret";
 
 const roles = ["analyst", "engineer", "ingest", "admin"];
+const piiRead = "pii:read";
 
 export function KeysPanel() {
   const queryClient = useQueryClient();
@@ -21,11 +22,30 @@ export function KeysPanel() {
     mutationFn: (key: ApiKey) => apiFetch<void>(`/api/keys/${key.id}`, { method: "DELETE" }),
     onSuccess: changed,
   });
+  // The Api replaces a key's grants with the list sent, so the others it holds are sent back.
+  const grant = useMutation({
+    mutationFn: ({ key, on }: { key: ApiKey; on: boolean }) =>
+      apiFetch<void>(`/api/keys/${key.id}/grants`, {
+        method: "PUT",
+        body: JSON.stringify({ grants: on ? [...new Set([...key.grants, piiRead])] : key.grants.filter((g) => g !== piiRead) }),
+      }),
+    // Pending until the list is read again, so the box never flips back in between.
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ["admin", "keys"] }),
+        queryClient.invalidateQueries({ queryKey: ["admin", "audit"] }),
+      ]),
+  });
 
   return (
     <section className="panel" aria-labelledby="keys-heading">
       <h2 id="keys-heading">API keys</h2>
       <CreateKey onCreated={changed} />
+      {grant.error && (
+        <div className="state error" role="alert" data-testid="key-grant-error">
+          {grant.error.message}
+        </div>
+      )}
       {revoke.error && (
         <div className="state error" role="alert" data-testid="key-revoke-error">
           {revoke.error.message}
@@ -43,6 +63,7 @@ export function KeysPanel() {
                     <th>Name</th>
                     <th>Client id</th>
                     <th>Roles</th>
+                    <th title="Reads personal (pii) columns unmasked; every such read is audited">Unmasked PII</th>
                     <th>Created</th>
                     <th>Last used</th>
                     <th>State</th>
@@ -55,6 +76,17 @@ export function KeysPanel() {
                       <td title={k.description ?? undefined}>{k.name}</td>
                       <td className="mono">{k.clientId}</td>
                       <td>{k.roles.join(", ")}</td>
+                      <td>
+                        <input
+                          type="checkbox"
+                          data-testid="key-pii-read"
+                          aria-label={`${k.name} reads personal data unmasked (${piiRead})`}
+                          // While the change is on its way the box shows what was asked; the list read again confirms it.
+                          checked={grant.isPending && grant.variables?.key.id === k.id ? grant.variables.on : k.grants.includes(piiRead)}
+                          disabled={!!k.revokedAt || (grant.isPending && grant.variables?.key.id === k.id)}
+                          onChange={(e) => grant.mutate({ key: k, on: e.target.checked })}
+                        />
+                      </td>
                       <td title={formatTime(k.createdAt)}>
                         {formatAgo(k.createdAt)} <span className="muted">by {k.createdBy}</span>
                       </td>
