@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Ductus.AppHost.Watch;
+using Ductus.Core;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +29,15 @@ public sealed class FaultStackFixture : StackFixture
         Assert.True(mount.ExitCode == 0, $"mounting a tmpfs lake needs root (CAP_SYS_ADMIN): {mount}");
         _mounted = true;
     }
+
+    /// <summary>How many small files of a dataset make the Pipelines service compact them: few, so a test reaches it in a few runs.</summary>
+    public const int CompactFilesPerTier = 4;
+
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder<ProjectResource>(Resources.Pipelines)
+            // The slow sources of the fault tests are test servers on loopback.
+            .WithEnvironment("Ductus__Egress__AllowPrivateNetworks", "true")
+            .WithEnvironment("Ductus__Pipelines__CompactFilesPerTier", CompactFilesPerTier.ToString(CultureInfo.InvariantCulture));
 
     protected override async Task CleanUpAsync()
     {
@@ -92,6 +104,41 @@ public sealed class FaultStackFixture : StackFixture
             Assert.Fail($"{resource} was not running again (healthy, a new process) within {timeout}; crash reports:\n{string.Join("\n", Watch.CrashReports)}");
             throw;
         }
+    }
+
+    /// <summary>
+    /// The log of <paramref name="resource"/> from its first line holding <paramref name="first"/>
+    /// up to the first line after it holding <paramref name="then"/> (the same line may hold both).
+    /// Lines logged before the call count too: the AppHost keeps each resource's log.
+    /// </summary>
+    public async Task<string> LogLinesAsync(string resource, string first, string then, CancellationToken ct)
+    {
+        var seen = new List<string>();
+        // By the resource, not its name: the logs are kept per instance, named by DCP.
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model).WithCancellation(ct))
+            {
+                foreach (var line in batch)
+                {
+                    if (seen.Count > 0 || line.Content.Contains(first, StringComparison.Ordinal))
+                    {
+                        seen.Add(line.Content);
+                        if (line.Content.Contains(then, StringComparison.Ordinal))
+                        {
+                            return string.Join("\n", seen);
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        Assert.Fail($"{resource} never logged '{first}' followed by '{then}'; from the first on: {string.Join("\n", seen)}");
+        return string.Empty;
     }
 
     /// <summary>Sends a signal as <c>kill</c> does (<c>KILL</c>, <c>ABRT</c> …).</summary>
