@@ -148,6 +148,35 @@ public sealed class FaultStackFixture : StackFixture
         Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill}");
     }
 
+    /// <summary>
+    /// Aborts a .NET process from outside as <c>abort()</c> does from inside: SIGABRT, and again
+    /// once the handler has returned. The runtime's handler takes the first one (it writes the
+    /// crash dump and report, then puts the default action back) and the process goes on; the
+    /// second ends it, as <c>abort()</c>'s own second raise does.
+    /// </summary>
+    public static async Task AbortAsync(int pid, TimeSpan timeout)
+    {
+        await SignalAsync(pid, "ABRT");
+        var clock = Clock();
+        while (File.Exists($"/proc/{pid}/status") && CatchesAbort(pid))
+        {
+            Assert.True(clock.Elapsed < timeout, $"process {pid} still handles its SIGABRT after {timeout}");
+            await Task.Delay(250);
+        }
+
+        if (File.Exists($"/proc/{pid}/status"))
+        {
+            await SignalAsync(pid, "ABRT");
+        }
+    }
+
+    /// <summary>Whether the process has a handler for SIGABRT (bit 6 of the caught-signals mask).</summary>
+    private static bool CatchesAbort(int pid)
+    {
+        var caught = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigCgt:", StringComparison.Ordinal));
+        return caught is not null && (ulong.Parse(caught["SigCgt:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << 5)) != 0;
+    }
+
     /// <summary>Runs the AppHost's start or stop command on a resource, as the dashboard's buttons do.</summary>
     public async Task CommandAsync(string resource, string command)
     {
