@@ -1,6 +1,5 @@
-using System.Net.Sockets;
 using Ductus.Api.Protection;
-using Npgsql;
+using Ductus.Core.Catalog;
 
 namespace Ductus.Api.Catalog;
 
@@ -21,7 +20,7 @@ public sealed class CatalogOutageMiddleware(RequestDelegate next, ILogger<Catalo
         {
             await next(context);
         }
-        catch (Exception e) when (IsOutage(e) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (CatalogOutage.IsOutage(e) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             log.LogWarning("The catalog database is unavailable; {Method} {Path} answered 503: {Error}", context.Request.Method, context.Request.Path, e.Message);
             context.Response.Clear();
@@ -30,17 +29,6 @@ public sealed class CatalogOutageMiddleware(RequestDelegate next, ILogger<Catalo
                 $"The catalog database cannot be reached right now (it may be restarting); nothing of this request was stored. Retry in {RetryAfterSeconds} s.");
         }
     }
-
-    /// <summary>
-    /// A connection that cannot be made or was cut (server shutting down: SQLSTATE class 57P,
-    /// connection exceptions: class 08), not an error of the statement itself.
-    /// </summary>
-    public static bool IsOutage(Exception e) => e switch
-    {
-        PostgresException p => p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("08", StringComparison.Ordinal),
-        NpgsqlException n => n.IsTransient || n.InnerException is SocketException or IOException or TimeoutException,
-        _ => e.InnerException is { } inner && IsOutage(inner),
-    };
 }
 
 public static class CatalogOutageSetup

@@ -83,6 +83,14 @@ public sealed class CatalogCache
         where T : class
     {
         var token = _versions is null ? null : await _versions.CurrentAsync(workspaceId, area);
+        if (token is null && _versions is not null)
+        {
+            // Redis is away: a change committed meanwhile moves no token, so what is cached now
+            // could be served as current once Redis is back. Reads go to PostgreSQL until then.
+            _datasets.Clear();
+            _runs.Clear();
+        }
+
         if (token is not null && entries.TryGetValue(key, out var hit) && hit.Token == token && _time.GetElapsedTime(hit.At) < MaxCacheAge)
         {
             return hit.Value;

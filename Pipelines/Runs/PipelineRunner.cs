@@ -139,7 +139,7 @@ public sealed class PipelineRunner(
 
             if (output.Failed)
             {
-                await catalog.Runs.FailAsync(ws, run.Id, output.FailedStep!, Redactor.Redact(output.FailureReason ?? "failed"), stats, CancellationToken.None);
+                await WaitForCatalogAsync(run.Id, token => catalog.Runs.FailAsync(ws, run.Id, output.FailedStep!, Redactor.Redact(output.FailureReason ?? "failed"), stats, token), CancellationToken.None);
                 DuctusTelemetry.RunsFailed.Add(1, tags);
                 activity?.SetStatus(ActivityStatusCode.Error, output.FailureReason);
                 logger.LogWarning("Run {RunId} of {Pipeline} failed in {Step}: {Reason}", run.Id, spec.Name, output.FailedStep, output.FailureReason);
@@ -152,7 +152,9 @@ public sealed class PipelineRunner(
                 {
                     commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                     commitSpan?.SetTag("ductus.files", output.Files.Count);
-                    commit = await catalog.Committer.CommitAsync(ws, new CommitRequest(
+                    // Retried whole after an outage: a try cut off either committed (the next finds the
+                    // run succeeded and fails in commit, which then records nothing) or left nothing.
+                    commit = await WaitForCatalogAsync(run.Id, attemptCt => catalog.Committer.CommitAsync(ws, new CommitRequest(
                         run.Id, spec.Target.Dataset, spec.Description, output.Columns, mode, output.Files, stats)
                     {
                         ExpectedSchedule = spec.Schedule,
@@ -161,7 +163,7 @@ public sealed class PipelineRunner(
                     },
                     // The drained records leave the buffer in the snapshot's own transaction: never both, never neither.
                     drain is null ? null : (connection, transaction, token) => Ingest!.ConsumeAsync(drain, run.Id, connection, transaction, token),
-                    ct);
+                    attemptCt), ct);
                     commitSpan?.SetTag("ductus.snapshot_version", commit.Version);
                 }
 
@@ -195,7 +197,8 @@ public sealed class PipelineRunner(
         {
             var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
             progress.End(failed: true);
-            await catalog.Runs.FailAsync(ws, run.Id, step, Redactor.Redact(e.Message), RunStats.Empty, CancellationToken.None);
+            var reason = CatalogOutage.IsOutage(e) ? $"The catalog database was unavailable: {e.Message}" : e.Message;
+            await WaitForCatalogAsync(run.Id, token => catalog.Runs.FailAsync(ws, run.Id, step, Redactor.Redact(reason), RunStats.Empty, token), CancellationToken.None);
             DuctusTelemetry.RunsFailed.Add(1, tags);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             logger.LogError(e, "Run {RunId} of {Pipeline} failed in {Step}", run.Id, spec.Name, step);
@@ -214,13 +217,21 @@ public sealed class PipelineRunner(
             }
         }
 
-        var final = await catalog.Runs.GetAsync(ws, run.Id, CancellationToken.None)
+        var final = await WaitForCatalogAsync(run.Id, token => catalog.Runs.GetAsync(ws, run.Id, token), CancellationToken.None)
             ?? throw new InvalidOperationException($"Run {run.Id} vanished from the catalog.");
         events?.Publish(RunEvent.ForStatus(run.Id, final.Status, ws, run.Pipeline));
         tags.Add("status", StatusTag(final.Status));
         DuctusTelemetry.RunsEnded.Add(1, tags);
         return final;
     }
+
+    /// <summary>
+    /// What ends a run (its commit, its failure, its final row) waits while the catalog database
+    /// is away, however long: a run given up here would stay <c>running</c> with nothing
+    /// executing it. A node that stops meanwhile leaves the run to Quartz's recovery.
+    /// </summary>
+    private Task<T> WaitForCatalogAsync<T>(Guid runId, Func<CancellationToken, Task<T>> action, CancellationToken ct) =>
+        CatalogOutage.WaitOutAsync(action, catalog.Time, e => logger.LogWarning("Run {RunId} waits for the catalog database: {Error}", runId, e.Message), ct);
 
     /// <summary>The metric tag of a final status, lower case as the Api spells it.</summary>
     private static string StatusTag(RunStatus status) => status switch

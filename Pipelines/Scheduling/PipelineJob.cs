@@ -197,7 +197,17 @@ public sealed class PipelineJob(
             {
                 while (await timer.WaitForNextTickAsync(watch.Stopping))
                 {
-                    var run = await catalog.Runs.GetAsync(workspace, runId, watch.Stopping);
+                    RunRecord? run;
+                    try
+                    {
+                        run = await catalog.Runs.GetAsync(workspace, runId, watch.Stopping);
+                    }
+                    catch (Exception e) when (CatalogOutage.IsOutage(e))
+                    {
+                        // The catalog is restarting: a cancel made meanwhile is seen once it is back.
+                        continue;
+                    }
+
                     if (run?.Status == RunStatus.Cancelled)
                     {
                         await cancel.CancelAsync();

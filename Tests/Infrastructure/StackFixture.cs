@@ -83,6 +83,7 @@ public class StackFixture : IAsyncLifetime
             $"--Ductus:Metrics:AllowedNetworks:0={MetricsAllowedNetwork}",
             .. ExtraArguments.Select(a => $"--{a.Key}={a.Value}"),
         ]);
+        Configure(builder);
         App = await builder.BuildAsync();
 
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -106,6 +107,11 @@ public class StackFixture : IAsyncLifetime
 
     /// <summary>Runs after the stack has stopped, before its folder is deleted.</summary>
     protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
+    /// <summary>Changes to the AppHost's resources before the stack is built (a service's environment …).</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
 
     /// <summary>AppHost settings beside the ones every stack gets.</summary>
     protected virtual IReadOnlyDictionary<string, string> ExtraArguments { get; } = new Dictionary<string, string>();

@@ -180,6 +180,34 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
     }
 
     [Fact]
+    public async Task A_service_aborted_with_sigabrt_is_restarted_and_the_report_names_its_crash_dump_and_last_lines()
+    {
+        const string service = Resources.Api;
+        var pid = stack.ProcessOf(service);
+        var aborted = stack.ServiceProcessOf(service);
+        var crashesBefore = stack.Watch.CrashReports.Count;
+
+        await FaultStackFixture.AbortAsync(aborted, Patience);
+        var restarted = await stack.WaitForRestartAsync(service, pid, Patience);
+
+        Assert.NotEqual(pid, restarted);
+        var report = Assert.Single(stack.Watch.CrashReports.Skip(crashesBefore));
+        Assert.Contains($"Ductus: {service} stopped unexpectedly; starting it again.", report, StringComparison.Ordinal);
+        Assert.Contains($"{service}: exited unexpectedly with code 134", report, StringComparison.Ordinal);
+        // Its last lines end with what the runtime said while it wrote the dump.
+        Assert.Contains($"Last lines of {service}:", report, StringComparison.Ordinal);
+        Assert.Contains("[createdump] Dump successfully written", report, StringComparison.Ordinal);
+        // The runtime's dump of the aborted process (not of `dotnet run` above it), named in the report.
+        var dump = Path.Combine(stack.DataDirectory, "crash-dumps", $"{service}.{aborted}.dmp");
+        Assert.Contains($"Crash evidence: {dump}", report, StringComparison.Ordinal);
+        Assert.True(new FileInfo(dump).Length > 0, $"{dump} is empty");
+        // And the runtime's crash report beside it: the aborting thread's stack, as JSON.
+        Assert.Contains($"Crash evidence: {dump}.crashreport.json", report, StringComparison.Ordinal);
+        using var client = stack.App.CreateHttpClient(service);
+        Assert.Equal("Healthy", await client.GetStringAsync(new Uri("/health", UriKind.Relative)));
+    }
+
+    [Fact]
     public async Task A_slow_query_is_interrupted_by_its_timeout_and_the_sandbox_serves_the_next_query()
     {
         var token = ServiceToken.Issue(stack.ServiceTokenKey, ApiLake.DefaultWorkspace, "default", DateTimeOffset.UtcNow);

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Ductus.AppHost.Watch;
+using Ductus.Core;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +29,15 @@ public sealed class FaultStackFixture : StackFixture
         Assert.True(mount.ExitCode == 0, $"mounting a tmpfs lake needs root (CAP_SYS_ADMIN): {mount}");
         _mounted = true;
     }
+
+    /// <summary>How many small files of a dataset make the Pipelines service compact them: few, so a test reaches it in a few runs.</summary>
+    public const int CompactFilesPerTier = 4;
+
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder<ProjectResource>(Resources.Pipelines)
+            // The slow sources of the fault tests are test servers on loopback.
+            .WithEnvironment("Ductus__Egress__AllowPrivateNetworks", "true")
+            .WithEnvironment("Ductus__Pipelines__CompactFilesPerTier", CompactFilesPerTier.ToString(CultureInfo.InvariantCulture));
 
     protected override async Task CleanUpAsync()
     {
@@ -94,11 +106,75 @@ public sealed class FaultStackFixture : StackFixture
         }
     }
 
+    /// <summary>
+    /// The log of <paramref name="resource"/> from its first line holding <paramref name="first"/>
+    /// up to the first line after it holding <paramref name="then"/> (the same line may hold both).
+    /// Lines logged before the call count too: the AppHost keeps each resource's log.
+    /// </summary>
+    public async Task<string> LogLinesAsync(string resource, string first, string then, CancellationToken ct)
+    {
+        var seen = new List<string>();
+        // By the resource, not its name: the logs are kept per instance, named by DCP.
+        var model = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
+        try
+        {
+            await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(model).WithCancellation(ct))
+            {
+                foreach (var line in batch)
+                {
+                    if (seen.Count > 0 || line.Content.Contains(first, StringComparison.Ordinal))
+                    {
+                        seen.Add(line.Content);
+                        if (line.Content.Contains(then, StringComparison.Ordinal))
+                        {
+                            return string.Join("\n", seen);
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        Assert.Fail($"{resource} never logged '{first}' followed by '{then}'; from the first on: {string.Join("\n", seen)}");
+        return string.Empty;
+    }
+
     /// <summary>Sends a signal as <c>kill</c> does (<c>KILL</c>, <c>ABRT</c> …).</summary>
     public static async Task SignalAsync(int pid, string signal)
     {
         var kill = await ExternalProcess.RunAsync("/", "kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
         Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill}");
+    }
+
+    /// <summary>
+    /// Aborts a .NET process from outside as <c>abort()</c> does from inside: SIGABRT, and again
+    /// once the handler has returned. The runtime's handler takes the first one (it writes the
+    /// crash dump and report, then puts the default action back) and the process goes on; the
+    /// second ends it, as <c>abort()</c>'s own second raise does.
+    /// </summary>
+    public static async Task AbortAsync(int pid, TimeSpan timeout)
+    {
+        await SignalAsync(pid, "ABRT");
+        var clock = Clock();
+        while (File.Exists($"/proc/{pid}/status") && CatchesAbort(pid))
+        {
+            Assert.True(clock.Elapsed < timeout, $"process {pid} still handles its SIGABRT after {timeout}");
+            await Task.Delay(250);
+        }
+
+        if (File.Exists($"/proc/{pid}/status"))
+        {
+            await SignalAsync(pid, "ABRT");
+        }
+    }
+
+    /// <summary>Whether the process has a handler for SIGABRT (bit 6 of the caught-signals mask).</summary>
+    private static bool CatchesAbort(int pid)
+    {
+        var caught = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigCgt:", StringComparison.Ordinal));
+        return caught is not null && (ulong.Parse(caught["SigCgt:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << 5)) != 0;
     }
 
     /// <summary>Runs the AppHost's start or stop command on a resource, as the dashboard's buttons do.</summary>

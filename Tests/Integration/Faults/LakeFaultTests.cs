@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Ductus.Core;
+using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Integration.Ingest;
 using Ductus.Tests.Integration.Query;
+using Npgsql;
 
 namespace Ductus.Tests.Integration.Faults;
 
@@ -50,6 +53,104 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         Assert.True(next.Status == RunStatus.Succeeded, $"the run after freeing space: {next.Status} in {next.ErrorStep}: {next.Error}");
         var rows = await IngestTestKit.QueryAsync(analyst, $"SELECT count(*) FROM {dataset}");
         Assert.Equal(50_100, rows[0][0].GetInt64());
+    }
+
+    [Fact]
+    public async Task A_full_lake_fails_a_compaction_clearly_keeps_the_snapshot_and_the_next_compaction_after_freeing_space_succeeds()
+    {
+        var name = ApiLake.NewDatasetName();
+        var csv = Path.Combine(stack.SourceRoot, $"{name}.csv");
+        await File.WriteAllTextAsync(csv, CsvPipeline.Rows(BigRun));
+        await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
+        var catalog = await stack.CatalogAsync(db);
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        using (var created = await engineer.PostAsync(new Uri("/api/pipelines", UriKind.Relative), new StringContent(CsvPipeline.Spec(name, $"{name}.csv"), Encoding.UTF8, "application/yaml")))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        // One file short of a compaction (the fault stack compacts every FaultStackFixture.CompactFilesPerTier files).
+        for (var i = 1; i < FaultStackFixture.CompactFilesPerTier; i++)
+        {
+            await RunThroughServiceAsync(engineer, catalog, name);
+        }
+
+        var folder = Path.Combine(stack.LakeRoot, "default", name);
+        var pipelines = stack.ProcessOf(Resources.Pipelines);
+        var crashesBefore = stack.Watch.CrashReports.Count;
+        using var logs = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var failureLogged = stack.LogLinesAsync(Resources.Pipelines, $"Compaction of default/{name} failed", "No space left on device", logs.Token);
+        // The next run's file is tiny, the compaction's file as large as the big ones together: with
+        // a few KB left, the run commits and the compaction it asks for cannot write.
+        await File.WriteAllTextAsync(csv, "id,amount\n0,0\n");
+        var ballast = Path.Combine(stack.LakeRoot, $"ballast-{Guid.NewGuid():N}");
+        SnapshotDetail? before;
+        try
+        {
+            var free = new DriveInfo(stack.LakeRoot).AvailableFreeSpace;
+            await using (new FileStream(ballast, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, PreallocationSize = free - (64 * 1024) }))
+            {
+            }
+
+            await RunThroughServiceAsync(engineer, catalog, name);
+            before = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
+            var failure = await failureLogged;
+            Assert.Contains("No space left on device", failure, StringComparison.Ordinal);
+
+            // Nothing of the compaction is visible: the run's snapshot is current, the folder holds its files only.
+            var current = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
+            Assert.Equal((FaultStackFixture.CompactFilesPerTier, SnapshotOperation.Append), (current!.Snapshot.Version, current.Snapshot.Operation));
+            Assert.Equal(FilesOf(current), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var rows = await IngestTestKit.QueryAsync(analyst, $"SELECT count(*) FROM {name}");
+            Assert.Equal(ExpectedRows(FaultStackFixture.CompactFilesPerTier), rows[0][0].GetInt64());
+        }
+        finally
+        {
+            File.Delete(ballast);
+        }
+
+        // The service carried on: the same process, healthy, no crash.
+        Assert.Equal(pipelines, stack.ProcessOf(Resources.Pipelines));
+        Assert.Equal(crashesBefore, stack.Watch.CrashReports.Count);
+        using var worker = stack.App.CreateHttpClient(Resources.Pipelines);
+        Assert.Equal("Healthy", await worker.GetStringAsync(new Uri("/health", UriKind.Relative)));
+
+        // With space again, the next append's compaction folds the big files into one.
+        await RunThroughServiceAsync(engineer, catalog, name);
+        var compacted = await Eventually.Async(
+            () => catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null),
+            s => s!.Snapshot.Operation == SnapshotOperation.Compact,
+            TimeSpan.FromSeconds(60),
+            "the compaction after freeing space");
+        Assert.Equal(ExpectedRows(FaultStackFixture.CompactFilesPerTier + 1), compacted!.Snapshot.RowCount);
+        Assert.Contains(compacted.Files, f => Path.GetFileName(f.RelativePath).StartsWith("compact-", StringComparison.Ordinal));
+        var after = await IngestTestKit.QueryAsync(analyst, $"SELECT count(*), count(DISTINCT id) FROM {name}");
+        Assert.Equal((ExpectedRows(FaultStackFixture.CompactFilesPerTier + 1), (long)BigRun + 1), (after[0][0].GetInt64(), after[0][1].GetInt64()));
+    }
+
+    // Big enough that the compacted file dwarfs a run of one row, small enough for tier 0 (< 1 MiB).
+    private const int BigRun = 30_000;
+
+    /// <summary>Rows after <paramref name="runs"/> runs: the big ones, then runs of one row.</summary>
+    private static long ExpectedRows(int runs) => ((long)BigRun * (FaultStackFixture.CompactFilesPerTier - 1)) + (runs - FaultStackFixture.CompactFilesPerTier + 1);
+
+    private static IEnumerable<string> FilesOf(SnapshotDetail snapshot) =>
+        snapshot.Files.Select(f => Path.GetFileName(f.RelativePath)).Order(StringComparer.Ordinal);
+
+    /// <summary>Runs the pipeline in the Pipelines service (queued through the Api) and waits for its success.</summary>
+    private static async Task RunThroughServiceAsync(HttpClient engineer, CatalogStore catalog, string name)
+    {
+        using var triggered = await engineer.PostAsync(new Uri($"/api/pipelines/{name}/runs", UriKind.Relative), null);
+        var body = await triggered.Content.ReadAsStringAsync();
+        Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+        var run = await Eventually.Async(
+            () => catalog.Runs.GetAsync(ApiLake.DefaultWorkspace, id),
+            r => r?.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled,
+            TimeSpan.FromSeconds(60),
+            $"run {id} of {name}");
+        Assert.True(run!.Status == RunStatus.Succeeded, $"{run.Status} in {run.ErrorStep}: {run.Error}");
     }
 
     [Theory]
