@@ -127,6 +127,9 @@ public sealed record CommitRequest(
     /// (copy-on-write) and that the new snapshot drops. Ignored by append and replace.
     /// </summary>
     public IReadOnlyList<string> RemovedFiles { get; init; } = [];
+
+    /// <summary>Columns the run added or widened (<c>schema_evolution</c>), kept with the snapshot; null when none.</summary>
+    public SchemaChanges? SchemaChanges { get; init; }
 }
 
 /// <param name="Attempts">How many times the commit ran; above 1 when another run committed first.</param>
@@ -173,7 +176,11 @@ public sealed record SnapshotRecord(
     long RowCount,
     int FileCount,
     long Bytes,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Columns this version added or widened over its parent; null when it changed none (or was committed before 0027).</summary>
+    public SchemaChanges? SchemaChanges { get; init; }
+}
 
 /// <summary>How a snapshot came from its parent: a run's write mode, or a compaction (no run).</summary>
 public enum SnapshotOperation

@@ -10,8 +10,8 @@ namespace Ductus.Pipelines.Engine;
 
 /// <summary>
 /// Runs one pipeline spec in its own in-memory DuckDB: extract (<see cref="SourceReader"/>) →
-/// transform (<see cref="TransformView"/>) → contract (<see cref="ContractPass"/>) → load
-/// (<see cref="LakeWriter"/>). Reading, transforming, checking and writing Parquet happen in one
+/// transform (<see cref="TransformView"/>) → contract (<see cref="ContractPass"/>) → schema
+/// (<see cref="SchemaEvolution"/>) → load (<see cref="LakeWriter"/>). Reading, transforming, checking and writing Parquet happen in one
 /// streaming pass that materialises nothing (the contract pass); rejected rows wait in the run's
 /// scratch folder for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog:
 /// the caller commits the returned files.
@@ -151,6 +151,13 @@ public sealed class RunEngine
                 return;
             }
 
+            // Before anything reaches the lake: a refused schema leaves neither a file nor a snapshot.
+            await TimedAsync(RunSteps.Schema, CheckSchemaAsync);
+            if (output.Failed)
+            {
+                return;
+            }
+
             // One load step (one span): writing the files, then the watermark and the merge's rewrites.
             await TimedAsync(RunSteps.Load, async () =>
             {
@@ -165,6 +172,24 @@ public sealed class RunEngine
                     await Lake.MergeAsync();
                 }
             });
+        }
+
+        /// <summary>The run's columns against the dataset's under the spec's <c>schema_evolution</c>.</summary>
+        private Task CheckSchemaAsync()
+        {
+            var output = scope.Output;
+            var schema = SchemaEvolution.Check(scope.Spec.SchemaPolicy, scope.Context.Schema, output.Columns);
+            if (schema.Problem is { } problem)
+            {
+                output.RowsLoaded = 0;
+                output.Fail(RunSteps.Schema, problem);
+            }
+            else
+            {
+                (output.DatasetColumns, output.SchemaChanges) = (schema.Columns, schema.Changes);
+            }
+
+            return Task.CompletedTask;
         }
 
         private async Task TimedAsync(string step, Func<Task> body) =>

@@ -118,6 +118,7 @@ public sealed class PipelineRunner(
             }
 
             var mode = CommitMode(spec, request, context.Model);
+            context = context with { Schema = await IncrementalAndMerge.SchemaAsync(catalog, ws, spec.Target.Dataset, mode, ct) };
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -153,8 +154,9 @@ public sealed class PipelineRunner(
                     commitSpan?.SetTag("ductus.rows.loaded", output.RowsLoaded);
                     commitSpan?.SetTag("ductus.files", output.Files.Count);
                     commit = await catalog.Committer.CommitAsync(ws, new CommitRequest(
-                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, mode, output.Files, stats)
+                        run.Id, spec.Target.Dataset, spec.Description, output.DatasetColumns, mode, output.Files, stats)
                     {
+                        SchemaChanges = output.SchemaChanges,
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
                         RemovedFiles = output.RemovedFiles,
