@@ -4189,13 +4189,13 @@ export interface operations {
     DuctusApiFeaturesAuditListEndpoint: {
         parameters: {
             query: {
-                Limit: number;
-                Before?: number | null;
                 Action?: string | null;
                 Actor?: string | null;
                 Target?: string | null;
                 From?: string | null;
                 To?: string | null;
+                Limit: number;
+                Before?: number | null;
             };
             header?: never;
             path?: never;
@@ -4240,10 +4240,10 @@ export interface operations {
     DuctusApiFeaturesAlertsDeliveriesEndpoint: {
         parameters: {
             query: {
-                Limit: number;
-                Before?: number | null;
                 AlertId?: string | null;
                 Failed?: boolean | null;
+                Limit: number;
+                Before?: number | null;
             };
             header?: never;
             path?: never;
