@@ -22,7 +22,7 @@ public sealed record RunContext(
     /// <summary>For a model: its SELECT and the files of each input's pinned snapshot.</summary>
     public ModelSource? Model { get; init; }
 
-    /// <summary>The dataset's current columns, which the schema step holds the run's to; null skips the step (no catalog: the CLI's dry runs, engine tests).</summary>
+    /// <summary>The dataset's current columns, which the schema step holds the run's to; null skips the step (a run without a catalog, as in the engine's own tests).</summary>
     public SchemaBaseline? Schema { get; init; }
 }
 
