@@ -105,7 +105,10 @@ public sealed record RunFilter(string? Pipeline = null, RunStatus? Status = null
 public sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);
 
 /// <summary>Everything one successful run makes visible, committed in one transaction.</summary>
-/// <param name="Columns">The dataset's schema as this run wrote it; replaces the recorded schema.</param>
+/// <param name="Columns">
+/// The dataset's schema once this run commits (the run's columns, plus those of the dataset it
+/// lacks, which stay); replaces the recorded schema.
+/// </param>
 /// <param name="Files">Files the run wrote, relative to the lake root.</param>
 public sealed record CommitRequest(
     Guid RunId,

@@ -11,10 +11,11 @@ namespace Ductus.Pipelines.Engine;
 /// <summary>
 /// Runs one pipeline spec in its own in-memory DuckDB: extract (<see cref="SourceReader"/>) →
 /// transform (<see cref="TransformView"/>) → contract (<see cref="ContractPass"/>) → schema
-/// (<see cref="SchemaEvolution"/>) → load (<see cref="LakeWriter"/>). Reading, transforming, checking and writing Parquet happen in one
-/// streaming pass that materialises nothing (the contract pass); rejected rows wait in the run's
-/// scratch folder for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog:
-/// the caller commits the returned files.
+/// (<see cref="SchemaEvolution"/>) → load (<see cref="LakeWriter"/>). Reading, transforming,
+/// checking and writing Parquet happen in one streaming pass that materialises nothing (the
+/// contract pass); rejected rows wait in the run's scratch folder for
+/// <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog: the caller commits
+/// the returned files.
 /// </summary>
 public sealed class RunEngine
 {
