@@ -13,6 +13,12 @@ internal static class CatalogJson
     public static IReadOnlyList<DatasetColumn> Columns(string json) =>
         JsonSerializer.Deserialize<List<DatasetColumn>>(json, Options) ?? [];
 
+    public static string? SchemaChanges(SchemaChanges? changes) =>
+        changes is null ? null : JsonSerializer.Serialize(changes, Options);
+
+    public static SchemaChanges? SchemaChanges(string json) =>
+        JsonSerializer.Deserialize<SchemaChanges>(json, Options);
+
     public static IReadOnlyList<string> Strings(string json) =>
         JsonSerializer.Deserialize<List<string>>(json, Options) ?? [];
 

@@ -105,7 +105,10 @@ public sealed record RunFilter(string? Pipeline = null, RunStatus? Status = null
 public sealed record RunPage(IReadOnlyList<RunRecord> Items, string? NextCursor);
 
 /// <summary>Everything one successful run makes visible, committed in one transaction.</summary>
-/// <param name="Columns">The dataset's schema as this run wrote it; replaces the recorded schema.</param>
+/// <param name="Columns">
+/// The dataset's schema once this run commits (the run's columns, plus those of the dataset it
+/// lacks, which stay); replaces the recorded schema.
+/// </param>
 /// <param name="Files">Files the run wrote, relative to the lake root.</param>
 public sealed record CommitRequest(
     Guid RunId,
@@ -127,6 +130,9 @@ public sealed record CommitRequest(
     /// (copy-on-write) and that the new snapshot drops. Ignored by append and replace.
     /// </summary>
     public IReadOnlyList<string> RemovedFiles { get; init; } = [];
+
+    /// <summary>Columns the run added or widened (<c>schema_evolution</c>), kept with the snapshot; null when none.</summary>
+    public SchemaChanges? SchemaChanges { get; init; }
 }
 
 /// <param name="Attempts">How many times the commit ran; above 1 when another run committed first.</param>
@@ -173,7 +179,11 @@ public sealed record SnapshotRecord(
     long RowCount,
     int FileCount,
     long Bytes,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Columns this version added or widened over its parent; null when it changed none (or was committed before 0027).</summary>
+    public SchemaChanges? SchemaChanges { get; init; }
+}
 
 /// <summary>How a snapshot came from its parent: a run's write mode, or a compaction (no run).</summary>
 public enum SnapshotOperation

@@ -29,7 +29,7 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
         """;
 
     private const string SnapshotColumns = """
-        dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at
+        dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at, schema_changes::text
         """;
 
     public async Task<DatasetRecord?> GetAsync(Guid workspaceId, string name, CancellationToken ct = default)
@@ -42,6 +42,19 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
 
         var found = await QueryDatasetsAsync(workspaceId, name, ct);
         return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>
+    /// The dataset's current columns, read past the cache (another service's commit may not have
+    /// reached it): what a run's schema is checked against. Empty when the dataset is not loaded yet.
+    /// </summary>
+    public async Task<IReadOnlyList<DatasetColumn>> GetColumnsAsync(Guid workspaceId, string name, CancellationToken ct = default)
+    {
+        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
+        await using var command = tx.Command("SELECT columns::text FROM datasets WHERE workspace_id = @ws AND name = @name AND current_version IS NOT NULL")
+            .With("ws", workspaceId)
+            .With("name", name);
+        return await command.ExecuteScalarAsync(ct) is string json ? CatalogJson.Columns(json) : [];
     }
 
     public Task<IReadOnlyList<DatasetRecord>> ListAsync(Guid workspaceId, CancellationToken ct = default) =>
@@ -242,5 +255,8 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
         RowCount: r.GetInt64(5),
         FileCount: r.GetInt32(6),
         Bytes: r.GetInt64(7),
-        CreatedAt: r.GetFieldValue<DateTimeOffset>(8));
+        CreatedAt: r.GetFieldValue<DateTimeOffset>(8))
+    {
+        SchemaChanges = r.IsDBNull(9) ? null : CatalogJson.SchemaChanges(r.GetString(9)),
+    };
 }

@@ -244,7 +244,7 @@ public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider 
         }
 
         var version = (parent ?? 0) + 1;
-        await SnapshotWrites.InsertSnapshotAsync(tx, workspaceId, request.Dataset, version, parent, request.RunId, CatalogNames.ToDb(request.Mode), now, ct);
+        await SnapshotWrites.InsertSnapshotAsync(tx, workspaceId, request.Dataset, version, parent, request.RunId, CatalogNames.ToDb(request.Mode), now, ct, request.SchemaChanges);
 
         if (parent is not null && request.Mode != WriteMode.Replace)
         {

@@ -15,11 +15,12 @@ internal static class SnapshotWrites
     /// its files). The primary key stops two commits from both taking the same version.
     /// </summary>
     public static async Task InsertSnapshotAsync(
-        WorkspaceTransaction tx, Guid workspaceId, string dataset, long version, long? parent, Guid? runId, string operation, DateTimeOffset now, CancellationToken ct)
+        WorkspaceTransaction tx, Guid workspaceId, string dataset, long version, long? parent, Guid? runId, string operation, DateTimeOffset now, CancellationToken ct,
+        SchemaChanges? schemaChanges = null)
     {
         await using var snapshot = tx.Command("""
-            INSERT INTO snapshots (workspace_id, dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at)
-            VALUES (@ws, @dataset, @version, @parent, @run, @operation, 0, 0, 0, @now)
+            INSERT INTO snapshots (workspace_id, dataset, version, parent_version, run_id, operation, row_count, file_count, bytes, created_at, schema_changes)
+            VALUES (@ws, @dataset, @version, @parent, @run, @operation, 0, 0, 0, @now, @changes)
             """)
             .With("ws", workspaceId)
             .With("dataset", dataset)
@@ -27,7 +28,8 @@ internal static class SnapshotWrites
             .With("parent", parent, NpgsqlDbType.Bigint)
             .With("run", runId, NpgsqlDbType.Uuid)
             .With("operation", operation)
-            .With("now", now);
+            .With("now", now)
+            .With("changes", CatalogJson.SchemaChanges(schemaChanges), NpgsqlDbType.Jsonb);
         await snapshot.ExecuteNonQueryAsync(ct);
     }
 

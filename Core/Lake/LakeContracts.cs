@@ -14,6 +14,21 @@ public sealed record ColumnStats(string? Min, string? Max, long NullCount);
 public sealed record DatasetColumn(string Name, string Type, string? Description, bool Required);
 
 /// <summary>
+/// How a snapshot's columns differ from its parent's, as <c>schema_evolution</c> allowed them:
+/// what a reader of older versions needs to know (older files read added columns as NULL).
+/// </summary>
+public sealed record SchemaChanges(IReadOnlyList<AddedColumn> Added, IReadOnlyList<WidenedColumn> Widened)
+{
+    public bool IsEmpty => Added.Count == 0 && Widened.Count == 0;
+}
+
+/// <summary>A column the snapshot's run brought that its dataset did not have.</summary>
+public sealed record AddedColumn(string Name, string Type);
+
+/// <summary>A column whose type the snapshot's run widened (<c>INTEGER</c> → <c>BIGINT</c>).</summary>
+public sealed record WidenedColumn(string Name, string From, string To);
+
+/// <summary>
 /// A row the contract (or the parser) refused, with everything needed to understand and replay it.
 /// </summary>
 /// <param name="Line">Source line number where known (CSV/NDJSON), else null.</param>

@@ -55,6 +55,32 @@ public sealed record PipelineSpec
     /// commits a new snapshot (besides <see cref="Schedule"/>, if set).
     /// </summary>
     public RunOn? On { get; init; }
+
+    /// <summary>
+    /// How a run's columns may differ from its dataset's current ones; null: the spec did not say,
+    /// which is <see cref="SchemaEvolutionPolicy.AddColumns"/> (<see cref="SchemaPolicy"/>).
+    /// </summary>
+    public SchemaEvolutionPolicy? SchemaEvolution { get; init; }
+
+    /// <summary>The policy runs apply: <see cref="SchemaEvolution"/> or its default.</summary>
+    public SchemaEvolutionPolicy SchemaPolicy => SchemaEvolution ?? SchemaEvolutionPolicy.AddColumns;
+}
+
+/// <summary>
+/// Which differences between a run's columns and its dataset's current columns the run may commit
+/// (<c>schema_evolution</c>). A column the run lacks is never a change: the dataset keeps it and the
+/// run's rows read it as NULL.
+/// </summary>
+public enum SchemaEvolutionPolicy
+{
+    /// <summary>The same columns with the same types; a replace is held to it too.</summary>
+    Strict,
+
+    /// <summary>New columns (older files read them as NULL); no type changes.</summary>
+    AddColumns,
+
+    /// <summary>New columns and types that widen (int→bigint→double, a longer decimal, date→timestamp).</summary>
+    Widen,
 }
 
 /// <summary>What, besides a schedule or a request, starts a run.</summary>

@@ -140,10 +140,11 @@ internal sealed partial class SpecBinder
             return null;
         }
 
-        var names = System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()).ToArray();
-        if (names.Contains(text, StringComparer.Ordinal) && System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value))
+        var values = System.Enum.GetValues<TEnum>();
+        var names = values.Select(SpecWriter.Name).ToArray();
+        if (Array.IndexOf(names, text) is var index and >= 0)
         {
-            return value;
+            return values[index];
         }
 
         errors.Add(new SpecError(path, $"'{text}' is not one of: {string.Join(", ", names)}"));

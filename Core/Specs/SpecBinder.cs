@@ -13,7 +13,7 @@ internal sealed partial class SpecBinder(List<SpecError> errors)
     /// <summary>The keys each mapping accepts; the JSON Schema test holds <c>schemas/pipeline-spec.schema.json</c> to these.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> Keys = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["pipeline"] = ["name", "description", "owner", "tags", "source", "transform", "contract", "target", "schedule", "retries", "freshness", "timeout", "incremental", "on", "memory_limit"],
+        ["pipeline"] = ["name", "description", "owner", "tags", "source", "transform", "contract", "target", "schedule", "retries", "freshness", "timeout", "incremental", "on", "memory_limit", "schema_evolution"],
         ["source"] = ["kind", "path", "delimiter", "quote", "header", "columns", "compression", "url", "headers", "auth", "records", "pagination", "connection", "query", "dataset", "sql", "driving"],
         ["auth"] = ["bearer_from", "header", "value_from"],
         ["pagination"] = ["style", "page_param", "first_page", "size_param", "page_size", "offset_param", "limit_param", "cursor_path", "cursor_param", "max_pages"],
@@ -47,6 +47,7 @@ internal sealed partial class SpecBinder(List<SpecError> errors)
             MemoryLimit = Text(f, "memory_limit", "memory_limit"),
             Incremental = Map(f, "incremental", "incremental") is { } i ? Incremental(i) : null,
             On = Choice<RunOn>(f, "on", "on"),
+            SchemaEvolution = Choice<SchemaEvolutionPolicy>(f, "schema_evolution", "schema_evolution"),
         };
     }
 

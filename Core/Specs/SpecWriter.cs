@@ -32,7 +32,7 @@ public static class SpecWriter
 
             json.WriteStartObject("target");
             json.WriteString("dataset", spec.Target.Dataset);
-            json.WriteString("mode", Lower(spec.Target.Mode));
+            json.WriteString("mode", Name(spec.Target.Mode));
             Strings(json, "key", spec.Target.Key);
             json.WriteEndObject();
 
@@ -70,7 +70,12 @@ public static class SpecWriter
 
             if (spec.On is { } on)
             {
-                json.WriteString("on", Lower(on));
+                json.WriteString("on", Name(on));
+            }
+
+            if (spec.SchemaEvolution is { } evolution)
+            {
+                json.WriteString("schema_evolution", Name(evolution));
             }
 
             json.WriteEndObject();
@@ -84,7 +89,7 @@ public static class SpecWriter
         json.WriteStartObject("source");
         if (source.Kind is { } kind)
         {
-            json.WriteString("kind", Lower(kind));
+            json.WriteString("kind", Name(kind));
         }
 
         if (source.Path.Length > 0 || source.Kind is not (SourceKind.Http or SourceKind.Postgres or SourceKind.Ingest or SourceKind.Model))
@@ -173,7 +178,7 @@ public static class SpecWriter
     private static void WriteContract(Utf8JsonWriter json, ContractSpec contract)
     {
         json.WriteStartObject("contract");
-        json.WriteString("policy", Lower(contract.Policy));
+        json.WriteString("policy", Name(contract.Policy));
         if (contract.MaxRejectRatio is { } ratio)
         {
             json.WriteNumber("max_reject_ratio", ratio);
@@ -302,6 +307,7 @@ public static class SpecWriter
         json.WriteEndArray();
     }
 
-    private static string Lower<TEnum>(TEnum value)
-        where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
+    /// <summary>A choice as specs spell it: <c>add_columns</c> for <c>AddColumns</c>.</summary>
+    public static string Name<TEnum>(TEnum value)
+        where TEnum : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

@@ -10,11 +10,12 @@ namespace Ductus.Pipelines.Engine;
 
 /// <summary>
 /// Runs one pipeline spec in its own in-memory DuckDB: extract (<see cref="SourceReader"/>) →
-/// transform (<see cref="TransformView"/>) → contract (<see cref="ContractPass"/>) → load
-/// (<see cref="LakeWriter"/>). Reading, transforming, checking and writing Parquet happen in one
-/// streaming pass that materialises nothing (the contract pass); rejected rows wait in the run's
-/// scratch folder for <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog:
-/// the caller commits the returned files.
+/// transform (<see cref="TransformView"/>) → contract (<see cref="ContractPass"/>) → schema
+/// (<see cref="SchemaEvolution"/>) → load (<see cref="LakeWriter"/>). Reading, transforming,
+/// checking and writing Parquet happen in one streaming pass that materialises nothing (the
+/// contract pass); rejected rows wait in the run's scratch folder for
+/// <see cref="RunOutput.ReadRejectsAsync"/>. Nothing here touches the catalog: the caller commits
+/// the returned files.
 /// </summary>
 public sealed class RunEngine
 {
@@ -151,6 +152,14 @@ public sealed class RunEngine
                 return;
             }
 
+            // Before anything reaches the lake: a refused schema leaves neither a file nor a snapshot.
+            // A comparison of two short lists, so not a timed step of its own; it fails as one.
+            CheckSchema();
+            if (output.Failed)
+            {
+                return;
+            }
+
             // One load step (one span): writing the files, then the watermark and the merge's rewrites.
             await TimedAsync(RunSteps.Load, async () =>
             {
@@ -165,6 +174,22 @@ public sealed class RunEngine
                     await Lake.MergeAsync();
                 }
             });
+        }
+
+        /// <summary>The run's columns against the dataset's under the spec's <c>schema_evolution</c>.</summary>
+        private void CheckSchema()
+        {
+            var output = scope.Output;
+            var schema = SchemaEvolution.Check(scope.Spec.SchemaPolicy, scope.Context.Schema, output.Columns);
+            if (schema.Problem is { } problem)
+            {
+                output.RowsLoaded = 0;
+                output.Fail(RunSteps.Schema, problem);
+            }
+            else
+            {
+                (output.DatasetColumns, output.SchemaChanges) = (schema.Columns, schema.Changes);
+            }
         }
 
         private async Task TimedAsync(string step, Func<Task> body) =>

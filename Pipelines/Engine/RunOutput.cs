@@ -14,6 +14,7 @@ public sealed class RunOutput : IAsyncDisposable
     private readonly DuckDBConnection connection;
     private readonly string scratch;
     private readonly Dictionary<string, TimeSpan> stepDurations = new(StringComparer.Ordinal);
+    private IReadOnlyList<DatasetColumn>? datasetColumns;
     private bool disposed;
 
     internal RunOutput(DuckDBConnection connection, string scratch)
@@ -37,6 +38,19 @@ public sealed class RunOutput : IAsyncDisposable
 
     /// <summary>The loaded schema, including <c>_ductus_run_id</c> and <c>_ductus_loaded_at</c>.</summary>
     public IReadOnlyList<DatasetColumn> Columns { get; internal set; } = [];
+
+    /// <summary>
+    /// The dataset's columns once the run commits (<see cref="SchemaEvolution"/>): the run's, plus
+    /// the dataset's columns it lacks, which stay; the run's own <see cref="Columns"/> until the schema step ran.
+    /// </summary>
+    public IReadOnlyList<DatasetColumn> DatasetColumns
+    {
+        get => datasetColumns ?? Columns;
+        internal set => datasetColumns = value;
+    }
+
+    /// <summary>Columns the run added or widened, recorded with its snapshot; null when none.</summary>
+    public SchemaChanges? SchemaChanges { get; internal set; }
 
     /// <summary>The highest incremental cursor among the loaded rows, to commit with the snapshot; null leaves it as it was.</summary>
     public string? Watermark { get; internal set; }

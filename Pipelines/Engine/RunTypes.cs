@@ -21,6 +21,9 @@ public sealed record RunContext(
 
     /// <summary>For a model: its SELECT and the files of each input's pinned snapshot.</summary>
     public ModelSource? Model { get; init; }
+
+    /// <summary>The dataset's current columns, which the schema step holds the run's to; null skips the step (a run without a catalog, as in the engine's own tests).</summary>
+    public SchemaBaseline? Schema { get; init; }
 }
 
 /// <summary>
@@ -47,5 +50,6 @@ public static class RunSteps
     public const string Extract = "extract";
     public const string Transform = "transform";
     public const string Contract = "contract";
+    public const string Schema = "schema";
     public const string Load = "load";
 }

@@ -5,7 +5,7 @@ using Ductus.Pipelines.Engine;
 
 namespace Ductus.Pipelines.Runs;
 
-/// <summary>What a run needs from the catalog before it starts: where its cursor stands and which files a merge may rewrite.</summary>
+/// <summary>What a run needs from the catalog before it starts: where its cursor stands, which files a merge may rewrite, and the columns it may evolve.</summary>
 internal static class IncrementalAndMerge
 {
     public static async Task<RunContext> ContextAsync(CatalogStore catalog, Guid workspaceId, PipelineSpec spec, RunContext context, CancellationToken ct)
@@ -19,4 +19,8 @@ internal static class IncrementalAndMerge
             : [];
         return context with { Watermark = watermark, MergeBase = mergeBase };
     }
+
+    /// <summary>The dataset's current columns, which the run's schema step compares its own with, and whether <paramref name="mode"/> replaces them.</summary>
+    public static async Task<SchemaBaseline> SchemaAsync(CatalogStore catalog, Guid workspaceId, string dataset, WriteMode mode, CancellationToken ct) =>
+        new(await catalog.Datasets.GetColumnsAsync(workspaceId, dataset, ct), mode == WriteMode.Replace);
 }

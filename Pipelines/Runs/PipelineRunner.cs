@@ -118,6 +118,7 @@ public sealed class PipelineRunner(
             }
 
             var mode = CommitMode(spec, request, context.Model);
+            context = context with { Schema = await IncrementalAndMerge.SchemaAsync(catalog, ws, spec.Target.Dataset, mode, ct) };
             await using var output = await engine.ExecuteAsync(spec, context, ct);
             progress.End(output.Failed);
             // Reading the ingest buffer happens before the engine starts; it is the run's time too.
@@ -155,8 +156,9 @@ public sealed class PipelineRunner(
                     // Retried whole after an outage: a try cut off either committed (the next finds the
                     // run succeeded and fails in commit, which then records nothing) or left nothing.
                     commit = await WaitForCatalogAsync(run.Id, attemptCt => catalog.Committer.CommitAsync(ws, new CommitRequest(
-                        run.Id, spec.Target.Dataset, spec.Description, output.Columns, mode, output.Files, stats)
+                        run.Id, spec.Target.Dataset, spec.Description, output.DatasetColumns, mode, output.Files, stats)
                     {
+                        SchemaChanges = output.SchemaChanges,
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
                         RemovedFiles = output.RemovedFiles,

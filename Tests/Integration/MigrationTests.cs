@@ -123,6 +123,50 @@ public sealed class MigrationTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Reverting_0027_drops_only_the_record_of_schema_changes_and_every_snapshot_stays()
+    {
+        await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);
+        var migrator = new SchemaMigrator(db.DataSource);
+        await migrator.UpAsync();
+        await using (var app = NpgsqlDataSource.Create(CatalogRole.Adopt(db.ConnectionString)))
+        {
+            var store = new CatalogStore(app, TimeProvider.System);
+            var ws = await store.Workspaces.EnsureAsync("alpha");
+            foreach (var (file, changes) in new[] { ("a", (SchemaChanges?)null), ("b", new SchemaChanges([new AddedColumn("tip", "DOUBLE")], [new WidenedColumn("id", "INTEGER", "BIGINT")])) })
+            {
+                var run = await store.Runs.MarkRunningAsync(ws, (await store.Runs.CreateAsync(ws, "load_events", "events", RunTrigger.Manual)).Id, "test-node");
+                await store.Committer.CommitAsync(ws, new CommitRequest(
+                    run.Id, "events", null, [new DatasetColumn("id", "BIGINT", null, true)], WriteMode.Append,
+                    [new LakeFile($"alpha/events/{file}.parquet", 2, 10, new Dictionary<string, ColumnStats>())], new RunStats(2, 2, 0, 10))
+                { SchemaChanges = changes }, null);
+            }
+
+            var snapshots = await store.Datasets.ListSnapshotsAsync(ws, "events");
+            Assert.Equal(new WidenedColumn("id", "INTEGER", "BIGINT"), Assert.Single(snapshots[0].SchemaChanges!.Widened));
+            Assert.Null(snapshots[1].SchemaChanges);
+        }
+
+        await migrator.DownAsync(26);
+
+        await using (var rows = db.DataSource.CreateCommand("""
+            SELECT string_agg(version || ':' || operation || ':' || row_count, ',' ORDER BY version),
+                   (SELECT count(*) FROM information_schema.columns WHERE table_name = 'snapshots' AND column_name = 'schema_changes')
+              FROM snapshots
+            """))
+        await using (var reader = await rows.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            Assert.Equal(("1:append:2,2:append:4", 0L), (reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        await migrator.UpAsync();
+        await using (var changes = db.DataSource.CreateCommand("SELECT count(*) FROM snapshots WHERE schema_changes IS NULL"))
+        {
+            Assert.Equal(2L, await changes.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
     public async Task Applying_twice_changes_nothing_and_quartz_tables_exist()
     {
         await using var db = await ScratchDatabase.CreateAsync(stack.DatabaseConnectionString);

@@ -140,7 +140,7 @@ public sealed class SpecParserTests
             Sorted(
                 "source.delimeter: unknown key (expected one of: kind, path, delimiter, quote, header, columns, compression, url, headers, auth, records, pagination, connection, query, dataset, sql, driving)",
                 "contract.maxRejectRatio: unknown key, did you mean 'max_reject_ratio'?",
-                "steward: unknown key (expected one of: name, description, owner, tags, source, transform, contract, target, schedule, retries, freshness, timeout, incremental, on, memory_limit)"),
+                "steward: unknown key (expected one of: name, description, owner, tags, source, transform, contract, target, schedule, retries, freshness, timeout, incremental, on, memory_limit, schema_evolution)"),
             result.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
     }
 

@@ -61,7 +61,7 @@ public sealed class SpecValidatorTests : IDisposable
         string[] expected =
         [
             "retries.backoff: '30x' is not a duration (use e.g. 500ms, 30s, 30m, 2h, 1d, 1h30m)",
-            "colour: unknown key (expected one of: name, description, owner, tags, source, transform, contract, target, schedule, retries, freshness, timeout, incremental, on, memory_limit)",
+            "colour: unknown key (expected one of: name, description, owner, tags, source, transform, contract, target, schedule, retries, freshness, timeout, incremental, on, memory_limit, schema_evolution)",
             "name: 'Flights!' must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter",
             "source.path: file not found",
             "source.delimiter: applies to csv sources only",

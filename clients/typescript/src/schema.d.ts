@@ -1298,6 +1298,20 @@ export interface components {
             bytes: number;
             /** Format: date-time */
             createdAt: string;
+            schemaChanges: components["schemas"]["DuctusApiFeaturesDatasetsSnapshotsSchemaChanges"];
+        };
+        DuctusApiFeaturesDatasetsSnapshotsSchemaChanges: {
+            added: components["schemas"]["DuctusApiFeaturesDatasetsSnapshotsAddedColumn"][];
+            widened: components["schemas"]["DuctusApiFeaturesDatasetsSnapshotsWidenedColumn"][];
+        };
+        DuctusApiFeaturesDatasetsSnapshotsAddedColumn: {
+            name: string;
+            type: string;
+        };
+        DuctusApiFeaturesDatasetsSnapshotsWidenedColumn: {
+            name: string;
+            from: string;
+            to: string;
         };
         DuctusApiFeaturesDatasetsDataset: {
             name: string;
