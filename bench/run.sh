@@ -191,11 +191,14 @@ sizes = [json.loads(a) for a in sys.argv[1:]]
 first = sizes[0]["ductus"]["rows_per_s"]
 for s in sizes:
     d, r = s["ductus"], s["raw"]
-    worst = max(q["ratio"] for q in d["queries"])
+    answered = [q for q in d["queries"] if "ratio" in q]
+    refused = [q["query"] for q in d["queries"] if "ratio" not in q]
+    worst = max(q["ratio"] for q in answered) if answered else float("nan")
     peaks = ", ".join(f"{k} {v}/{d['query_peak_mb'][k]} MB" for k, v in d["run_peak_mb"].items())
     print(f"scale {d['rows']:,} rows: ductus {d['rows_per_s']:,.0f} rows/s ({d['rows_per_s'] / first:.2f}x the smallest size's), "
           f"raw copy {r['rows_per_s']:,.0f} rows/s (ratio {d['rows_per_s'] / r['rows_per_s']:.2f}); "
-          f"peak MB run/queries: {peaks}; query p95 / raw p95, worst of five: {worst:.2f}")
+          f"peak MB run/queries: {peaks}; query p95 / raw p95, worst of the answered: {worst:.2f}"
+          + (f"; refused by the sandbox: {', '.join(refused)}" if refused else ""))
 print(json.dumps(sizes))
 PY
     ;;

@@ -53,6 +53,23 @@ internal static class ScaleBench
         {
             var sql = string.Format(CultureInfo.InvariantCulture, template, dataset);
             var (apiTimes, rawTimes) = (new List<double>(), new List<double>());
+            // One untimed round each first: the Api's first query over a new snapshot opens its
+            // sandbox and the first raw read pulls the files into the page cache. With five rounds
+            // the p95 is the slowest one, so either would otherwise be measured instead of the query.
+            await QueryBench.FlushAsync(redis);
+            try
+            {
+                await QueryBench.ApiAsync(http, sql);
+            }
+            catch (InvalidOperationException refused)
+            {
+                // A query the sandbox cannot answer within its memory limit is a figure too: reported, and the next query runs.
+                Console.Error.WriteLine($"  {name}: the Api refused it: {refused.Message}");
+                queries.Add(new { query = name, error = refused.Message });
+                continue;
+            }
+
+            await QueryBench.RawAsync(files, dataset, sql);
             for (var round = 0; round < rounds; round++)
             {
                 await QueryBench.FlushAsync(redis);
@@ -66,7 +83,15 @@ internal static class ScaleBench
 
             var (apiP95, rawP95) = (QueryBench.Percentile(apiTimes, 0.95), QueryBench.Percentile(rawTimes, 0.95));
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: api p95 {apiP95:0} ms, raw p95 {rawP95:0} ms, ratio {apiP95 / rawP95:0.00}"));
-            queries.Add(new { query = name, api_p95_ms = Math.Round(apiP95, 1), raw_p95_ms = Math.Round(rawP95, 1), ratio = Math.Round(apiP95 / rawP95, 2) });
+            queries.Add(new
+            {
+                query = name,
+                api_p95_ms = Math.Round(apiP95, 1),
+                raw_p95_ms = Math.Round(rawP95, 1),
+                ratio = Math.Round(apiP95 / rawP95, 2),
+                api_median_ms = Math.Round(QueryBench.Percentile(apiTimes, 0.5), 1),
+                raw_median_ms = Math.Round(QueryBench.Percentile(rawTimes, 0.5), 1),
+            });
         }
 
         var queryPeaks = ServiceMemory.Peaks();
