@@ -48,35 +48,19 @@ else
 
 // The bootstrap admin client's secret: generated once, kept in the AppHost's user secrets,
 // shown in the dashboard's parameter view.
-var adminKey = builder.AddParameter(
-    Resources.AdminKey,
-    new GenerateParameterDefault { MinLength = 32, Special = false },
-    secret: true,
-    persist: true);
+var adminKey = GeneratedSecret(Resources.AdminKey, 32);
 
 // Signs the Api's bearer tokens. Persisted like admin-key so tokens survive an Api restart;
 // changing it invalidates every token issued before.
-var jwtSigningKey = builder.AddParameter(
-    Resources.JwtSigningKey,
-    new GenerateParameterDefault { MinLength = 64, Special = false },
-    secret: true,
-    persist: true);
+var jwtSigningKey = GeneratedSecret(Resources.JwtSigningKey, 64);
 
 // Signs the token the Api puts on each call to the analytics worker, which takes the workspace
 // from it; only these two services get it.
-var serviceTokenKey = builder.AddParameter(
-    Resources.ServiceTokenKey,
-    new GenerateParameterDefault { MinLength = 64, Special = false },
-    secret: true,
-    persist: true);
+var serviceTokenKey = GeneratedSecret(Resources.ServiceTokenKey, 64);
 
 // The bearer token a Prometheus outside Ductus:Metrics:AllowedNetworks sends to /metrics on every
 // service; generated and persisted like the keys above.
-var scrapeToken = builder.AddParameter(
-    Resources.MetricsScrapeToken,
-    new GenerateParameterDefault { MinLength = 32, Special = false },
-    secret: true,
-    persist: true);
+var scrapeToken = GeneratedSecret(Resources.MetricsScrapeToken, 32);
 
 // Applies the schema and exits; every service waits for it to complete. A deployment runs it
 // as a run-once step the services wait for too (docs/deploy.md: compose, Kubernetes, Container Apps).
@@ -146,3 +130,7 @@ if (builder.ExecutionContext.IsRunMode && builder.Environment.EnvironmentName ==
 }
 
 return await app.RunWatchedAsync();
+
+// A secret the AppHost makes up once and keeps in its user secrets (a deployment input when published).
+IResourceBuilder<ParameterResource> GeneratedSecret(string name, int minLength) =>
+    builder.AddParameter(name, new GenerateParameterDefault { MinLength = minLength, Special = false }, secret: true, persist: true);
