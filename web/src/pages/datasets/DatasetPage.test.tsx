@@ -43,6 +43,8 @@ describe("DatasetPage", () => {
     expect(rows[0]!.textContent).toContain("2,999,986");
     expect(within(rows[0]!).getByTestId("snapshot-run").getAttribute("href")).toBe("/runs/7d0c3c1e-1111-4c3b-9a55-3f2f3f1e0003");
     expect(within(rows[2]!).queryByTestId("snapshot-run")).toBeNull();
+    // What schema evolution allowed, per snapshot.
+    expect(rows.map((r) => within(r).getByTestId("snapshot-schema").textContent)).toEqual(["—", "+tail_number VARCHAR, delay INTEGER→BIGINT", "—"]);
 
     expect(screen.getByTestId("snapshots-chart").getAttribute("data-values")).toBe("1500000,2999000,2999986");
     // Hours since the previous commit: 17:00 → 19:00 → 20:00.

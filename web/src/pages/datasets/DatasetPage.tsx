@@ -204,6 +204,7 @@ function Snapshots({ dataset, items }: { dataset: string; items: Snapshot[] }) {
               <th className="num">Rows</th>
               <th className="num">Files</th>
               <th className="num">Size</th>
+              <th title="What the snapshot's schema_evolution allowed: columns added, types widened">Schema</th>
               <th>Run</th>
               <th>Committed</th>
             </tr>
@@ -218,6 +219,11 @@ function Snapshots({ dataset, items }: { dataset: string; items: Snapshot[] }) {
                 <td className="num">{formatCount(s.rowCount)}</td>
                 <td className="num">{s.fileCount}</td>
                 <td className="num">{formatBytes(s.bytes)}</td>
+                <td className="mono" data-testid="snapshot-schema">
+                  {[...s.schemaChanges.added.map((c) => `+${c.name} ${c.type}`), ...s.schemaChanges.widened.map((c) => `${c.name} ${c.from}→${c.to}`)].join(", ") || (
+                    <span className="muted">—</span>
+                  )}
+                </td>
                 <td>{s.runId ? <Link to={`/runs/${s.runId}`} data-testid="snapshot-run">{s.runId.slice(0, 8)}</Link> : <span className="muted">—</span>}</td>
                 <td title={s.createdAt}>{formatTime(s.createdAt)}</td>
               </tr>

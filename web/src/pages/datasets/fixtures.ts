@@ -41,7 +41,7 @@ export const airports: Dataset = {
 
 export const snapshots: Snapshot[] = [
   { version: 3, parent: 2, runId: "7d0c3c1e-1111-4c3b-9a55-3f2f3f1e0003", operation: "replace", rowCount: 2999986, fileCount: 4, bytes: 18_400_000, createdAt: "2026-12-05T20:00:12Z", schemaChanges: { added: [], widened: [] } },
-  { version: 2, parent: 1, runId: "7d0c3c1e-1111-4c3b-9a55-3f2f3f1e0002", operation: "append", rowCount: 2999000, fileCount: 3, bytes: 18_300_000, createdAt: "2026-12-05T19:00:10Z", schemaChanges: { added: [{ name: "tail_number", type: "VARCHAR" }], widened: [] } },
+  { version: 2, parent: 1, runId: "7d0c3c1e-1111-4c3b-9a55-3f2f3f1e0002", operation: "append", rowCount: 2999000, fileCount: 3, bytes: 18_300_000, createdAt: "2026-12-05T19:00:10Z", schemaChanges: { added: [{ name: "tail_number", type: "VARCHAR" }], widened: [{ name: "delay", from: "INTEGER", to: "BIGINT" }] } },
   { version: 1, parent: null, runId: null, operation: "append", rowCount: 1500000, fileCount: 2, bytes: 9_100_000, createdAt: "2026-12-05T17:00:05Z", schemaChanges: { added: [], widened: [] } },
 ];
 
