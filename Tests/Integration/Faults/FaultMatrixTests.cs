@@ -150,6 +150,7 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
         Assert.Equal((expected.Count, expected.Count), ((int)rows.Item1, (int)rows.Item2));
         var ids = await IngestTestKit.QueryAsync(analyst, $"SELECT id FROM {dataset} ORDER BY id");
         Assert.Equal(expected, ids.EnumerateArray().Select(r => r[0].GetInt32()));
+        await FaultStackFixture.SettleAfterPostgresRestartAsync(analyst, Patience);
     }
 
     [Theory]

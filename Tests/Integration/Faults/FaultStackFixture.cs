@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -7,6 +9,7 @@ using Ductus.AppHost.Watch;
 using Ductus.Core;
 using Ductus.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Ductus.Tests.Integration.Faults;
 
@@ -183,6 +186,61 @@ public sealed class FaultStackFixture : StackFixture
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, command, cts.Token);
         Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+
+    /// <summary>
+    /// Returns once PostgreSQL accepts a connection again after a start. Not the resource's health:
+    /// right after the start command it can still report the health checked before the stop (seen
+    /// in CI: a test connected at once and was refused).
+    /// </summary>
+    public async Task WaitForPostgresAcceptingAsync(TimeSpan timeout)
+    {
+        var clock = Clock();
+        await using var db = NpgsqlDataSource.Create(DatabaseConnectionString);
+        while (true)
+        {
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync();
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync();
+                return;
+            }
+            catch (NpgsqlException) when (clock.Elapsed < timeout)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a PostgreSQL restart, each service's pool still holds connections the restart cut, and
+    /// each fails the one request that draws it. Rounds of concurrent catalog reads and queries draw
+    /// them all (one at a time would reuse the same good connection), so the next test in this
+    /// collection meets a settled stack: returns after two rounds in a row answer 200 throughout.
+    /// </summary>
+    public static async Task SettleAfterPostgresRestartAsync(HttpClient analyst, TimeSpan timeout)
+    {
+        var clock = Clock();
+        for (var clean = 0; clean < 2;)
+        {
+            var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+            {
+                try
+                {
+                    using var response = i % 2 == 0
+                        ? await analyst.GetAsync(new Uri("/api/datasets", UriKind.Relative))
+                        : await analyst.PostAsJsonAsync(new Uri("/api/query", UriKind.Relative), new { sql = "SELECT 42" });
+                    return response.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return HttpStatusCode.ServiceUnavailable;
+                }
+            }));
+            clean = statuses.All(s => s == HttpStatusCode.OK) ? clean + 1 : 0;
+            Assert.True(clock.Elapsed < timeout, $"the stack did not settle after PostgreSQL's restart: {string.Join(", ", statuses)}");
+        }
     }
 
     public static Stopwatch Clock() => Stopwatch.StartNew();

@@ -42,10 +42,7 @@ public sealed class RunFaultTests(FaultStackFixture stack)
         await Eventually.Async(() => StepsAsync(redis, id), steps => steps.Contains("commit started"), Patience, "the run reaching its commit");
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StartCommand);
-        using (var healthy = new CancellationTokenSource(Patience))
-        {
-            await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(Resources.Postgres, healthy.Token);
-        }
+        await stack.WaitForPostgresAcceptingAsync(Patience);
 
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = await stack.CatalogAsync(db);
@@ -78,6 +75,7 @@ public sealed class RunFaultTests(FaultStackFixture stack)
             TimeSpan.FromSeconds(30),
             "a query of the dataset");
         Assert.Equal((Rows, Rows), (rows[0].GetInt64(), rows[1].GetInt64()));
+        await FaultStackFixture.SettleAfterPostgresRestartAsync(analyst, Patience);
     }
 
     [Fact]
