@@ -17,6 +17,15 @@ build() {
   bench="$root/bench/Bench/bin/Release/net10.0/Bench"
 }
 
+# The running stack a mode measures: its Api, stack.json and admin key (each overridable), and
+# a refusal when nothing answers.
+running_stack() {
+  api=${DUCTUS_API:-http://localhost:5180}
+  stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
+  key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
+  curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+}
+
 # Three rounds, each running every step once in a fresh process (so peak memory is its own),
 # interleaved so that a busy moment on a shared machine hits all steps alike. Prints one JSON
 # line per step: the median run, the peak memory of all runs, and the ratio to the first step
@@ -137,10 +146,7 @@ PY
     rounds=${2:-7}
     "$root/scripts/fetch-demo-data.sh" >/dev/null
     build
-    api=${DUCTUS_API:-http://localhost:5180}
-    stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
-    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
-    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    running_stack
     echo "query benchmark against $api, $rounds rounds, $(nproc) cores" >&2
     "$bench" query "$api" "$key" "$stack" "$root/data" "$rounds" 50 10
     ;;
@@ -151,9 +157,7 @@ PY
     rounds=${2:-3}
     "$root/scripts/fetch-demo-data.sh" >/dev/null
     build
-    api=${DUCTUS_API:-http://localhost:5180}
-    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
-    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    running_stack
     echo "model benchmark against $api, $rounds rounds, $(nproc) cores" >&2
     "$bench" model "$api" "$key" "$root/data" "$rounds"
     ;;
@@ -167,10 +171,7 @@ PY
     rounds=${SCALE_ROUNDS:-5}
     "$root/scripts/fetch-demo-data.sh" >/dev/null
     build
-    api=${DUCTUS_API:-http://localhost:5180}
-    stack=${DUCTUS_STACK:-$root/.ductus/stack.json}
-    key=${DUCTUS_ADMIN_KEY:-$(cd "$root/AppHost" && dotnet user-secrets list 2>/dev/null | sed -n 's/^Parameters:admin-key = //p')}
-    curl -fsS "$api/health" >/dev/null || { echo "no stack answers at $api: start it with 'dotnet run --project AppHost'" >&2; exit 1; }
+    running_stack
     echo "scale benchmark against $api: sizes ${sizes[*]}, run memory limit $limit, $rounds query rounds, $(nproc) cores" >&2
     mkdir -p "$root/data/bench"
     lines=()
