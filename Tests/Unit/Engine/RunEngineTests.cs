@@ -231,46 +231,34 @@ public sealed class RunEngineTests : IDisposable
     [Fact]
     public async Task Http_source_is_downloaded_and_loaded()
     {
-        var port = TestHttpServer.FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
         var csv = await File.ReadAllBytesAsync(Path.Combine(scratch.Root, "flights.csv"));
-        var serving = Task.Run(async () =>
+        await using var server = new TestHttpServer(async context =>
         {
-            var request = await listener.GetContextAsync();
-            request.Response.StatusCode = request.Request.Url!.AbsolutePath == "/files/flights.csv" ? 200 : 404;
-            request.Response.ContentType = "text/csv";
-            await request.Response.OutputStream.WriteAsync(csv);
-            request.Response.Close();
+            context.Response.StatusCode = context.Request.Url!.AbsolutePath == "/files/flights.csv" ? 200 : 404;
+            context.Response.ContentType = "text/csv";
+            await context.Response.OutputStream.WriteAsync(csv);
         });
 
-        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: http://127.0.0.1:{port}/files/flights.csv", StringComparison.Ordinal));
+        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: {server.BaseUri}files/flights.csv", StringComparison.Ordinal));
         await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
-        await serving;
 
         Assert.False(output.Failed, output.FailureReason);
         Assert.Equal(4, output.RowsLoaded);
         Assert.Equal(4, output.RowsRejected);
+        Assert.Equal(["/files/flights.csv"], server.Requests);
     }
 
     [Fact]
     public async Task Http_errors_fail_the_extract_step()
     {
-        var port = TestHttpServer.FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var serving = Task.Run(async () =>
+        await using var server = new TestHttpServer(context =>
         {
-            var request = await listener.GetContextAsync();
-            request.Response.StatusCode = 404;
-            request.Response.Close();
+            context.Response.StatusCode = 404;
+            return Task.CompletedTask;
         });
 
-        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: http://127.0.0.1:{port}/missing.csv", StringComparison.Ordinal));
+        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: {server.BaseUri}missing.csv", StringComparison.Ordinal));
         await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
-        await serving;
 
         Assert.True(output.Failed);
         Assert.Equal("extract", output.FailedStep);
@@ -280,34 +268,34 @@ public sealed class RunEngineTests : IDisposable
     [Fact]
     public async Task A_run_over_its_timeout_fails_with_the_step_it_was_in()
     {
-        var port = TestHttpServer.FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        // The source answers only when the test is over. The timeout leaves seconds for the steps
+        // before the download: at 300 ms a loaded CI machine timed out before the request was sent,
+        // and a server waiting for that request hung the whole test run.
         using var release = new CancellationTokenSource();
-        var serving = Task.Run(async () =>
-        {
-            var request = await listener.GetContextAsync();
-            try
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new TestHttpServer(
+            async context =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(30), release.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // The test is over; the client has gone.
-            }
+                requested.TrySetResult();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMinutes(1), release.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The test is over; the client has gone.
+                }
+            },
+            concurrent: true);
 
-            request.Response.Abort();
-        });
-
-        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: http://127.0.0.1:{port}/slow.csv", StringComparison.Ordinal) + "\ntimeout: 300ms\n");
+        var spec = EngineScratch.Parse(FlightsCsvSpec.Replace("path: flights.csv", $"path: {server.BaseUri}slow.csv", StringComparison.Ordinal) + "\ntimeout: 3s\n");
         await using var output = await scratch.Engine.ExecuteAsync(spec, scratch.Context(), CancellationToken.None);
         await release.CancelAsync();
-        await serving;
 
+        Assert.True(requested.Task.IsCompleted, $"the run ended before it asked the source for data: {output.FailedStep}: {output.FailureReason}");
         Assert.True(output.Failed);
         Assert.Equal("extract", output.FailedStep);
-        Assert.Equal("timed out after 300ms", output.FailureReason);
+        Assert.Equal("timed out after 3s", output.FailureReason);
         Assert.Empty(output.Files);
     }
 
