@@ -39,6 +39,10 @@ internal static class IngestTestKit
             Content = new StringContent(body, Encoding.UTF8),
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        // As curl does for large bodies: a refusal by Content-Length (413) then arrives before the
+        // body is sent. Without it the Api's answer races the upload, and CI once saw the client's
+        // write fail with a broken pipe before it read the 413.
+        request.Headers.ExpectContinue = body.Length > 1024 * 1024;
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
