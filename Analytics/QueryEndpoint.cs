@@ -3,6 +3,7 @@ using System.Text.Json;
 using DuckDB.NET.Data;
 using Ductus.Analytics.Query;
 using Ductus.Core.Auth;
+using Ductus.Core.Catalog;
 using Ductus.Core.Contracts;
 using Ductus.Core.Lake;
 using Ductus.Core.Telemetry;
@@ -110,6 +111,15 @@ public static class QueryEndpoint
         catch (QueryTimeoutException ex)
         {
             await Problem(http, StatusCodes.Status504GatewayTimeout, "Query timed out", ex.Message);
+        }
+        catch (Exception ex) when (CatalogOutage.IsOutage(ex))
+        {
+            // The catalog reads that pin the datasets' snapshots met PostgreSQL restarting (or a
+            // pooled connection its restart cut): answered as the Api answers it, so the caller
+            // retries instead of taking a 500 for a fault of the statement.
+            log.LogWarning("The catalog database is unavailable; a query answered 503: {Error}", ex.Message);
+            http.Response.Headers.RetryAfter = CatalogOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problem(http, StatusCodes.Status503ServiceUnavailable, CatalogOutage.ProblemTitle, CatalogOutage.ProblemDetail);
         }
         catch (Exception ex) when (ex is DuckDBException or IOException or UnauthorizedAccessException)
         {

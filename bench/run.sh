@@ -124,8 +124,12 @@ for r in (alive, datasets, run):
 def line(name, r):
     return f"{name} p95 {r['p95_ms']:.1f} ms (p50 {r['p50_ms']:.1f}, p99 {r['p99_ms']:.1f}, {r['rps']:,.0f} req/s)"
 print("api: " + "; ".join([line("GET /api/datasets", datasets), line("GET /api/runs/{id}", run), line("baseline GET /alive", alive)]))
-target = max(datasets["p95_ms"], run["p95_ms"])
-print(f"api: target p95 <= 20 ms: {'met' if target <= 20 else 'MISSED'} ({target:.1f} ms)")
+# Issue 24's targets: the catalog reads' p95 within 2x the bare /alive p95 of the same run, and
+# (against the default stack, `dotnet run --project AppHost`) p99 <= 100 ms after the warm-up.
+p95_ratio = max(datasets["p95_ms"], run["p95_ms"]) / alive["p95_ms"]
+p99 = max(datasets["p99_ms"], run["p99_ms"])
+print(f"api: target catalog p95 <= 2x /alive p95: {'met' if p95_ratio <= 2 else 'MISSED'} ({p95_ratio:.2f}x)")
+print(f"api: target catalog p99 <= 100 ms: {'met' if p99 <= 100 else 'MISSED'} ({p99:.1f} ms)")
 PY
     ;;
   ingest)

@@ -11,8 +11,6 @@ namespace Ductus.Api.Catalog;
 /// </summary>
 public sealed class CatalogOutageMiddleware(RequestDelegate next, ILogger<CatalogOutageMiddleware> log)
 {
-    private const int RetryAfterSeconds = 5;
-
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -24,9 +22,8 @@ public sealed class CatalogOutageMiddleware(RequestDelegate next, ILogger<Catalo
         {
             log.LogWarning("The catalog database is unavailable; {Method} {Path} answered 503: {Error}", context.Request.Method, context.Request.Path, e.Message);
             context.Response.Clear();
-            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Catalog unavailable",
-                $"The catalog database cannot be reached right now (it may be restarting); nothing of this request was stored. Retry in {RetryAfterSeconds} s.");
+            context.Response.Headers.RetryAfter = CatalogOutage.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, CatalogOutage.ProblemTitle, CatalogOutage.ProblemDetail);
         }
     }
 }

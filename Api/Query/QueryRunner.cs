@@ -24,7 +24,8 @@ public sealed class QueryRunner(AnalyticsClient analytics, QueryCache cache, Cat
     // A worker's problem detail is a few hundred bytes; anything longer is not one.
     private const int MaxProblemBytes = 64 * 1024;
 
-    private static readonly string[] PassedHeaders = [DuctusHeaders.Versions, DuctusHeaders.Truncated];
+    // Retry-After: the worker's 503 (catalog restarting) tells the caller when to come back.
+    private static readonly string[] PassedHeaders = [DuctusHeaders.Versions, DuctusHeaders.Truncated, Microsoft.Net.Http.Headers.HeaderNames.RetryAfter];
 
     /// <summary>The caller's workspace and its datasets, which <see cref="RunAsync"/> checks a statement against.</summary>
     public Task<QueryScope> ScopeAsync(ClaimsPrincipal user, CancellationToken ct) => QueryScope.LoadAsync(catalog, user, ct);

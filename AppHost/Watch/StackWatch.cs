@@ -8,8 +8,8 @@ namespace Ductus.AppHost.Watch;
 
 /// <summary>
 /// Watches every process the AppHost starts. While the stack starts, a resource that fails to
-/// start, exits, or runs without turning healthy for <see cref="StackWatchOptions.HealthTimeout"/>
-/// stops the whole AppHost with exit code 1 and a report naming it, its last log lines and what
+/// start, exits, does not start running within <see cref="StackWatchOptions.StartTimeout"/> or runs
+/// without turning healthy for <see cref="StackWatchOptions.HealthTimeout"/> stops the whole AppHost with exit code 1 and a report naming it, its last log lines and what
 /// to do — instead of the services waiting for it forever. Once the stack is up, a resource that
 /// exits without being asked to (a crash, a SIGKILL) is reported with its last lines and crash
 /// dump, and started again. Stopping returns only once every process it started is gone and
@@ -196,25 +196,42 @@ internal sealed class StackWatch(
         logger.LogInformation("Every resource is running and healthy");
     }
 
-    /// <summary>While the stack starts: a resource running but never healthy is reported after the timeout.</summary>
+    /// <summary>
+    /// While the stack starts: a resource that never starts running, or runs but never turns
+    /// healthy, is reported after its timeout.
+    /// </summary>
     private async Task CheckDeadlinesAsync(StackWatchOptions settings, CancellationToken ct)
     {
+        var started = DateTimeOffset.UtcNow;
         try
         {
             while (!_stackReady && Failure is null)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                WatchedResource? late;
+                var now = DateTimeOffset.UtcNow;
+                WatchedResource? unhealthy, unstarted;
                 lock (_watched)
                 {
-                    late = _watched.Values.FirstOrDefault(w =>
+                    unhealthy = _watched.Values.FirstOrDefault(w =>
                         w.Kind == WatchedKind.LongRunning && !w.Ready && !w.Hidden && !w.IsTerminal
-                        && w.RunningSince is { } since && DateTimeOffset.UtcNow - since > settings.HealthTimeout);
+                        && w.RunningSince is { } since && now - since > settings.HealthTimeout);
+                    // Waiting on another resource is that resource's delay, reported under its own
+                    // name: a resource's own start is timed from the end of its wait. One not asked
+                    // to start (explicit start) is not late.
+                    unstarted = _watched.Values.FirstOrDefault(w =>
+                        w.Kind != WatchedKind.Optional && !w.Hidden && !w.IsTerminal && w.RunningSince is null
+                        && w.State != KnownResourceStates.Waiting && w.State != KnownResourceStates.Running
+                        && w.State != KnownResourceStates.NotStarted
+                        && now - (w.LastWaitingAt ?? started) > settings.StartTimeout);
                 }
 
-                if (late is not null)
+                if (unhealthy is not null)
                 {
-                    await FailAsync(late, $"has been running for {settings.HealthTimeout.TotalSeconds:0} s without turning healthy ({late.Health})", ct);
+                    await FailAsync(unhealthy, $"has been running for {settings.HealthTimeout.TotalSeconds:0} s without turning healthy ({unhealthy.Health})", ct);
+                }
+                else if (unstarted is not null)
+                {
+                    await FailAsync(unstarted, $"did not start running within {settings.StartTimeout.TotalSeconds:0} s (state: {unstarted.State ?? "never created by the orchestrator"})", ct);
                 }
             }
         }

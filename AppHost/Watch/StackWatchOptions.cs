@@ -14,6 +14,14 @@ public sealed class StackWatchOptions
     /// </summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(180);
 
+    /// <summary>
+    /// How long a resource may take from the AppHost's start to running (waiting for another
+    /// resource does not count against it) before the AppHost gives up and says which one and in
+    /// what state: the silent case before <see cref="HealthTimeout"/>, e.g. an orchestrator that
+    /// never starts the process.
+    /// </summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(180);
+
     /// <summary>How long a PostgreSQL data folder still locked by a stopping cluster is waited for.</summary>
     public TimeSpan PostgresLockWait { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -38,6 +46,7 @@ public sealed class StackWatchOptionsValidator : IValidateOptions<StackWatchOpti
         foreach (var (key, value) in new[]
         {
             (nameof(options.HealthTimeout), options.HealthTimeout),
+            (nameof(options.StartTimeout), options.StartTimeout),
             (nameof(options.PostgresLockWait), options.PostgresLockWait),
             (nameof(options.StopTimeout), options.StopTimeout),
             (nameof(options.RestartWindow), options.RestartWindow),

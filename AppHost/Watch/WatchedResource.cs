@@ -38,6 +38,9 @@ internal sealed class WatchedResource(IResource resource, WatchedKind kind)
 
     public DateTimeOffset? RunningSince { get; private set; }
 
+    /// <summary>When it was last seen waiting for another resource: its own start is timed from then.</summary>
+    public DateTimeOffset? LastWaitingAt { get; private set; }
+
     /// <summary>Running and healthy (or running with no health check) at least once in this run.</summary>
     public bool Ready { get; private set; }
 
@@ -81,6 +84,11 @@ internal sealed class WatchedResource(IResource resource, WatchedKind kind)
             RunningSince = null;
             StopRequested = false;
             ExitJudged = false;
+        }
+
+        if (State == KnownResourceStates.Waiting)
+        {
+            LastWaitingAt = now;
         }
 
         if (State == KnownResourceStates.Stopping)

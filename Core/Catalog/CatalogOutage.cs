@@ -5,12 +5,22 @@ namespace Ductus.Core.Catalog;
 
 /// <summary>
 /// The catalog database being away (restarting, failing over) rather than a statement failing:
-/// the Api answers such a request 503, and the run engine waits it out, so a run whose data is
+/// the Api and the analytics worker answer such a request 503, and the run engine waits it out, so a run whose data is
 /// written still gets its commit or its failure recorded instead of staying <c>running</c>.
 /// </summary>
 public static class CatalogOutage
 {
     private static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>What a service answers a request the outage cut (a 503): about one PostgreSQL restart.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    /// <summary>The title of that 503 problem, the same from the Api and the analytics worker.</summary>
+    public const string ProblemTitle = "Catalog unavailable";
+
+    /// <summary>Its detail: each write is one transaction, so a request cut here stored nothing.</summary>
+    public static readonly string ProblemDetail =
+        $"The catalog database cannot be reached right now (it may be restarting); nothing of this request was stored. Retry in {RetryAfterSeconds} s.";
 
     // About as long as PostgreSQL takes to restart: a run waits little longer than the outage.
     private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(3);

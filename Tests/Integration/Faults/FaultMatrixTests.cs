@@ -102,6 +102,41 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
             }
         });
 
+        // Queries throughout: each answers or is refused with 503 and Retry-After, never a 500 (the
+        // analytics worker once relayed the cut connection's "57P01" as a failed query).
+        var queriesAnswered = 0;
+        var queriesRefused = 0;
+        var wrongQueries = new ConcurrentBag<string>();
+        var querying = Task.Run(async () =>
+        {
+            for (var n = 1; !stop.IsCancellationRequested; n++)
+            {
+                try
+                {
+                    // A new statement each time: a cached answer would not reach the worker.
+                    using var response = await analyst.PostAsJsonAsync(new Uri("/api/query", UriKind.Relative), new { sql = $"SELECT {n} AS n" });
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref queriesAnswered);
+                    }
+                    else if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null)
+                    {
+                        Interlocked.Increment(ref queriesRefused);
+                    }
+                    else
+                    {
+                        wrongQueries.Add($"{n}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    wrongQueries.Add($"{n}: {e.Message}");
+                }
+
+                await Task.Delay(100);
+            }
+        });
+
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StopCommand);
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -124,9 +159,11 @@ public sealed class FaultMatrixTests(FaultStackFixture stack)
         Assert.True(back.Elapsed < TimeSpan.FromSeconds(10), $"queries resumed after {back.Elapsed}");
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stop.CancelAsync();
-        await pushing;
+        await Task.WhenAll(pushing, querying);
 
         Assert.True(wrong.IsEmpty, $"pushes must be acknowledged (202) or refused (503), never anything else:\n{string.Join("\n", wrong)}");
+        Assert.True(wrongQueries.IsEmpty, $"queries must answer (200) or be refused with 503 and Retry-After, never anything else:\n{string.Join("\n", wrongQueries)}");
+        Assert.True(queriesAnswered > 0 && queriesRefused > 0, $"{queriesAnswered} queries answered and {queriesRefused} refused: the outage was not met");
         Assert.NotEmpty(acknowledged);
         // Every acknowledged record reaches the dataset exactly once; the refused ones never do.
         var expected = acknowledged.Order().ToList();

@@ -22,6 +22,10 @@ export function KeysPanel() {
     mutationFn: (key: ApiKey) => apiFetch<void>(`/api/keys/${key.id}`, { method: "DELETE" }),
     onSuccess: changed,
   });
+  // The box a user just clicked shows what was asked at once (set in the click's own event, so
+  // React never renders the old value in between) until the list read again confirms it, or the
+  // change fails and it flips back beside the error.
+  const [asked, setAsked] = useState<{ id: string; on: boolean } | null>(null);
   // The Api replaces a key's grants with the list sent, so the others it holds are sent back.
   const grant = useMutation({
     mutationFn: ({ key, on }: { key: ApiKey; on: boolean }) =>
@@ -35,6 +39,7 @@ export function KeysPanel() {
         queryClient.invalidateQueries({ queryKey: ["admin", "keys"] }),
         queryClient.invalidateQueries({ queryKey: ["admin", "audit"] }),
       ]),
+    onSettled: () => setAsked(null),
   });
 
   return (
@@ -81,10 +86,12 @@ export function KeysPanel() {
                           type="checkbox"
                           data-testid="key-pii-read"
                           aria-label={`${k.name} reads personal data unmasked (${piiRead})`}
-                          // While the change is on its way the box shows what was asked; the list read again confirms it.
-                          checked={grant.isPending && grant.variables?.key.id === k.id ? grant.variables.on : k.grants.includes(piiRead)}
-                          disabled={!!k.revokedAt || (grant.isPending && grant.variables?.key.id === k.id)}
-                          onChange={(e) => grant.mutate({ key: k, on: e.target.checked })}
+                          checked={asked?.id === k.id ? asked.on : k.grants.includes(piiRead)}
+                          disabled={!!k.revokedAt || asked?.id === k.id}
+                          onChange={(e) => {
+                            setAsked({ id: k.id, on: e.target.checked });
+                            grant.mutate({ key: k, on: e.target.checked });
+                          }}
                         />
                       </td>
                       <td title={formatTime(k.createdAt)}>
