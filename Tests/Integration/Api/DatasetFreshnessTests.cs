@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ductus.Core.Auth;
+using Ductus.Core.Catalog;
 using Ductus.Core.Specs;
 using Ductus.Tests.Infrastructure;
 using Ductus.Tests.Unit.Engine;
@@ -58,11 +59,14 @@ public sealed class DatasetFreshnessTests(StackFixture stack)
     public async Task A_dataset_past_its_specs_sla_reads_stale_at_warn_naming_the_sla_and_one_without_an_sla_reads_as_before()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        // Saved straight in the catalog, as a spec the Api would refuse (warn_after under 1m), so a
-        // second is enough to pass it. No schedule: by the schedule rule it would read unscheduled.
-        var late = await CatalogData.RunAsync(stack, FlightsTestSpec.Yaml("flights-sla-" + suffix, "flights_sla_" + suffix) + "\nfreshness: { warn_after: 1s, error_after: 1h }\ntags: [sla-" + suffix + "]\n");
+        var lateYaml = FlightsTestSpec.Yaml("flights-sla-" + suffix, "flights_sla_" + suffix) + "\nfreshness: { warn_after: 1m, error_after: 1h }\ntags: [sla-" + suffix + "]\n";
+        var late = await CatalogData.RunAsync(stack, lateYaml);
+        // Then saved straight in the catalog with a warn_after the Api (and a run) would refuse, so
+        // a second is enough to pass it. No schedule: by the schedule rule it would read unscheduled.
+        await SaveAsync(late.Pipeline, late.Dataset, lateYaml.Replace("warn_after: 1m", "warn_after: 1s", StringComparison.Ordinal), schedule: null);
         var relaxedYaml = FlightsTestSpec.Yaml("flights-slow-" + suffix, "flights_slow_" + suffix) + "\nschedule: \"0 0 * * * ?\"\nfreshness: { warn_after: 3h }\n";
         var relaxed = await CatalogData.RunAsync(stack, relaxedYaml);
+        Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded), (late.Status, relaxed.Status));
         var plain = await CatalogData.OwnFlightsRunAsync(stack);
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
 
@@ -86,13 +90,7 @@ public sealed class DatasetFreshnessTests(StackFixture stack)
         Assert.Equal(onTime.GetProperty("lastCommitAt").GetDateTimeOffset().AddHours(3), onTime.GetProperty("dueBy").GetDateTimeOffset());
 
         // A changed SLA shows at the next read: saving a spec forgets the cached dataset list.
-        await using (var app = CatalogData.App(stack))
-        {
-            var catalog = await stack.CatalogAsync(app);
-            var tighter = relaxedYaml.Replace("warn_after: 3h", "warn_after: 2h", StringComparison.Ordinal);
-            await catalog.Pipelines.SaveAsync(CatalogData.DefaultWorkspace, relaxed.Pipeline, SpecWriter.ToJson(EngineScratch.Parse(tighter)), tighter, "yaml", "0 0 * * * ?", relaxed.Dataset);
-        }
-
+        await SaveAsync(relaxed.Pipeline, relaxed.Dataset, relaxedYaml.Replace("warn_after: 3h", "warn_after: 2h", StringComparison.Ordinal), "0 0 * * * ?");
         Assert.Equal("warn_after 2h", (await FreshnessAsync(analyst, $"/api/datasets/{relaxed.Dataset}")).GetProperty("sla").GetString());
 
         // Without a freshness block: the schedule rule, as before, and the alerts' level.
@@ -103,6 +101,14 @@ public sealed class DatasetFreshnessTests(StackFixture stack)
         var commit = asBefore.GetProperty("lastCommitAt").GetDateTimeOffset();
         var hour = new DateTimeOffset(commit.Year, commit.Month, commit.Day, commit.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
         Assert.Equal(hour.AddMinutes(10), asBefore.GetProperty("dueBy").GetDateTimeOffset());
+    }
+
+    /// <summary>Saves a new version of a pipeline's spec as the Api would, without its validation.</summary>
+    private async Task SaveAsync(string pipeline, string dataset, string yaml, string? schedule)
+    {
+        await using var app = CatalogData.App(stack);
+        var catalog = await stack.CatalogAsync(app);
+        await catalog.Pipelines.SaveAsync(CatalogData.DefaultWorkspace, pipeline, SpecWriter.ToJson(EngineScratch.Parse(yaml)), yaml, "yaml", schedule, dataset);
     }
 
     private static async Task<JsonElement> FreshnessAsync(HttpClient client, string path)
