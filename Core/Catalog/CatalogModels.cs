@@ -156,6 +156,9 @@ public sealed record DatasetRecord(
 
     /// <summary>Its pipeline spec's <c>tags</c>.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>What its freshness is checked against; null when no enabled pipeline with a <c>freshness</c> block or a schedule loads it.</summary>
+    public DatasetSla? Sla { get; init; }
 }
 
 /// <summary>

@@ -30,19 +30,51 @@ public enum LatenessLevel
 /// <param name="ErrorAt">When the dataset turns (or turned) late at level error; null when that level is not set.</param>
 public sealed record Lateness(LatenessLevel Level, DateTimeOffset? WarnAt, DateTimeOffset? ErrorAt);
 
-/// <param name="DueBy">When the next load is (or was) expected, tolerance included; null when unscheduled.</param>
-public sealed record DatasetFreshness(FreshnessStatus Status, DateTimeOffset? LastLoadedAt, DateTimeOffset? DueBy);
+/// <param name="DueBy">When the next load is (or was) expected, tolerance included; null when unscheduled. With an SLA: when the last load turns (or turned) late by it.</param>
+public sealed record DatasetFreshness(FreshnessStatus Status, DateTimeOffset? LastLoadedAt, DateTimeOffset? DueBy)
+{
+    /// <summary>How late the dataset is by the rule its freshness alerts use (<see cref="Freshness.Lateness(DatasetSla, DateTimeOffset?, DateTimeOffset, TimeSpan)"/>).</summary>
+    public LatenessLevel Level { get; init; }
+
+    /// <summary>The pipeline spec's <c>freshness</c> block the status follows; null when the schedule rule applies.</summary>
+    public FreshnessSpec? Sla { get; init; }
+}
+
+/// <summary>
+/// What a dataset's freshness is checked against: the enabled pipeline that loads it (the first by
+/// name when several do) that has a <c>freshness</c> block or a schedule. The freshness alerts
+/// (the Pipelines service's <c>FreshnessJob</c>) and the dataset read side
+/// (<see cref="DatasetCatalog"/>, in SQL) choose it alike.
+/// </summary>
+/// <param name="Since">When the pipeline was created: a dataset never loaded counts as late from then.</param>
+public sealed record DatasetSla(string Pipeline, string? Schedule, FreshnessSpec? Freshness, DateTimeOffset Since);
 
 public static class Freshness
 {
     /// <summary>
-    /// Compares the last successful load with the dataset's expected Quartz cron schedule
-    /// (evaluated in UTC). <paramref name="tolerance"/> is how long a scheduled run may take
-    /// before the dataset counts as stale.
+    /// How fresh a dataset is. When its <see cref="DatasetRecord.Sla"/> has a <c>freshness</c>
+    /// block, by that block, exactly as its alerts judge it: stale from the time
+    /// <see cref="Lateness(DatasetSla, DateTimeOffset?, DateTimeOffset, TimeSpan)"/> says it turns
+    /// late. Otherwise compares the last successful load with the dataset's expected Quartz cron
+    /// schedule (evaluated in UTC). <paramref name="tolerance"/> is how long a scheduled run may
+    /// take before the dataset counts as stale (and the grace of the alerts' schedule rule).
     /// </summary>
     public static DatasetFreshness Evaluate(DatasetRecord dataset, DateTimeOffset now, TimeSpan tolerance)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        var lateness = dataset.Sla is { } sla ? Lateness(sla, dataset.LastLoadedAt, now, tolerance) : new Lateness(LatenessLevel.None, null, null);
+        if (dataset.Sla?.Freshness is { } spec)
+        {
+            var status = dataset.LastLoadedAt is null ? FreshnessStatus.NeverLoaded
+                : lateness.Level == LatenessLevel.None ? FreshnessStatus.Fresh : FreshnessStatus.Stale;
+            return new DatasetFreshness(status, dataset.LastLoadedAt, lateness.WarnAt ?? lateness.ErrorAt) { Level = lateness.Level, Sla = spec };
+        }
+
+        return BySchedule(dataset, now, tolerance) with { Level = lateness.Level };
+    }
+
+    private static DatasetFreshness BySchedule(DatasetRecord dataset, DateTimeOffset now, TimeSpan tolerance)
+    {
         if (string.IsNullOrWhiteSpace(dataset.ExpectedSchedule) || !CronExpression.TryParse(dataset.ExpectedSchedule, out var parsed))
         {
             return new DatasetFreshness(FreshnessStatus.Unscheduled, dataset.LastLoadedAt, null);
@@ -69,6 +101,24 @@ public static class Freshness
 
     /// <inheritdoc cref="MissedBeforeWarn"/>
     public const int MissedBeforeError = 4;
+
+    /// <summary>The lateness of a dataset checked against <paramref name="sla"/>; <paramref name="lastLoad"/> null when never loaded.</summary>
+    public static Lateness Lateness(DatasetSla sla, DateTimeOffset? lastLoad, DateTimeOffset now, TimeSpan grace)
+    {
+        ArgumentNullException.ThrowIfNull(sla);
+        return Lateness(lastLoad ?? sla.Since, sla.Schedule, sla.Freshness, now, grace);
+    }
+
+    /// <summary>An SLA in the spec's words, as alerts and the API name it: <c>warn_after 2h, error_after 6h</c>.</summary>
+    public static string Describe(FreshnessSpec sla)
+    {
+        ArgumentNullException.ThrowIfNull(sla);
+        return string.Join(", ", new[]
+        {
+            sla.WarnAfter is { } w ? $"warn_after {Durations.Format(w)}" : null,
+            sla.ErrorAfter is { } e ? $"error_after {Durations.Format(e)}" : null,
+        }.OfType<string>());
+    }
 
     /// <summary>
     /// The freshness SLA of a pipeline's dataset. With <paramref name="sla"/>, the age of the last

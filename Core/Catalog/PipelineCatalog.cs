@@ -78,7 +78,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
             """))
             .With("version", version);
         await history.ExecuteNonQueryAsync(ct);
-        var datasetChanged = await DatasetMetadata.RefreshAsync(tx, workspaceId, dataset, name, ct);
+        await DatasetMetadata.RefreshAsync(tx, workspaceId, dataset, name, ct);
         // A save of a name with no row creates the pipeline, of an existing one updates it: the
         // store knows which, so it names the action.
         var entry = previous is { } old
@@ -89,11 +89,9 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
             Action = previous is null ? AuditActions.PipelineCreated : AuditActions.PipelineUpdated,
         }, ct);
         await tx.CommitAsync(ct);
-        if (datasetChanged)
-        {
-            await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
-        }
-
+        // Every change counts, not only the dataset's own pipeline's: the listed datasets carry
+        // the freshness SLA of whichever pipeline loads them (DatasetSla).
+        await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
         return version;
 
         // The pipeline row and its history row are written from the same values.
@@ -181,6 +179,12 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
         }
 
         await tx.CommitAsync(ct);
+        if (was != enabled)
+        {
+            // A paused pipeline sets no dataset's freshness SLA (DatasetSla).
+            await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
+        }
+
         return true;
     }
 
@@ -188,12 +192,19 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
     /// Archives a pipeline: hidden from every list and lookup, so its schedule stops, while its
     /// versions, watermark, runs and rejects stay. False when there is no such pipeline.
     /// </summary>
-    public Task<bool> ArchiveAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
-        Archiving.ArchiveAsync(db, Table, workspaceId, name, audit, time.GetUtcNow(), ct);
+    public async Task<bool> ArchiveAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        await SlasChangedAsync(workspaceId, await Archiving.ArchiveAsync(db, Table, workspaceId, name, audit, time.GetUtcNow(), ct));
 
     /// <summary>Brings an archived pipeline back, at the version it was archived at.</summary>
-    public Task<ArchiveOutcome> RestoreAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
-        Archiving.RestoreAsync(db, Table, workspaceId, name, audit, ct);
+    public async Task<ArchiveOutcome> RestoreAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
+        await SlasChangedAsync(workspaceId, await Archiving.RestoreAsync(db, Table, workspaceId, name, audit, ct));
+
+    /// <summary>An archived or restored pipeline stops or starts setting its dataset's freshness SLA: the cached dataset list is forgotten.</summary>
+    private async Task<T> SlasChangedAsync<T>(Guid workspaceId, T outcome)
+    {
+        await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
+        return outcome;
+    }
 
     /// <summary>
     /// Deletes an archived pipeline for good: its versions, watermark, runs and their rejects.

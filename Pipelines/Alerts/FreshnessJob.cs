@@ -45,14 +45,14 @@ public sealed partial class FreshnessJob(
                 var loads = await FreshnessBreaches.LastLoadsAsync(tx, ct);
                 return [.. slas.Select(s =>
                 {
-                    var last = loads.GetValueOrDefault(s.Dataset);
-                    return new FreshnessCheck(s.Dataset, s.Pipeline, last, Freshness.Lateness(last ?? s.Since, s.Schedule, s.Spec, now, grace));
+                    var last = loads.GetValueOrDefault(s.Key);
+                    return new FreshnessCheck(s.Key, s.Value.Pipeline, last, Freshness.Lateness(s.Value, last, now, grace));
                 })];
             }, now, ct);
 
             foreach (var transition in transitions)
             {
-                var alert = Alert(workspace.Name, transition, slas.First(s => s.Dataset == transition.Check.Dataset), now);
+                var alert = Alert(workspace.Name, transition, slas[transition.Check.Dataset], now);
                 await sender.SendAsync(workspace.Id, alert, ct);
                 raised.Add(alert);
             }
@@ -62,29 +62,28 @@ public sealed partial class FreshnessJob(
     }
 
     /// <summary>
-    /// The SLA of each dataset: from the enabled pipeline that loads it (the first by name when
-    /// several do), its <c>freshness</c> block or else its schedule. A paused pipeline is not
-    /// expected to load anything.
+    /// The SLA of each dataset (<see cref="DatasetSla"/>, which the dataset read side chooses
+    /// alike): from the enabled pipeline that loads it (the first by name when several do), its
+    /// <c>freshness</c> block or else its schedule. A paused pipeline is not expected to load anything.
     /// </summary>
-    private static List<Sla> Slas(IReadOnlyList<PipelineRecord> pipelines)
+    private static Dictionary<string, DatasetSla> Slas(IReadOnlyList<PipelineRecord> pipelines)
     {
-        var slas = new List<Sla>();
+        var slas = new Dictionary<string, DatasetSla>(StringComparer.Ordinal);
         foreach (var pipeline in pipelines.Where(p => p.Enabled).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var parsed = SpecParser.ParseJson(pipeline.SpecJson);
-            if (parsed.Spec is not { } spec || !parsed.IsValid || (spec.Freshness is null && spec.Schedule is null)
-                || slas.Exists(s => s.Dataset == pipeline.Dataset))
+            if (parsed.Spec is not { } spec || !parsed.IsValid || (spec.Freshness is null && spec.Schedule is null))
             {
                 continue;
             }
 
-            slas.Add(new Sla(pipeline.Dataset, pipeline.Name, spec.Schedule, spec.Freshness, pipeline.CreatedAt));
+            slas.TryAdd(pipeline.Dataset, new DatasetSla(pipeline.Name, spec.Schedule, spec.Freshness, pipeline.CreatedAt));
         }
 
         return slas;
     }
 
-    private Alert Alert(string workspace, FreshnessTransition transition, Sla sla, DateTimeOffset now)
+    private Alert Alert(string workspace, FreshnessTransition transition, DatasetSla sla, DateTimeOffset now)
     {
         var check = transition.Check;
         var api = options.Value.PublicApiUrl;
@@ -109,17 +108,15 @@ public sealed partial class FreshnessJob(
     }
 
     /// <summary>Why the dataset is late, in the words of its SLA, for the person the alert wakes.</summary>
-    private static string Reason(FreshnessCheck check, Sla sla)
+    private static string Reason(FreshnessCheck check, DatasetSla sla)
     {
         var loaded = check.LastLoadedAt is { } last ? $"last loaded {last:yyyy-MM-dd HH:mm:ss}Z" : $"never loaded (pipeline created {sla.Since:yyyy-MM-dd HH:mm:ss}Z)";
-        var rule = sla.Spec is { } s
-            ? string.Join(", ", new[] { s.WarnAfter is { } w ? $"warn_after {Durations.Format(w)}" : null, s.ErrorAfter is { } e ? $"error_after {Durations.Format(e)}" : null }.OfType<string>())
+        var rule = sla.Freshness is { } s
+            ? Freshness.Describe(s)
             : $"schedule '{sla.Schedule}': warn after {Freshness.MissedBeforeWarn} missed loads, error after {Freshness.MissedBeforeError}";
         var late = check.Lateness.Level == LatenessLevel.Error ? check.Lateness.ErrorAt : check.Lateness.WarnAt;
         return $"{check.Dataset} is late: {loaded}; {rule}; late since {late:yyyy-MM-dd HH:mm:ss}Z";
     }
-
-    private sealed record Sla(string Dataset, string Pipeline, string? Schedule, FreshnessSpec? Spec, DateTimeOffset Since);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Freshness check raised {Count} alerts")]
     private static partial void LogRaised(ILogger logger, int count);

@@ -1,9 +1,13 @@
+using System.Text.Json;
 using Ductus.Core.Auth;
+using Ductus.Core.Catalog;
+using Ductus.Core.Specs;
 using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Unit.Engine;
 
 namespace Ductus.Tests.Integration.Api;
 
-/// <summary>The <c>freshness</c> of <c>GET /api/datasets</c> items for loads made now, hours ago, and without a schedule.</summary>
+/// <summary>The <c>freshness</c> of <c>GET /api/datasets</c> items for loads made now, hours ago, without a schedule, and by a spec's SLA.</summary>
 [Collection(StackDefinition.Name)]
 public sealed class DatasetFreshnessTests(StackFixture stack)
 {
@@ -49,5 +53,68 @@ public sealed class DatasetFreshnessTests(StackFixture stack)
         Assert.Equal(System.Text.Json.JsonValueKind.Null, unknown.GetProperty("schedule").ValueKind);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, unknown.GetProperty("expectedBy").ValueKind);
         Assert.Equal(unscheduled.Pipeline, unknown.GetProperty("pipeline").GetString());
+    }
+
+    [Fact]
+    public async Task A_dataset_past_its_specs_sla_reads_stale_at_warn_naming_the_sla_and_one_without_an_sla_reads_as_before()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var lateYaml = FlightsTestSpec.Yaml("flights-sla-" + suffix, "flights_sla_" + suffix) + "\nfreshness: { warn_after: 1m, error_after: 1h }\ntags: [sla-" + suffix + "]\n";
+        var late = await CatalogData.RunAsync(stack, lateYaml);
+        // Then saved straight in the catalog with a warn_after the Api (and a run) would refuse, so
+        // a second is enough to pass it. No schedule: by the schedule rule it would read unscheduled.
+        await SaveAsync(late.Pipeline, late.Dataset, lateYaml.Replace("warn_after: 1m", "warn_after: 1s", StringComparison.Ordinal), schedule: null);
+        var relaxedYaml = FlightsTestSpec.Yaml("flights-slow-" + suffix, "flights_slow_" + suffix) + "\nschedule: \"0 0 * * * ?\"\nfreshness: { warn_after: 3h }\n";
+        var relaxed = await CatalogData.RunAsync(stack, relaxedYaml);
+        Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded), (late.Status, relaxed.Status));
+        var plain = await CatalogData.OwnFlightsRunAsync(stack);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+
+        var stale = await Eventually.Async(() => FreshnessAsync(analyst, $"/api/datasets/{late.Dataset}"),
+            f => f.GetProperty("status").GetString() == "stale", TimeSpan.FromSeconds(30), "the dataset past warn_after 1s read as stale");
+        var committed = stale.GetProperty("lastCommitAt").GetDateTimeOffset();
+        Assert.True(DateTimeOffset.UtcNow - committed >= TimeSpan.FromSeconds(1), $"stale already at {committed:O}");
+        Assert.Equal(("warn", "warn_after 1s, error_after 1h", late.Pipeline), (stale.GetProperty("level").GetString(), stale.GetProperty("sla").GetString(), stale.GetProperty("pipeline").GetString()));
+        Assert.Equal(committed.AddSeconds(1), stale.GetProperty("dueBy").GetDateTimeOffset());
+        Assert.Equal(committed.AddSeconds(1), stale.GetProperty("expectedBy").GetDateTimeOffset());
+        // A filtered listing reads the SLA as the plain one does.
+        using (var search = await analyst.GetAsync($"/api/datasets?tag=sla-{suffix}"))
+        {
+            var listed = (await search.BodyAsync()).GetProperty("items").EnumerateArray().Single(d => d.GetProperty("name").GetString() == late.Dataset);
+            Assert.Equal(("stale", "warn"), (listed.GetProperty("freshness").GetProperty("status").GetString(), listed.GetProperty("freshness").GetProperty("level").GetString()));
+        }
+
+        // An hourly dataset with an SLA: the SLA, not the schedule, sets dueBy.
+        var onTime = await FreshnessAsync(analyst, $"/api/datasets/{relaxed.Dataset}");
+        Assert.Equal(("fresh", "none", "warn_after 3h"), (onTime.GetProperty("status").GetString(), onTime.GetProperty("level").GetString(), onTime.GetProperty("sla").GetString()));
+        Assert.Equal(onTime.GetProperty("lastCommitAt").GetDateTimeOffset().AddHours(3), onTime.GetProperty("dueBy").GetDateTimeOffset());
+
+        // A changed SLA shows at the next read: saving a spec forgets the cached dataset list.
+        await SaveAsync(relaxed.Pipeline, relaxed.Dataset, relaxedYaml.Replace("warn_after: 3h", "warn_after: 2h", StringComparison.Ordinal), "0 0 * * * ?");
+        Assert.Equal("warn_after 2h", (await FreshnessAsync(analyst, $"/api/datasets/{relaxed.Dataset}")).GetProperty("sla").GetString());
+
+        // Without a freshness block: the schedule rule, as before, and the alerts' level.
+        var asBefore = await FreshnessAsync(analyst, $"/api/datasets/{plain.Dataset}");
+        Assert.Equal("fresh", asBefore.GetProperty("status").GetString());
+        Assert.Equal("none", asBefore.GetProperty("level").GetString());
+        Assert.Equal(JsonValueKind.Null, asBefore.GetProperty("sla").ValueKind);
+        var commit = asBefore.GetProperty("lastCommitAt").GetDateTimeOffset();
+        var hour = new DateTimeOffset(commit.Year, commit.Month, commit.Day, commit.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
+        Assert.Equal(hour.AddMinutes(10), asBefore.GetProperty("dueBy").GetDateTimeOffset());
+    }
+
+    /// <summary>Saves a new version of a pipeline's spec as the Api would, without its validation.</summary>
+    private async Task SaveAsync(string pipeline, string dataset, string yaml, string? schedule)
+    {
+        await using var app = CatalogData.App(stack);
+        var catalog = await stack.CatalogAsync(app);
+        await catalog.Pipelines.SaveAsync(CatalogData.DefaultWorkspace, pipeline, SpecWriter.ToJson(EngineScratch.Parse(yaml)), yaml, "yaml", schedule, dataset);
+    }
+
+    private static async Task<JsonElement> FreshnessAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (await response.BodyAsync()).GetProperty("freshness").Clone();
     }
 }

@@ -1351,6 +1351,8 @@ export interface components {
             schedule?: string | null;
             /** Format: date-time */
             expectedBy?: string | null;
+            level: string;
+            sla?: string | null;
         };
         DuctusApiFeaturesDatasetsRecordsResponse: {
             /** Format: guid */

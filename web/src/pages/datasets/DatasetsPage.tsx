@@ -1,5 +1,5 @@
 // The workspace's datasets: searched by the Api (names, owners, tags, descriptions, columns;
-// ranked), filtered by tag or owner, with size, last load and freshness against the schedule.
+// ranked), filtered by tag or owner, with size, last load and freshness against the spec's SLA or else the schedule.
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import type { Dataset } from "../../api/types";

@@ -17,7 +17,7 @@ export const flights: Dataset = {
   currentVersion: 3,
   lastLoadedAt: "2026-12-05T20:00:12Z",
   schedule: "0 0 * * * ?",
-  freshness: { status: "fresh", dueBy: "2026-12-05T21:10:00Z" },
+  freshness: { status: "fresh", dueBy: "2026-12-05T21:10:00Z", level: "none", sla: null },
   pipeline: "flights",
   createdAt: "2026-12-01T10:00:00Z",
   updatedAt: "2026-12-05T20:00:12Z",
@@ -35,7 +35,7 @@ export const airports: Dataset = {
   ],
   rowCount: 3376,
   currentVersion: 2,
-  freshness: { status: "stale", dueBy: "2026-12-05T08:00:00Z" },
+  freshness: { status: "stale", dueBy: "2026-12-05T08:00:00Z", level: "none", sla: null },
   pipeline: "airports",
 };
 
