@@ -22,6 +22,11 @@ public sealed class CatalogCache
     private const int MaxCachedRuns = 10_000;
 
     private readonly ConcurrentDictionary<Guid, Cached<IReadOnlyList<DatasetRecord>>> _datasets = new();
+
+    // Under the datasets' token: every change of a pipeline moves it (the listed datasets carry
+    // their pipeline's SLA), and the PII masks of every query and run read are worked out from
+    // these specs, so they must not cost a catalog read each.
+    private readonly ConcurrentDictionary<Guid, Cached<IReadOnlyList<PipelineRecord>>> _pipelines = new();
     private readonly ConcurrentDictionary<(Guid, Guid), Cached<RunRecord>> _runs = new();
 
     private readonly TimeProvider _time;
@@ -42,6 +47,10 @@ public sealed class CatalogCache
     internal async Task<IReadOnlyList<DatasetRecord>> DatasetsAsync(Guid workspaceId, Func<Task<IReadOnlyList<DatasetRecord>>> load) =>
         (await GetOrLoadAsync(_datasets, workspaceId, workspaceId, CatalogArea.Datasets, int.MaxValue, async () => await load()))!;
 
+    /// <summary>The workspace's pipelines (archived ones left out), from memory or else from <paramref name="load"/>.</summary>
+    internal async Task<IReadOnlyList<PipelineRecord>> PipelinesAsync(Guid workspaceId, Func<Task<IReadOnlyList<PipelineRecord>>> load) =>
+        (await GetOrLoadAsync(_pipelines, workspaceId, workspaceId, CatalogArea.Datasets, int.MaxValue, async () => await load()))!;
+
     /// <summary>A run, from memory or else from <paramref name="load"/>; a missing run is not remembered.</summary>
     internal Task<RunRecord?> RunAsync(Guid workspaceId, Guid runId, Func<Task<RunRecord?>> load) =>
         GetOrLoadAsync(_runs, (workspaceId, runId), workspaceId, CatalogArea.Runs, MaxCachedRuns, load);
@@ -55,6 +64,7 @@ public sealed class CatalogCache
         if (area == CatalogArea.Datasets)
         {
             _datasets.TryRemove(workspaceId, out _);
+            _pipelines.TryRemove(workspaceId, out _);
         }
         else
         {
@@ -88,6 +98,7 @@ public sealed class CatalogCache
             // Redis is away: a change committed meanwhile moves no token, so what is cached now
             // could be served as current once Redis is back. Reads go to PostgreSQL until then.
             _datasets.Clear();
+            _pipelines.Clear();
             _runs.Clear();
         }
 

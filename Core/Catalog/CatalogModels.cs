@@ -53,6 +53,9 @@ public sealed record RunInput(string Dataset, long Version);
 /// <param name="FilesRead">Lake files the run read from its driving input (all inputs' files for a full build).</param>
 public sealed record ModelBuildRecord(bool Incremental, string Reason, string Fingerprint, string? Driving, int FilesRead);
 
+/// <summary>What a model's run read (<see cref="RunInput"/>s, by dataset) and how it built; empty and null for other runs.</summary>
+public sealed record ModelRunRecord(IReadOnlyList<RunInput> Inputs, ModelBuildRecord? Build);
+
 /// <summary>A workspace: its id (what every catalog row carries) and its name (what people and Quartz's job groups use).</summary>
 public sealed record WorkspaceRecord(Guid Id, string Name);
 

@@ -56,36 +56,28 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>The input snapshots a model's run read, by dataset name; empty for other runs.</summary>
-    public async Task<IReadOnlyList<RunInput>> InputsOfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
+    /// <summary>
+    /// What a model's run read and how it built, in one round trip (a run's page asks for both on
+    /// every read): the input snapshots it pinned (empty for other runs and before a model's run
+    /// starts) and its build (null for other runs and for runs before 0022).
+    /// </summary>
+    public async Task<ModelRunRecord> OfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
     {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("SELECT dataset, version FROM run_inputs WHERE workspace_id = @ws AND run_id = @run ORDER BY dataset")
-            .With("ws", workspaceId)
-            .With("run", runId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var inputs = new List<RunInput>();
-        while (await reader.ReadAsync(ct))
-        {
-            inputs.Add(new RunInput(reader.GetString(0), reader.GetInt64(1)));
-        }
-
-        return inputs;
-    }
-
-    /// <summary>How a model's run built its output; null for other runs and for runs before 0022.</summary>
-    public async Task<ModelBuildRecord?> BuildOfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
-    {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("""
-            SELECT build, reason, fingerprint, driving, files_read FROM model_builds WHERE workspace_id = @ws AND run_id = @run
+        await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query("""
+            SELECT b.build, b.reason, b.fingerprint, b.driving, b.files_read,
+                   coalesce(i.datasets, '{}'), coalesce(i.versions, '{}')
+              FROM (SELECT array_agg(dataset ORDER BY dataset) AS datasets, array_agg(version ORDER BY dataset) AS versions
+                      FROM run_inputs WHERE workspace_id = @ws AND run_id = @run) AS i
+              LEFT JOIN model_builds b ON b.workspace_id = @ws AND b.run_id = @run
             """)
             .With("ws", workspaceId)
-            .With("run", runId);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct)
-            ? new ModelBuildRecord(reader.GetString(0) == "incremental", reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4))
-            : null;
+            .With("run", runId), ct);
+        var r = read.Reader;
+        await r.ReadAsync(ct);
+        var datasets = r.GetFieldValue<string[]>(5);
+        var versions = r.GetFieldValue<long[]>(6);
+        var build = r.IsDBNull(0) ? null : new ModelBuildRecord(r.GetString(0) == "incremental", r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4));
+        return new ModelRunRecord([.. datasets.Zip(versions, (d, v) => new RunInput(d, v))], build);
     }
 
     /// <summary>

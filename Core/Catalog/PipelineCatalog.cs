@@ -112,8 +112,9 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
         return found.Count == 0 ? null : found[0];
     }
 
+    /// <summary>The workspace's pipelines, archived ones left out; cached like the dataset list (<see cref="CatalogCache"/>).</summary>
     public Task<IReadOnlyList<PipelineRecord>> ListAsync(Guid workspaceId, CancellationToken ct = default) =>
-        QueryPipelinesAsync(workspaceId, null, ct);
+        cache.PipelinesAsync(workspaceId, () => QueryPipelinesAsync(workspaceId, null, ct));
 
     /// <summary>A past version of a pipeline's spec, as it was saved.</summary>
     public async Task<PipelineRecord?> GetVersionAsync(Guid workspaceId, string name, int version, CancellationToken ct = default)
@@ -179,12 +180,9 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
         }
 
         await tx.CommitAsync(ct);
-        if (was != enabled)
-        {
-            // A paused pipeline sets no dataset's freshness SLA (DatasetSla).
-            await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
-        }
-
+        // The cached pipeline list holds enabled and updated_at, and a paused pipeline sets no
+        // dataset's freshness SLA (DatasetSla).
+        await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
         return true;
     }
 
@@ -199,7 +197,7 @@ public sealed class PipelineCatalog(NpgsqlDataSource db, TimeProvider time, Cata
     public async Task<ArchiveOutcome> RestoreAsync(Guid workspaceId, string name, AuditEntry audit, CancellationToken ct = default) =>
         await SlasChangedAsync(workspaceId, await Archiving.RestoreAsync(db, Table, workspaceId, name, audit, ct));
 
-    /// <summary>An archived or restored pipeline stops or starts setting its dataset's freshness SLA: the cached dataset list is forgotten.</summary>
+    /// <summary>An archived or restored pipeline leaves or joins the pipeline list and stops or starts setting its dataset's freshness SLA: the cached lists are forgotten.</summary>
     private async Task<T> SlasChangedAsync<T>(Guid workspaceId, T outcome)
     {
         await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);

@@ -213,7 +213,7 @@ public sealed class IncrementalModelTests(StackFixture stack) : IAsyncLifetime, 
     {
         var run = await Runner().RunAsync(new RunRequest(_ws, "ws1", model, RunTrigger.Manual), CancellationToken.None);
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
-        return (run, (await _catalog.Models.BuildOfRunAsync(_ws, run.Id))!);
+        return (run, (await _catalog.Models.OfRunAsync(_ws, run.Id)).Build!);
     }
 
     /// <summary>The dataset's current rows, sorted, as text: a multiset to compare.</summary>

@@ -72,7 +72,7 @@ public sealed class ModelRunTests(StackFixture stack)
         Assert.True(run.Status == "succeeded", run.Error);
         await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
         var catalog = await stack.CatalogAsync(db);
-        var inputs = await catalog.Models.InputsOfRunAsync(ApiLake.DefaultWorkspace, run.Id);
+        var inputs = (await catalog.Models.OfRunAsync(ApiLake.DefaultWorkspace, run.Id)).Inputs;
         Assert.Equal([new RunInput(airports, 1), new RunInput(flights, 2)], inputs.OrderBy(i => i.Dataset == flights).ToList());
         var pipeline = await catalog.Pipelines.GetAsync(ApiLake.DefaultWorkspace, model);
         Assert.Equal(new[] { airports, flights }.Order(StringComparer.Ordinal), pipeline!.Inputs.Order(StringComparer.Ordinal));

@@ -33,9 +33,8 @@ public sealed class Endpoint(CatalogStore catalog, PiiAccess pii) : Endpoint<Run
             return;
         }
 
-        var inputs = await catalog.Models.InputsOfRunAsync(workspace, run.Id, ct);
-        var build = await catalog.Models.BuildOfRunAsync(workspace, run.Id, ct);
+        var model = await catalog.Models.OfRunAsync(workspace, run.Id, ct);
         var view = await pii.RunViewAsync(User, ct);
-        await Send.OkAsync(view(Run.From(run)) with { Inputs = [.. inputs.Select(PinnedInput.From)], Build = build is null ? null : ModelBuild.From(build) }, ct);
+        await Send.OkAsync(view(Run.From(run)) with { Inputs = [.. model.Inputs.Select(PinnedInput.From)], Build = model.Build is null ? null : ModelBuild.From(model.Build) }, ct);
     }
 }
