@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using Ductus.Api.Auth;
 using Ductus.Api.Features.Runs;
@@ -27,14 +28,24 @@ public sealed record PiiDecision(IReadOnlyDictionary<string, IReadOnlyList<PiiCo
 
 /// <summary>
 /// Decides <see cref="PiiDecision"/> from the workspace's saved specs (<see cref="PiiProfile"/>)
-/// and the caller's grant. Read per statement, not cached: a column classified a moment ago is
-/// masked from the next statement on.
+/// and the caller's grant. A column classified a moment ago is masked from the next statement on:
+/// the profile is kept only as long as the catalog's cached pipeline and dataset lists it was
+/// worked out from, which every save of a spec and every commit replace.
 /// </summary>
 public sealed class PiiAccess(CatalogStore catalog)
 {
+    // Working a profile out traces column lineage through the writers' SQL; per statement it cost
+    // more than the rest of a cached answer. Keyed by the very list instances the catalog's cache
+    // hands out (by reference), so a changed list makes a new profile and an old one goes with it.
+    private static readonly ConditionalWeakTable<IReadOnlyList<PipelineRecord>, ConditionalWeakTable<IReadOnlyList<DatasetRecord>, PiiProfile>> Profiles = new();
+
     /// <summary>The PII columns of the workspace's datasets, for the read paths that mask outside the worker (rejects, run errors).</summary>
-    public async Task<PiiProfile> ProfileAsync(Guid workspace, IEnumerable<DatasetRecord> datasets, CancellationToken ct) =>
-        new(await catalog.Pipelines.ListAsync(workspace, ct), datasets);
+    public async Task<PiiProfile> ProfileAsync(Guid workspace, CancellationToken ct)
+    {
+        var pipelines = await catalog.Pipelines.ListAsync(workspace, ct);
+        var datasets = await catalog.Datasets.ListAsync(workspace, ct);
+        return Profiles.GetOrCreateValue(pipelines).GetValue(datasets, d => new PiiProfile(pipelines, d));
+    }
 
     /// <summary>How <paramref name="user"/> sees the values of <paramref name="dataset"/> the Api reads itself (rejects): masked, unless it holds <c>pii:read</c>.</summary>
     public async Task<PiiValueMask> ValueMaskAsync(ClaimsPrincipal user, string dataset, CancellationToken ct)
@@ -46,7 +57,7 @@ public sealed class PiiAccess(CatalogStore catalog)
         }
 
         var workspace = user.WorkspaceId();
-        var columns = (await ProfileAsync(workspace, await catalog.Datasets.ListAsync(workspace, ct), ct)).Of(dataset);
+        var columns = (await ProfileAsync(workspace, ct)).Of(dataset);
         return columns.Count == 0 ? PiiValueMask.None : new PiiValueMask(await catalog.PiiSalts.GetAsync(workspace, ct), columns);
     }
 
@@ -64,9 +75,7 @@ public sealed class PiiAccess(CatalogStore catalog)
             return run => run;
         }
 
-        var workspace = user.WorkspaceId();
-        var datasets = await catalog.Datasets.ListAsync(workspace, ct);
-        var profile = await ProfileAsync(workspace, datasets, ct);
+        var profile = await ProfileAsync(user.WorkspaceId(), ct);
         // By the run's dataset, which a failed first run never committed: its spec still says what is personal.
         return run => run.Error is { } error && profile.Of(run.Dataset) is { Count: > 0 } columns
             ? run with { Error = new PiiValueMask(string.Empty, columns).Redacted(error) }
@@ -77,7 +86,7 @@ public sealed class PiiAccess(CatalogStore catalog)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(guard);
-        var pii = (await ProfileAsync(scope.Workspace, scope.Datasets.Values, ct)).Of(guard.Datasets);
+        var pii = (await ProfileAsync(scope.Workspace, ct)).Of(guard.Datasets);
         if (pii.Count == 0)
         {
             return PiiDecision.None;

@@ -24,23 +24,31 @@ public sealed class PiiProfile
         _tracer = new ColumnTracer(pipelines, datasets);
 
     /// <summary>The PII columns of <paramref name="dataset"/>; empty when it has none.</summary>
+    /// <remarks>
+    /// One profile serves concurrent requests (<see cref="PiiAccess"/> keeps it while the catalog
+    /// is unchanged), so its memo and the tracer are used under one lock, which the recursion
+    /// into upstream datasets re-enters.
+    /// </remarks>
     public IReadOnlyList<PiiColumn> Of(string dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (_known.TryGetValue(dataset, out var known))
+        lock (_known)
         {
-            return known;
-        }
+            if (_known.TryGetValue(dataset, out var known))
+            {
+                return known;
+            }
 
-        // Saving refuses cycles; this only keeps a catalog edited by hand from looping.
-        if (!_resolving.Add(dataset))
-        {
-            return [];
-        }
+            // Saving refuses cycles; this only keeps a catalog edited by hand from looping.
+            if (!_resolving.Add(dataset))
+            {
+                return [];
+            }
 
-        var found = Resolve(dataset);
-        _resolving.Remove(dataset);
-        return _known[dataset] = found;
+            var found = Resolve(dataset);
+            _resolving.Remove(dataset);
+            return _known[dataset] = found;
+        }
     }
 
     /// <summary>The PII columns of each of <paramref name="datasets"/> that has any.</summary>
