@@ -76,7 +76,7 @@ internal static class PipelineProfile
         for (var i = 0; i < steps.Length; i++)
         {
             var against = steps[i].After is { } after ? Array.FindIndex(steps, step => step.Name == after) : i - 1;
-            var delta = against < 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{medians[i] - medians[against]:+0.00;-0.00} s");
+            var delta = against < 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"{medians[i] - medians[against]:+0.00;-0.00;+0.00} s");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline-profile: {steps[i].Name,-40} {medians[i],6:0.00} s  {delta,-8}  ({rows[i]:N0} rows written; runs {string.Join(", ", seconds[i].Select(s => s.ToString("0.00", CultureInfo.InvariantCulture)))})"));
         }
 
