@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: programs that print numbers and compare against a baseline measured in the same
 # run. Usage: bench/run.sh pipeline [rows]   (default 10,000,000 rows; needs npm for the data)
+#        bench/run.sh pipeline-profile [rows]   (where the contract pass's time goes over the raw copy; same CSV)
 #        bench/run.sh api [seconds] [warm-up seconds]   (a running stack, `dotnet run --project AppHost`; needs wrk)
 #        bench/run.sh ingest [seconds] [warm-up seconds]   (default 60 and 60; needs a running stack: dotnet run --project AppHost)
 #        bench/run.sh query [rounds]     (default 7; needs a running stack)
@@ -58,10 +59,10 @@ field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
 case "$mode" in
   pipeline)
     rows=${2:-10000000}
-    "$root/scripts/fetch-demo-data.sh" >/dev/null
     build
     csv="$out/flights-$rows.csv"
-    [ -f "$csv" ] || "$bench" make-csv "$root/data/vega/flights-3m.parquet" "$csv" "$rows" >&2
+    # The demo data is only needed to make the CSV.
+    [ -f "$csv" ] || { "$root/scripts/fetch-demo-data.sh" >/dev/null && "$bench" make-csv "$root/data/vega/flights-3m.parquet" "$csv" "$rows" >&2; }
     echo "pipeline benchmark on $csv ($(du -h "$csv" | cut -f1)), $(nproc) cores" >&2
     results=$(rounds_of_3 "$csv" duckdb-copy ductus csvhelper)
     raw=$(echo "$results" | sed -n 1p); ductus=$(echo "$results" | sed -n 2p); csvh=$(echo "$results" | sed -n 3p)
@@ -70,6 +71,18 @@ case "$mode" in
     echo "ductus: good $(field "$ductus" good), rejected $(field "$ductus" bad), peak $(field "$ductus" peak_mb) MB; csvhelper: good $(field "$csvh" good), rejected $(field "$csvh" bad), peak $(field "$csvh" peak_mb) MB; duckdb-copy peak $(field "$raw" peak_mb) MB" >&2
     # Ratios are medians of same-round ratios, so they can differ from the ratio of the medians.
     python3 -c "import sys; r1,r2,r3,ratio,vs=map(float,sys.argv[1:]); print(f'pipeline: ductus {r1:,.0f} rows/s, duckdb-copy {r2:,.0f} rows/s, ratio {ratio:.2f}, csvhelper {r3:,.0f} rows/s ({vs:.1f}x)')" "$r1" "$r2" "$r3" "$ratio" "$vs_csvh"
+    ;;
+  pipeline-profile)
+    # The pipeline benchmark's CSV through a ladder of statements from raw DuckDB's copy to the
+    # engine's contract pass, in one process (PipelineProfile.cs): one line per step, with its delta.
+    rows=${2:-10000000}
+    csv="$out/flights-$rows.csv"
+    [ -f "$csv" ] || { echo "no $csv: run bench/run.sh pipeline $rows first" >&2; exit 1; }
+    build
+    echo "pipeline profile on $csv ($(du -h "$csv" | cut -f1)), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    rm -rf "${out:?}/profile"
+    "$bench" pipeline-profile "$csv" "$out/profile"
+    rm -rf "${out:?}/profile"
     ;;
   api)
     # P95 latency with 50 connections of two catalog reads, beside the bare /alive endpoint in
@@ -208,7 +221,7 @@ print(json.dumps(sizes))
 PY
     ;;
   *)
-    echo "usage: bench/run.sh pipeline [rows] | api [seconds] | ingest [seconds] | query [rounds] | model [rounds] | scale [rows ...]" >&2
+    echo "usage: bench/run.sh pipeline [rows] | pipeline-profile [rows] | api [seconds] | ingest [seconds] | query [rounds] | model [rounds] | scale [rows ...]" >&2
     exit 2
     ;;
 esac

@@ -116,6 +116,16 @@ public sealed class RunEngine
     private static bool IsInterrupt(Exception ex) =>
         ex is DuckDBException && ex.Message.Contains("INTERRUPT", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The DuckDB settings of a run (also what the pipeline-profile bench runs its variants under).</summary>
+    internal static string Settings(int threads, string memoryLimit, string spill) => $"""
+        SET threads = {Sql.Number(Math.Max(1, threads))};
+        SET memory_limit = {Sql.Literal(memoryLimit)};
+        SET temp_directory = {Sql.Literal(spill)};
+        SET TimeZone = 'UTC';
+        SET enable_progress_bar = false;
+        SET preserve_insertion_order = false; -- lets the pass write in parallel without buffering for order
+        """;
+
     /// <summary>The steps of one execution, top to bottom, each timed as a span of the run's trace.</summary>
     private sealed class Run(RunEngine engine, RunScope scope)
     {
@@ -253,16 +263,7 @@ public sealed class RunEngine
 
         private async Task ConfigureAsync()
         {
-            var spill = Path.Combine(scope.Scratch, "spill");
-            await scope.Db.ExecAsync($"""
-                SET threads = {Sql.Number(Math.Max(1, engine.Threads))};
-                SET memory_limit = {Sql.Literal(scope.Spec.MemoryLimit ?? engine.MemoryLimit)};
-                SET temp_directory = {Sql.Literal(spill)};
-                SET TimeZone = 'UTC';
-                SET enable_progress_bar = false;
-                SET preserve_insertion_order = false; -- lets the pass write in parallel without buffering for order
-                """);
-
+            await scope.Db.ExecAsync(Settings(engine.Threads, scope.Spec.MemoryLimit ?? engine.MemoryLimit, Path.Combine(scope.Scratch, "spill")));
             Directory.CreateDirectory(scope.DatasetFolder);
         }
     }

@@ -28,7 +28,8 @@ internal static class DuctusPipeline
               sql: origin <> destination
         """;
 
-    public static async Task<Measurement> RunAsync(string csv, string outDir)
+    /// <summary>The bench's spec over <paramref name="csv"/> (read from its folder as the source root).</summary>
+    public static PipelineSpec Spec(string csv)
     {
         var spec = SpecParser.ParseYaml($$"""
             name: bench
@@ -40,15 +41,15 @@ internal static class DuctusPipeline
             target:
               dataset: flights
             """);
-        if (spec.Spec is null || spec.Errors.Count > 0)
-        {
-            throw new InvalidOperationException(string.Join("; ", spec.Errors));
-        }
+        return spec.Spec is { } parsed && spec.Errors.Count == 0 ? parsed : throw new InvalidOperationException(string.Join("; ", spec.Errors));
+    }
 
+    public static async Task<Measurement> RunAsync(string csv, string outDir)
+    {
         Directory.CreateDirectory(outDir);
         using var http = new HttpClient();
         var engine = new RunEngine(new SourceRoots(Path.GetDirectoryName(Path.GetFullPath(csv))!), http, TimeProvider.System);
-        await using var output = await engine.ExecuteAsync(spec.Spec, new RunContext(Guid.NewGuid(), "bench", Path.GetFullPath(outDir)), CancellationToken.None);
+        await using var output = await engine.ExecuteAsync(Spec(csv), new RunContext(Guid.NewGuid(), "bench", Path.GetFullPath(outDir)), CancellationToken.None);
         if (output.Failed)
         {
             throw new InvalidOperationException($"{output.FailedStep}: {output.FailureReason}");

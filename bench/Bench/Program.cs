@@ -4,7 +4,7 @@ using Ductus.Bench;
 // Each step runs in its own process (run.sh starts them) so peak memory is per step.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] [warm-up seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds] | model <api> <admin key> <data root> [rounds] | scale <api> <admin key> <stack.json> <csv> <rows> <source root> <memory limit> [rounds]");
+    Console.Error.WriteLine("usage: Bench make-csv <flights.parquet> <out.csv> <rows> | duckdb-copy <csv> <outdir> | csvhelper <csv> <outdir> | ductus <csv> <outdir> | pipeline-profile <csv> <outdir> | ingest <api> <admin key> <db> [seconds] [copy seconds] [warm-up seconds] | query <api> <admin key> <stack.json> <data root> [rounds] [clients] [seconds] | model <api> <admin key> <data root> [rounds] | scale <api> <admin key> <stack.json> <csv> <rows> <source root> <memory limit> [rounds]");
     return 2;
 }
 
@@ -26,6 +26,12 @@ if (args[0] == "scale")
 {
     // scale <api url> <admin key> <stack.json> <csv> <rows> <source root> <memory limit> [rounds]
     return await ScaleBench.RunAsync(args[1], args[2], args[3], args[4], long.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture), args[6], args[7], Arg(8, 5));
+}
+
+if (args[0] == "pipeline-profile")
+{
+    // pipeline-profile <csv> <outdir>
+    return await PipelineProfile.RunAsync(args[1], args[2]);
 }
 
 if (args[0] == "query")
