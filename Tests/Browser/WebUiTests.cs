@@ -300,7 +300,7 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
         {
             await page.WaitForURLAsync("**/login**", new() { Timeout = 20_000 });
         }
-        catch (TimeoutException) when (await page.GetByTestId("signout").IsVisibleAsync())
+        catch (TimeoutException)
         {
             // Once in CI (a loaded machine) the click landed while the app was still settling on
             // its landing route after signing in, and nothing happened; a user clicks again.
