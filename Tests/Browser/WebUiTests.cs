@@ -296,20 +296,13 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
     {
         var page = await SignInAsync(Roles.Analyst);
         await page.GetByTestId("signout").ClickAsync();
-        try
-        {
-            await page.WaitForURLAsync("**/login**", new() { Timeout = 20_000 });
-        }
-        catch (TimeoutException)
-        {
-            // Once in CI (a loaded machine) the click landed while the app was still settling on
-            // its landing route after signing in, and nothing happened; a user clicks again.
-            await page.GetByTestId("signout").ClickAsync();
-            await page.WaitForURLAsync("**/login**");
-        }
-
+        // Both redirects to the form are client-side (history.replaceState): CI twice missed them
+        // waiting for a navigation event, so the test waits for the form and polls the address.
+        await Expect(page.GetByTestId("login-client-id")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(LoginPath(), new() { Timeout = 30_000 });
         await page.GotoAsync("/datasets");
-        await page.WaitForURLAsync("**/login?next=%2Fdatasets");
+        await Expect(page.GetByTestId("login-client-id")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(LoginAfterDatasets(), new() { Timeout = 30_000 });
 
         await page.GetByTestId("login-client-id").FillAsync("nobody");
         await page.GetByTestId("login-client-secret").FillAsync("wrong-secret");
@@ -357,4 +350,10 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
 
     [GeneratedRegex("^[A-Z0-9]{3}$|^[A-Z]{2}[0-9]{2}$")]
     private static partial Regex RelaxedPattern();
+
+    [GeneratedRegex("/login(\\?|$)")]
+    private static partial Regex LoginPath();
+
+    [GeneratedRegex("/login\\?next=%2Fdatasets$")]
+    private static partial Regex LoginAfterDatasets();
 }
