@@ -9,7 +9,8 @@ namespace Ductus.AppHost.Watch;
 /// <summary>
 /// Watches every process the AppHost starts. While the stack starts, a resource that fails to
 /// start, exits, does not start running within <see cref="StackWatchOptions.StartTimeout"/> or runs
-/// without turning healthy for <see cref="StackWatchOptions.HealthTimeout"/> stops the whole AppHost with exit code 1 and a report naming it, its last log lines and what
+/// without turning healthy for <see cref="StackWatchOptions.HealthTimeout"/> stops the whole
+/// AppHost with exit code 1 and a report naming it, its last log lines and what
 /// to do — instead of the services waiting for it forever. Once the stack is up, a resource that
 /// exits without being asked to (a crash, a SIGKILL) is reported with its last lines and crash
 /// dump, and started again. Stopping returns only once every process it started is gone and

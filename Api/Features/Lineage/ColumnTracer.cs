@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Ductus.Core.Catalog;
 using Ductus.Core.Models;
 using Ductus.Core.Specs;
@@ -25,7 +24,7 @@ public sealed record ColumnLineageAnswer(string Root, IReadOnlyList<DatasetColum
 /// Column lineage of a workspace's datasets from its saved specs and its catalog: a model's SQL
 /// over its inputs, then its transform over <c>source</c>; a pipeline's transform over its
 /// external source. A dataset's columns are its current snapshot's, else its writer's contract's,
-/// else what its writer's SQL produces. Computed per request, from specs parsed once per read of the pipeline list.
+/// else what its writer's SQL produces. Everything is computed per request, once per pipeline.
 /// </summary>
 public sealed class ColumnTracer
 {
@@ -44,21 +43,9 @@ public sealed class ColumnTracer
         _datasets = datasets.ToDictionary(d => d.Name, StringComparer.Ordinal);
         foreach (var pipeline in pipelines.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
-            (_writers.TryGetValue(pipeline.Dataset, out var list) ? list : _writers[pipeline.Dataset] = []).Add((pipeline, Parsed.GetValue(pipeline, Parse).Spec));
+            (_writers.TryGetValue(pipeline.Dataset, out var list) ? list : _writers[pipeline.Dataset] = []).Add((pipeline, SpecParser.ParseJson(pipeline.SpecJson).Spec));
         }
     }
-
-    /// <summary>
-    /// Each record's spec, parsed once: the catalog's cached pipeline list hands out the same
-    /// records until a pipeline changes, and a tracer is built for every query and run read (the
-    /// PII masks), where parsing every spec each time cost more than the rest of a cached answer.
-    /// Keyed by the record itself, so an entry goes with the list that held it.
-    /// </summary>
-    private static readonly ConditionalWeakTable<PipelineRecord, ParsedSpec> Parsed = new();
-
-    private static ParsedSpec Parse(PipelineRecord pipeline) => new(SpecParser.ParseJson(pipeline.SpecJson).Spec);
-
-    private sealed record ParsedSpec(PipelineSpec? Spec);
 
     /// <summary>
     /// <paramref name="dataset"/>'s columns with their upstream columns, then, up to
