@@ -83,9 +83,12 @@ public sealed class WebhookDeliveryTests(StackFixture stack)
         Assert.StartsWith("answered 503", attempts[0].Error, StringComparison.Ordinal);
         Assert.StartsWith("answered 500", attempts[1].Error, StringComparison.Ordinal);
         Assert.Null(attempts[2].Error);
-        // Backoff doubles: 50 ms before the second attempt, 100 ms before the third.
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromMilliseconds(50), $"{attempts[1].At - attempts[0].At}");
-        Assert.True(attempts[2].At - attempts[1].At >= TimeSpan.FromMilliseconds(100), $"{attempts[2].At - attempts[1].At}");
+        // Backoff doubles: 50 ms before the second attempt, 100 ms before the third. `at` is wall-clock time
+        // and the delay a timer, which may fire a tick early (CI measured 98.95 ms for a 100 ms wait), so
+        // allow 5 ms; with no backoff at all the gaps would be a few milliseconds and this still fails.
+        var slack = TimeSpan.FromMilliseconds(5);
+        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromMilliseconds(50) - slack, $"{attempts[1].At - attempts[0].At}");
+        Assert.True(attempts[2].At - attempts[1].At >= TimeSpan.FromMilliseconds(100) - slack, $"{attempts[2].At - attempts[1].At}");
     }
 
     [Fact]
