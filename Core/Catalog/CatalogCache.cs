@@ -29,6 +29,10 @@ public sealed class CatalogCache
     private readonly ConcurrentDictionary<Guid, Cached<IReadOnlyList<PipelineRecord>>> _pipelines = new();
     private readonly ConcurrentDictionary<(Guid, Guid), Cached<RunRecord>> _runs = new();
 
+    // What a model's run read and how it built, shown on every read of the run's page: part of
+    // the run, so under the runs' token, which recording them moves.
+    private readonly ConcurrentDictionary<(Guid, Guid), Cached<ModelRunRecord>> _modelRuns = new();
+
     private readonly TimeProvider _time;
     private readonly ICatalogVersions? _versions;
 
@@ -55,6 +59,10 @@ public sealed class CatalogCache
     internal Task<RunRecord?> RunAsync(Guid workspaceId, Guid runId, Func<Task<RunRecord?>> load) =>
         GetOrLoadAsync(_runs, (workspaceId, runId), workspaceId, CatalogArea.Runs, MaxCachedRuns, load);
 
+    /// <summary>A run's model inputs and build, from memory or else from <paramref name="load"/>.</summary>
+    internal async Task<ModelRunRecord> ModelRunAsync(Guid workspaceId, Guid runId, Func<Task<ModelRunRecord>> load) =>
+        (await GetOrLoadAsync(_modelRuns, (workspaceId, runId), workspaceId, CatalogArea.Runs, MaxCachedRuns, async () => await load()))!;
+
     /// <summary>
     /// After a commit: forget this process's cached reads of the area at once (its own next read
     /// must see the change even if Redis is unreachable), then move the shared token.
@@ -68,18 +76,24 @@ public sealed class CatalogCache
         }
         else
         {
-            foreach (var key in _runs.Keys)
-            {
-                if (key.Item1 == workspaceId)
-                {
-                    _runs.TryRemove(key, out _);
-                }
-            }
+            ForgetWorkspace(_runs, workspaceId);
+            ForgetWorkspace(_modelRuns, workspaceId);
         }
 
         if (_versions is not null)
         {
             await _versions.ChangedAsync(workspaceId, area);
+        }
+    }
+
+    private static void ForgetWorkspace<T>(ConcurrentDictionary<(Guid, Guid), Cached<T>> entries, Guid workspaceId)
+    {
+        foreach (var key in entries.Keys)
+        {
+            if (key.Item1 == workspaceId)
+            {
+                entries.TryRemove(key, out _);
+            }
         }
     }
 
@@ -100,6 +114,7 @@ public sealed class CatalogCache
             _datasets.Clear();
             _pipelines.Clear();
             _runs.Clear();
+            _modelRuns.Clear();
         }
 
         if (token is not null && entries.TryGetValue(key, out var hit) && hit.Token == token && _time.GetElapsedTime(hit.At) < MaxCacheAge)

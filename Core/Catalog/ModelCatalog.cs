@@ -54,6 +54,8 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
         }
 
         await tx.CommitAsync(ct);
+        // The run's page shows these from the cached runs' area.
+        await cache.ChangedAsync(workspaceId, CatalogArea.Runs);
     }
 
     /// <summary>
@@ -61,7 +63,10 @@ public sealed class ModelCatalog(NpgsqlDataSource db, TimeProvider time, Catalog
     /// every read): the input snapshots it pinned (empty for other runs and before a model's run
     /// starts) and its build (null for other runs and for runs before 0022).
     /// </summary>
-    public async Task<ModelRunRecord> OfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default)
+    public Task<ModelRunRecord> OfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct = default) =>
+        cache.ModelRunAsync(workspaceId, runId, () => QueryOfRunAsync(workspaceId, runId, ct));
+
+    private async Task<ModelRunRecord> QueryOfRunAsync(Guid workspaceId, Guid runId, CancellationToken ct)
     {
         await using var read = await WorkspaceRead.ExecuteAsync(db, workspaceId, WorkspaceRead.Query("""
             SELECT b.build, b.reason, b.fingerprint, b.driving, b.files_read,

@@ -72,6 +72,32 @@ public sealed class CatalogCacheTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task A_models_inputs_recorded_by_another_process_are_seen_by_the_next_read_of_its_run()
+    {
+        await using var db = await CreateAsync(stack);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        var writer = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
+        var reader = new CatalogStore(db.App, TimeProvider.System, Versions(redis));
+        var ws = await writer.Workspaces.EnsureAsync("cache-" + Guid.NewGuid().ToString("N")[..8]);
+        var run = await writer.Runs.CreateAsync(ws, "daily_totals", "totals", RunTrigger.Manual);
+        await writer.Runs.MarkRunningAsync(ws, run.Id, "node-a");
+
+        var before = await reader.Models.OfRunAsync(ws, run.Id);
+        Assert.Empty(before.Inputs);
+        Assert.Null(before.Build);
+        Assert.Same(before, await reader.Models.OfRunAsync(ws, run.Id));
+
+        await writer.Models.RecordInputsAsync(ws, run.Id, [new RunInput("flights", 3)], new ModelBuildRecord(false, "first build", "fp-1", null, 2));
+        var after = await reader.Models.OfRunAsync(ws, run.Id);
+        Assert.Equal(("flights", 3L), (Assert.Single(after.Inputs).Dataset, after.Inputs[0].Version));
+        Assert.Equal(("first build", 2), (after.Build!.Reason, after.Build.FilesRead));
+
+        // A retry pins again: the page shows the new pins, not the first attempt's.
+        await writer.Models.RecordInputsAsync(ws, run.Id, [new RunInput("flights", 4)], new ModelBuildRecord(true, "appended", "fp-1", "flights", 1));
+        Assert.Equal(4, Assert.Single((await reader.Models.OfRunAsync(ws, run.Id)).Inputs).Version);
+    }
+
+    [Fact]
     public async Task Without_redis_nothing_is_cached()
     {
         await using var db = await CreateAsync(stack);
