@@ -136,6 +136,16 @@ public sealed record CommitRequest(
 
     /// <summary>Columns the run added or widened (<c>schema_evolution</c>), kept with the snapshot; null when none.</summary>
     public SchemaChanges? SchemaChanges { get; init; }
+
+    /// <summary>
+    /// The dataset's columns after this commit (and what changed), worked out again from its columns
+    /// as the commit finds them in its own transaction. The run checked its schema against the
+    /// columns at its start; another run may have committed since, adding or widening columns that
+    /// committing <see cref="Columns"/> as given would drop from the catalog. Throws
+    /// <see cref="SchemaRefusedException"/> when the run's columns may not go on top of them. Null
+    /// (and for a dataset's first commit) commits <see cref="Columns"/> and <see cref="SchemaChanges"/> as given.
+    /// </summary>
+    public Func<IReadOnlyList<DatasetColumn>, (IReadOnlyList<DatasetColumn> Columns, SchemaChanges? Changes)>? ColumnsOnTopOf { get; init; }
 }
 
 /// <param name="Attempts">How many times the commit ran; above 1 when another run committed first.</param>
@@ -264,6 +274,27 @@ public sealed class CommitConflictException : Exception
     }
 
     public CommitConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// A run's columns may not be committed on top of the dataset's current ones under its
+/// <c>schema_evolution</c>: another commit changed them after the run's schema step passed.
+/// </summary>
+public sealed class SchemaRefusedException : Exception
+{
+    public SchemaRefusedException()
+    {
+    }
+
+    public SchemaRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    public SchemaRefusedException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

@@ -236,15 +236,25 @@ public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider 
         }
 
         long? parent;
-        await using (var read = tx.Command("SELECT current_version FROM datasets WHERE workspace_id = @ws AND name = @name")
+        IReadOnlyList<DatasetColumn> current;
+        await using (var read = tx.Command("SELECT current_version, columns::text FROM datasets WHERE workspace_id = @ws AND name = @name")
             .With("ws", workspaceId)
             .With("name", request.Dataset))
+        await using (var reader = await read.ExecuteReaderAsync(ct))
         {
-            parent = await read.ExecuteScalarAsync(ct) as long?;
+            await reader.ReadAsync(ct);
+            parent = reader.IsDBNull(0) ? null : reader.GetInt64(0);
+            current = CatalogJson.Columns(reader.GetString(1));
         }
 
+        // Read with the version the optimistic check below holds this attempt to: a commit that
+        // changes the columns after this read moves the version too, and the attempt is redone.
+        var (columns, schemaChanges) = parent is not null && request.ColumnsOnTopOf is { } onTopOf
+            ? onTopOf(current)
+            : (request.Columns ?? [], request.SchemaChanges);
+
         var version = (parent ?? 0) + 1;
-        await SnapshotWrites.InsertSnapshotAsync(tx, workspaceId, request.Dataset, version, parent, request.RunId, CatalogNames.ToDb(request.Mode), now, ct, request.SchemaChanges);
+        await SnapshotWrites.InsertSnapshotAsync(tx, workspaceId, request.Dataset, version, parent, request.RunId, CatalogNames.ToDb(request.Mode), now, ct, schemaChanges);
 
         if (parent is not null && request.Mode != WriteMode.Replace)
         {
@@ -282,7 +292,7 @@ public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider 
             .With("bytes", bytes)
             .With("now", now)
             .With("description", request.Description, NpgsqlDbType.Text)
-            .With("columns", CatalogJson.Columns(request.Columns ?? []), NpgsqlDbType.Jsonb)
+            .With("columns", CatalogJson.Columns(columns), NpgsqlDbType.Jsonb)
             .With("schedule", request.ExpectedSchedule, NpgsqlDbType.Text)
             .With("pipeline", pipeline)
             .With("ws", workspaceId)

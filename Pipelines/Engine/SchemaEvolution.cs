@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Ductus.Core.Catalog;
 using Ductus.Core.Lake;
 using Ductus.Core.Specs;
 
@@ -47,6 +48,22 @@ public static partial class SchemaEvolution
         ["NUMERIC"] = "DECIMAL",
         ["DATETIME"] = "TIMESTAMP",
     };
+
+    /// <summary>
+    /// The same check, made again by the commit against the dataset's columns as the commit finds
+    /// them (<see cref="CommitRequest.ColumnsOnTopOf"/>): a run that committed after this run's
+    /// schema step may have added or widened columns this run must keep, or made its columns
+    /// ones the policy refuses.
+    /// </summary>
+    public static Func<IReadOnlyList<DatasetColumn>, (IReadOnlyList<DatasetColumn> Columns, SchemaChanges? Changes)> OnTopOf(
+        SchemaEvolutionPolicy policy, bool replace, IReadOnlyList<DatasetColumn> run) =>
+        current =>
+        {
+            var check = Check(policy, new SchemaBaseline(current, replace), run);
+            return check.Problem is { } problem
+                ? throw new SchemaRefusedException($"{problem} The dataset's columns changed while the run ran: another run committed first.")
+                : (check.Columns, check.Changes);
+        };
 
     /// <param name="run">The run's loaded columns (<see cref="RunOutput.Columns"/>).</param>
     /// <param name="baseline">The dataset's; null when the run has nothing to be checked against.</param>

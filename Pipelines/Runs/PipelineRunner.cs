@@ -159,6 +159,7 @@ public sealed class PipelineRunner(
                         run.Id, spec.Target.Dataset, spec.Description, output.DatasetColumns, mode, output.Files, stats)
                     {
                         SchemaChanges = output.SchemaChanges,
+                        ColumnsOnTopOf = SchemaEvolution.OnTopOf(spec.SchemaPolicy, mode == WriteMode.Replace, output.Columns),
                         ExpectedSchedule = spec.Schedule,
                         Watermark = output.Watermark,
                         RemovedFiles = output.RemovedFiles,
@@ -197,7 +198,12 @@ public sealed class PipelineRunner(
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            var step = e is CommitConflictException or RunStateException ? CommitStep : progress.Step;
+            var step = e switch
+            {
+                CommitConflictException or RunStateException => CommitStep,
+                SchemaRefusedException => RunSteps.Schema,
+                _ => progress.Step,
+            };
             progress.End(failed: true);
             var reason = CatalogOutage.IsOutage(e) ? $"The catalog database was unavailable: {e.Message}" : e.Message;
             await WaitForCatalogAsync(run.Id, token => catalog.Runs.FailAsync(ws, run.Id, step, Redactor.Redact(reason), RunStats.Empty, token), CancellationToken.None);
