@@ -113,6 +113,8 @@ builder.AddProject<Projects.Api>(Resources.Api)
     .WithEnvironment("Ductus__Auth__AdminKey", adminKey)
     .WithEnvironment("Ductus__Auth__SigningKey", jwtSigningKey)
     .WithEnvironment("Ductus__ServiceToken__SigningKey", serviceTokenKey)
+    // The alerts' grace is the freshness badge's tolerance: one setting for both.
+    .WithFreshnessGrace(builder.Configuration)
     // Optional: sign-in through an external OIDC issuer, when the AppHost's configuration names one.
     .WithExternalIssuer(builder)
     .WithMetricsAccess(scrapeToken, builder.Configuration)

@@ -1,3 +1,4 @@
+using Ductus.Core.Catalog;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Api.Catalog;
@@ -13,8 +14,12 @@ public sealed class CatalogOptions
     /// </summary>
     public SourcesOptions Sources { get; set; } = new();
 
-    /// <summary>How long a scheduled load may run past its due time before its dataset counts as stale.</summary>
-    public TimeSpan FreshnessTolerance { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a scheduled load may run past its due time before its dataset counts as stale: the
+    /// freshness alerts' grace too, so keep it equal to <c>Ductus:Alerts:FreshnessGrace</c> (the
+    /// AppHost sets it from that setting).
+    /// </summary>
+    public TimeSpan FreshnessTolerance { get; set; } = Freshness.DefaultGrace;
 }
 
 public sealed class SourcesOptions

@@ -1,5 +1,4 @@
 using Ductus.Core.Lake;
-using Ductus.Core.Specs;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,28 +15,10 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
     private const string DatasetColumns = """
         name, description, columns::text, current_version, row_count, bytes, last_loaded_at,
         expected_schedule, pipeline, created_at, updated_at, owner, tags::text,
-        sla_pipeline, sla_schedule, sla_freshness, sla_warn_after, sla_error_after, sla_since
-        """;
+        """ + DatasetSlas.Columns;
 
-    /// <summary>
-    /// The datasets with the pipeline their freshness is checked against (<see cref="DatasetSla"/>):
-    /// the enabled one that loads it, first by name (<c>COLLATE "C"</c>: ordinal, as the
-    /// freshness job orders), that has a <c>freshness</c> block or a schedule. Only the few keys
-    /// needed are read from the spec; the durations are parsed as the rows are read.
-    /// </summary>
-    private const string DatasetsWithSla = """
-        datasets d LEFT JOIN LATERAL (
-            SELECT p.name AS sla_pipeline, p.spec ->> 'schedule' AS sla_schedule,
-                   coalesce(jsonb_typeof(p.spec -> 'freshness') = 'object', false) AS sla_freshness,
-                   p.spec -> 'freshness' ->> 'warn_after' AS sla_warn_after,
-                   p.spec -> 'freshness' ->> 'error_after' AS sla_error_after,
-                   p.created_at AS sla_since
-              FROM pipelines p
-             WHERE p.workspace_id = d.workspace_id AND p.dataset = d.name AND p.enabled AND p.archived_at IS NULL
-               AND (jsonb_typeof(p.spec -> 'freshness') = 'object' OR p.spec ->> 'schedule' IS NOT NULL)
-             ORDER BY p.name COLLATE "C"
-             LIMIT 1) sla ON true
-        """;
+    /// <summary>The datasets with the SLA their freshness is checked against, chosen by <see cref="DatasetSlas"/>.</summary>
+    private const string DatasetsWithSla = $"datasets d LEFT JOIN {DatasetSlas.Choice} ON true";
 
     /// <summary>
     /// The search words as a tsquery in which every word is a prefix (<c>fli</c> finds
@@ -262,24 +243,11 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
             {
                 Owner = reader.Nullable<string>(11),
                 Tags = CatalogJson.Strings(reader.GetString(12)),
-                Sla = ReadSla(reader),
+                Sla = DatasetSlas.Read(reader, 13),
             });
         }
 
         return datasets;
-    }
-
-    private static DatasetSla? ReadSla(NpgsqlDataReader r)
-    {
-        if (r.Nullable<string>(13) is not { } pipeline)
-        {
-            return null;
-        }
-
-        var freshness = r.GetBoolean(15) ? new FreshnessSpec(Duration(r.Nullable<string>(16)), Duration(r.Nullable<string>(17))) : null;
-        return new DatasetSla(pipeline, r.Nullable<string>(14), freshness, r.GetFieldValue<DateTimeOffset>(18));
-
-        static TimeSpan? Duration(string? text) => Durations.TryParse(text, out var value) ? value : null;
     }
 
     private static SnapshotRecord ReadSnapshot(NpgsqlDataReader r) => new(

@@ -38,13 +38,21 @@ public sealed record DatasetFreshness(FreshnessStatus Status, DateTimeOffset? La
 
     /// <summary>The pipeline spec's <c>freshness</c> block the status follows; null when the schedule rule applies.</summary>
     public FreshnessSpec? Sla { get; init; }
+
+    /// <summary>
+    /// The pipeline whose SLA or schedule the status follows: the one that sets the dataset's SLA
+    /// (<see cref="DatasetRecord.Sla"/>), else the one that last loaded it.
+    /// </summary>
+    public string? Pipeline { get; init; }
+
+    /// <summary>The schedule the status and level follow: the SLA's pipeline's, else the one the dataset was last loaded on.</summary>
+    public string? Schedule { get; init; }
 }
 
 /// <summary>
-/// What a dataset's freshness is checked against: the enabled pipeline that loads it (the first by
-/// name when several do) that has a <c>freshness</c> block or a schedule. The freshness alerts
-/// (the Pipelines service's <c>FreshnessJob</c>) and the dataset read side
-/// (<see cref="DatasetCatalog"/>, in SQL) choose it alike.
+/// What a dataset's freshness is checked against: the <c>freshness</c> block or the schedule of
+/// the pipeline <see cref="DatasetSlas"/> chooses, for the dataset read side and the freshness
+/// alerts alike.
 /// </summary>
 /// <param name="Since">When the pipeline was created: a dataset never loaded counts as late from then.</param>
 public sealed record DatasetSla(string Pipeline, string? Schedule, FreshnessSpec? Freshness, DateTimeOffset Since);
@@ -55,27 +63,37 @@ public static class Freshness
     /// How fresh a dataset is. When its <see cref="DatasetRecord.Sla"/> has a <c>freshness</c>
     /// block, by that block, exactly as its alerts judge it: stale from the time
     /// <see cref="Lateness(DatasetSla, DateTimeOffset?, DateTimeOffset, TimeSpan)"/> says it turns
-    /// late. Otherwise compares the last successful load with the dataset's expected Quartz cron
-    /// schedule (evaluated in UTC). <paramref name="tolerance"/> is how long a scheduled run may
-    /// take before the dataset counts as stale (and the grace of the alerts' schedule rule).
+    /// late. Otherwise compares the last successful load with a Quartz cron schedule (evaluated in
+    /// UTC): the SLA's pipeline's, so that status and level follow one pipeline when several load
+    /// the dataset, else the dataset's expected schedule. <paramref name="tolerance"/> is how long
+    /// a scheduled run may take before the dataset counts as stale (and the grace of the alerts'
+    /// schedule rule).
     /// </summary>
     public static DatasetFreshness Evaluate(DatasetRecord dataset, DateTimeOffset now, TimeSpan tolerance)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var lateness = dataset.Sla is { } sla ? Lateness(sla, dataset.LastLoadedAt, now, tolerance) : new Lateness(LatenessLevel.None, null, null);
+        var pipeline = dataset.Sla?.Pipeline ?? dataset.Pipeline;
+        var schedule = dataset.Sla is { } chosen ? chosen.Schedule : dataset.ExpectedSchedule;
         if (dataset.Sla?.Freshness is { } spec)
         {
             var status = dataset.LastLoadedAt is null ? FreshnessStatus.NeverLoaded
                 : lateness.Level == LatenessLevel.None ? FreshnessStatus.Fresh : FreshnessStatus.Stale;
-            return new DatasetFreshness(status, dataset.LastLoadedAt, lateness.WarnAt ?? lateness.ErrorAt) { Level = lateness.Level, Sla = spec };
+            return new DatasetFreshness(status, dataset.LastLoadedAt, lateness.WarnAt ?? lateness.ErrorAt)
+            {
+                Level = lateness.Level,
+                Sla = spec,
+                Pipeline = pipeline,
+                Schedule = schedule,
+            };
         }
 
-        return BySchedule(dataset, now, tolerance) with { Level = lateness.Level };
+        return BySchedule(dataset, schedule, now, tolerance) with { Level = lateness.Level, Pipeline = pipeline, Schedule = schedule };
     }
 
-    private static DatasetFreshness BySchedule(DatasetRecord dataset, DateTimeOffset now, TimeSpan tolerance)
+    private static DatasetFreshness BySchedule(DatasetRecord dataset, string? schedule, DateTimeOffset now, TimeSpan tolerance)
     {
-        if (string.IsNullOrWhiteSpace(dataset.ExpectedSchedule) || !CronExpression.TryParse(dataset.ExpectedSchedule, out var parsed))
+        if (string.IsNullOrWhiteSpace(schedule) || !CronExpression.TryParse(schedule, out var parsed))
         {
             return new DatasetFreshness(FreshnessStatus.Unscheduled, dataset.LastLoadedAt, null);
         }
@@ -95,6 +113,13 @@ public static class Freshness
         var dueBy = next.Value + tolerance;
         return new DatasetFreshness(now <= dueBy ? FreshnessStatus.Fresh : FreshnessStatus.Stale, last, dueBy);
     }
+
+    /// <summary>
+    /// How long a run due at a schedule time may take before the dataset counts as late, unless
+    /// configured: the default of both the Api's tolerance and the alerts' grace, which the
+    /// AppHost sets from one setting (<c>Ductus:Alerts:FreshnessGrace</c>).
+    /// </summary>
+    public static readonly TimeSpan DefaultGrace = TimeSpan.FromMinutes(10);
 
     /// <summary>The schedule times after the last load that may pass before the default SLA warns, and errors.</summary>
     public const int MissedBeforeWarn = 2;

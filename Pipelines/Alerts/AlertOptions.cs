@@ -1,3 +1,4 @@
+using Ductus.Core.Catalog;
 using Microsoft.Extensions.Options;
 
 namespace Ductus.Pipelines.Alerts;
@@ -35,7 +36,7 @@ public sealed class AlertOptions
     public TimeSpan FreshnessInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Time the run due at a schedule time may take before the default SLA counts that time as missed.</summary>
-    public TimeSpan FreshnessGrace { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan FreshnessGrace { get; set; } = Freshness.DefaultGrace;
 
     /// <summary>The name of the webhook set by <see cref="WebhookUrl"/>.</summary>
     public const string DefaultWebhook = "default";

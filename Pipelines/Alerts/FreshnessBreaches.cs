@@ -4,8 +4,9 @@ using Npgsql;
 namespace Ductus.Pipelines.Alerts;
 
 /// <summary>One dataset as the freshness check sees it this time.</summary>
+/// <param name="Sla">The SLA it is judged by, and the pipeline that sets it.</param>
 /// <param name="LastLoadedAt">The last successful load; null when never loaded.</param>
-public sealed record FreshnessCheck(string Dataset, string Pipeline, DateTimeOffset? LastLoadedAt, Lateness Lateness);
+public sealed record FreshnessCheck(string Dataset, DatasetSla Sla, DateTimeOffset? LastLoadedAt, Lateness Lateness);
 
 /// <summary>What changed for one dataset, and so what to announce.</summary>
 /// <param name="Level">The level now: <see cref="LatenessLevel.None"/> for a recovery.</param>
@@ -21,21 +22,6 @@ public sealed record FreshnessTransition(FreshnessCheck Check, LatenessLevel Lev
 /// </summary>
 public sealed class FreshnessBreaches(NpgsqlDataSource db)
 {
-    /// <summary>The last load of every dataset, read in the transaction that decides, not from a cache.</summary>
-    public static async Task<Dictionary<string, DateTimeOffset?>> LastLoadsAsync(WorkspaceTransaction tx, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(tx);
-        var loads = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-        await using var read = tx.Command("SELECT name, last_loaded_at FROM datasets WHERE archived_at IS NULL");
-        await using var reader = await read.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            loads[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
-        }
-
-        return loads;
-    }
-
     /// <summary>
     /// Records this pass: <paramref name="checks"/> are every dataset that has an SLA now. Rows of
     /// datasets no longer checked (pipeline deleted, disabled, SLA removed) go without a notice.
@@ -121,7 +107,7 @@ public sealed class FreshnessBreaches(NpgsqlDataSource db)
             ON CONFLICT (workspace_id, dataset) DO UPDATE SET level = excluded.level, pipeline = excluded.pipeline, raised_at = excluded.raised_at
             """)
             .With("dataset", check.Dataset)
-            .With("pipeline", check.Pipeline)
+            .With("pipeline", check.Sla.Pipeline)
             .With("level", Name(level))
             .With("now", now);
         await upsert.ExecuteNonQueryAsync(ct);

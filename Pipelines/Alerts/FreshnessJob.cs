@@ -1,5 +1,4 @@
 using Ductus.Core.Catalog;
-using Ductus.Core.Specs;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -37,22 +36,17 @@ public sealed partial class FreshnessJob(
         var raised = new List<Alert>();
         foreach (var workspace in await catalog.Workspaces.ListAsync(ct))
         {
-            var slas = Slas(await catalog.Pipelines.ListAsync(workspace.Id, ct));
             var now = time.GetUtcNow();
             var grace = options.Value.FreshnessGrace;
+            // The SLAs are chosen where the dataset read side chooses them (DatasetSlas), and read
+            // with the last loads in the transaction that decides.
             var transitions = await breaches.ApplyAsync(workspace.Id, async tx =>
-            {
-                var loads = await FreshnessBreaches.LastLoadsAsync(tx, ct);
-                return [.. slas.Select(s =>
-                {
-                    var last = loads.GetValueOrDefault(s.Key);
-                    return new FreshnessCheck(s.Key, s.Value.Pipeline, last, Freshness.Lateness(s.Value, last, now, grace));
-                })];
-            }, now, ct);
+                [.. (await DatasetSlas.ListAsync(tx, ct)).Select(d => new FreshnessCheck(d.Dataset, d.Sla, d.LastLoadedAt, Freshness.Lateness(d.Sla, d.LastLoadedAt, now, grace)))],
+                now, ct);
 
             foreach (var transition in transitions)
             {
-                var alert = Alert(workspace.Name, transition, slas[transition.Check.Dataset], now);
+                var alert = Alert(workspace.Name, transition, now);
                 await sender.SendAsync(workspace.Id, alert, ct);
                 raised.Add(alert);
             }
@@ -61,29 +55,7 @@ public sealed partial class FreshnessJob(
         return raised;
     }
 
-    /// <summary>
-    /// The SLA of each dataset (<see cref="DatasetSla"/>, which the dataset read side chooses
-    /// alike): from the enabled pipeline that loads it (the first by name when several do), its
-    /// <c>freshness</c> block or else its schedule. A paused pipeline is not expected to load anything.
-    /// </summary>
-    private static Dictionary<string, DatasetSla> Slas(IReadOnlyList<PipelineRecord> pipelines)
-    {
-        var slas = new Dictionary<string, DatasetSla>(StringComparer.Ordinal);
-        foreach (var pipeline in pipelines.Where(p => p.Enabled).OrderBy(p => p.Name, StringComparer.Ordinal))
-        {
-            var parsed = SpecParser.ParseJson(pipeline.SpecJson);
-            if (parsed.Spec is not { } spec || !parsed.IsValid || (spec.Freshness is null && spec.Schedule is null))
-            {
-                continue;
-            }
-
-            slas.TryAdd(pipeline.Dataset, new DatasetSla(pipeline.Name, spec.Schedule, spec.Freshness, pipeline.CreatedAt));
-        }
-
-        return slas;
-    }
-
-    private Alert Alert(string workspace, FreshnessTransition transition, DatasetSla sla, DateTimeOffset now)
+    private Alert Alert(string workspace, FreshnessTransition transition, DateTimeOffset now)
     {
         var check = transition.Check;
         var api = options.Value.PublicApiUrl;
@@ -94,11 +66,11 @@ public sealed partial class FreshnessJob(
             fresh ? AlertKinds.DatasetFresh : AlertKinds.DatasetStale,
             FreshnessBreaches.Name(transition.Level),
             workspace,
-            check.Pipeline,
+            check.Sla.Pipeline,
             check.Dataset,
             null,
             fresh ? "fresh" : "stale",
-            fresh ? null : Reason(check, sla),
+            fresh ? null : Reason(check),
             null,
             link,
             now)
@@ -108,8 +80,9 @@ public sealed partial class FreshnessJob(
     }
 
     /// <summary>Why the dataset is late, in the words of its SLA, for the person the alert wakes.</summary>
-    private static string Reason(FreshnessCheck check, DatasetSla sla)
+    private static string Reason(FreshnessCheck check)
     {
+        var sla = check.Sla;
         var loaded = check.LastLoadedAt is { } last ? $"last loaded {last:yyyy-MM-dd HH:mm:ss}Z" : $"never loaded (pipeline created {sla.Since:yyyy-MM-dd HH:mm:ss}Z)";
         var rule = sla.Freshness is { } s
             ? Freshness.Describe(s)

@@ -61,20 +61,7 @@ public static partial class ManifestPublisher
         var secretsBefore = File.Exists(secrets) ? File.GetLastWriteTimeUtc(secrets) : (DateTime?)null;
         try
         {
-            var configuration = typeof(ManifestPublisher).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var published = await ExternalProcess.RunAsync(
-                scratch,
-                "dotnet",
-                [
-                    "run", "--project", Path.Combine(repository, "AppHost"), "--no-build", "-c", configuration, "--",
-                    "--publisher", "manifest", "--output-path", Path.Combine(output, ManifestFile),
-                    $"--Ductus:DataDir={Path.Combine(scratch, "machine", "data")}",
-                    $"--Ductus:LakeRoot={Path.Combine(scratch, "machine", "lake")}",
-                    $"--Ductus:PipelinesFolder={Path.Combine(scratch, "machine", "pipelines")}",
-                    $"--Ductus:SourceRoot={Path.Combine(scratch, "machine", "sources")}",
-                    .. settings,
-                ],
-                timeout: TimeSpan.FromMinutes(3));
+            var published = await RunAsync(scratch, settings);
             Assert.True(published.ExitCode == 0, $"publishing the manifest failed: {published}");
 
             var entries = Directory.EnumerateFileSystemEntries(scratch, "*", SearchOption.AllDirectories)
@@ -93,6 +80,39 @@ public static partial class ManifestPublisher
         {
             Directory.Delete(scratch, recursive: true);
         }
+    }
+
+    /// <summary>Publishing with <paramref name="settings"/> that the AppHost should refuse: how the command ended.</summary>
+    public static async Task<ProcessResult> RefusedAsync(params string[] settings)
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), "ductus-manifest-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(Path.Combine(scratch, "out"));
+        try
+        {
+            return await RunAsync(scratch, settings);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static Task<ProcessResult> RunAsync(string scratch, string[] settings)
+    {
+        var configuration = typeof(ManifestPublisher).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        return ExternalProcess.RunAsync(
+            scratch,
+            "dotnet",
+            [
+                "run", "--project", Path.Combine(Repository.Root, "AppHost"), "--no-build", "-c", configuration, "--",
+                "--publisher", "manifest", "--output-path", Path.Combine(scratch, "out", ManifestFile),
+                $"--Ductus:DataDir={Path.Combine(scratch, "machine", "data")}",
+                $"--Ductus:LakeRoot={Path.Combine(scratch, "machine", "lake")}",
+                $"--Ductus:PipelinesFolder={Path.Combine(scratch, "machine", "pipelines")}",
+                $"--Ductus:SourceRoot={Path.Combine(scratch, "machine", "sources")}",
+                .. settings,
+            ],
+            timeout: TimeSpan.FromMinutes(3));
     }
 
     /// <summary>Where <c>dotnet user-secrets</c> keeps the AppHost's generated parameters on this machine.</summary>

@@ -174,6 +174,28 @@ public sealed class ManifestTests
         Assert.Equal("/app/pipelines", DefaultBehind(manifest, manifest.Env(Resources.Pipelines)["Ductus__Pipelines__Folder"]));
     }
 
+    [Fact]
+    public async Task The_alerts_freshness_grace_given_to_the_apphost_is_the_apis_freshness_tolerance_too()
+    {
+        var manifest = (await ManifestPublisher.PublishAsync("--Ductus:Alerts:FreshnessGrace=00:25:00")).Manifest;
+
+        Assert.Equal("00:25:00", manifest.Env(Resources.Pipelines)["Ductus__Alerts__FreshnessGrace"]);
+        Assert.Equal("00:25:00", manifest.Env(Resources.Api)["Ductus__FreshnessTolerance"]);
+        Assert.DoesNotContain("Ductus__FreshnessTolerance", (await ManifestPublisher.Containers).Manifest.Env(Resources.Api).Keys);
+    }
+
+    [Fact]
+    public async Task An_apphost_freshness_tolerance_other_than_the_alerts_grace_is_refused_naming_both()
+    {
+        var refused = await ManifestPublisher.RefusedAsync("--Ductus:Alerts:FreshnessGrace=00:25:00", "--Ductus:FreshnessTolerance=00:05:00");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Ductus:FreshnessTolerance is '00:05:00' but Ductus:Alerts:FreshnessGrace is '00:25:00'", refused.ToString(), StringComparison.Ordinal);
+        // The same value under both names is one setting, and passes.
+        var manifest = (await ManifestPublisher.PublishAsync("--Ductus:Alerts:FreshnessGrace=00:25:00", "--Ductus:FreshnessTolerance=00:25:00")).Manifest;
+        Assert.Equal("00:25:00", manifest.Env(Resources.Api)["Ductus__FreshnessTolerance"]);
+    }
+
     private static string? DefaultBehind(AspireManifest manifest, string expression)
     {
         var parameter = Assert.Single(manifest.ParametersBehind(expression));

@@ -40,7 +40,7 @@ public sealed record Dataset(
             dataset.LastLoadedAt,
             dataset.ExpectedSchedule,
             new Freshness(
-                StatusName(freshness.Status), freshness.DueBy, dataset.LastLoadedAt, dataset.Pipeline, dataset.ExpectedSchedule, freshness.DueBy,
+                StatusName(freshness.Status), freshness.DueBy, dataset.LastLoadedAt, freshness.Pipeline, freshness.Schedule, freshness.DueBy,
                 LevelName(freshness.Level), freshness.Sla is { } sla ? Core.Catalog.Freshness.Describe(sla) : null),
             dataset.Pipeline,
             dataset.CreatedAt,
@@ -71,8 +71,8 @@ public sealed record Column(string Name, string Type, string? Description, bool 
 /// <param name="Status"><c>fresh</c>, <c>stale</c> (a scheduled load is overdue, or with an SLA the last load is older than its <c>warn_after</c>, else <c>error_after</c>), <c>never_loaded</c> or <c>unscheduled</c>.</param>
 /// <param name="DueBy">When the next load is (or was) due, tolerance included; null when unscheduled. With an SLA: the last load plus <c>warn_after</c> (else <c>error_after</c>).</param>
 /// <param name="LastCommitAt">When the current snapshot was committed; null before the first load.</param>
-/// <param name="Pipeline">The pipeline that loads the dataset, when known.</param>
-/// <param name="Schedule">The Quartz cron schedule loads are expected on (UTC); null when none.</param>
+/// <param name="Pipeline">The pipeline whose SLA or schedule the status follows: of those that load the dataset, the one that sets its SLA (docs/operations.md, "Freshness alerts"), else the one that last loaded it; null when unknown.</param>
+/// <param name="Schedule">The Quartz cron schedule loads are expected on (UTC), that pipeline's; null when none.</param>
 /// <param name="ExpectedBy">The same instant as <paramref name="DueBy"/>: the schedule's first time after the last commit plus the tolerance, or the SLA's time.</param>
 /// <param name="Level"><c>none</c>, <c>warn</c> or <c>error</c>: how late the dataset is by the rule its freshness alerts use (its SLA, or else two and four missed schedule times).</param>
 /// <param name="Sla">The pipeline spec's <c>freshness</c> block the status follows, e.g. <c>warn_after 2h, error_after 6h</c>; null when the schedule rule applies.</param>

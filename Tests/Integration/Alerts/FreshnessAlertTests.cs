@@ -142,6 +142,59 @@ public sealed class FreshnessAlertTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Of_several_pipelines_loading_one_dataset_the_alerts_judge_by_the_sla_the_dataset_read_side_shows()
+    {
+        await using var setup = await Setup.CreateAsync(stack);
+        // By name the archived and the paused pipelines come first, with the tightest SLAs; the one
+        // with neither schedule nor freshness block sets none; of the rest, d_tight comes first.
+        await setup.SavePipelineAsync("a_archived", "shared", "freshness: { warn_after: 1h }\n");
+        await setup.SavePipelineAsync("b_paused", "shared", "freshness: { warn_after: 90m }\n");
+        await setup.SavePipelineAsync("c_no_sla", "shared", string.Empty);
+        await setup.SavePipelineAsync("d_tight", "shared", "freshness: { warn_after: 3h, error_after: 5h }\n");
+        await setup.SavePipelineAsync("e_loose", "shared", "schedule: '0 0 * * * ?'\nfreshness: { warn_after: 8h }\n");
+        Assert.True(await setup.Store.Pipelines.ArchiveAsync(setup.Workspace, "a_archived", new AuditEntry("test", AuditActions.PipelineArchived, "a_archived")));
+        Assert.True(await setup.Store.Pipelines.SetEnabledAsync(setup.Workspace, "b_paused", false));
+        await setup.LoadAsync("c_no_sla", "shared");
+        await using var receiver = new AlertReceiver();
+        using var http = new HttpClient();
+        var job = setup.Job(receiver, http);
+
+        // Two hours after the load: late by the archived and the paused pipelines' SLAs, not by the chosen one.
+        setup.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Empty(await job.CheckAsync(CancellationToken.None));
+        Assert.Equal(("d_tight", "warn_after 3h, error_after 5h", LatenessLevel.None, "c_no_sla"), await ReadSideAsync(setup, "shared"));
+
+        setup.Clock.Advance(TimeSpan.FromHours(1.5));
+        var warn = Assert.Single(await job.CheckAsync(CancellationToken.None));
+        Assert.Equal(("dataset.stale", "warn", "shared", "d_tight"), (warn.Kind, warn.Level, warn.Dataset, warn.Pipeline));
+        Assert.Equal("shared is late: last loaded 2031-03-04 10:05:00Z; warn_after 3h, error_after 5h; late since 2031-03-04 13:05:00Z", warn.Error);
+        Assert.Equal(("d_tight", "warn_after 3h, error_after 5h", LatenessLevel.Warn, "c_no_sla"), await ReadSideAsync(setup, "shared"));
+
+        // Pausing the chosen pipeline moves the choice to the next by name, whose 8h the dataset
+        // is within: both sides move, and the breach ends with the recovery notice.
+        Assert.True(await setup.Store.Pipelines.SetEnabledAsync(setup.Workspace, "d_tight", false));
+        Assert.Equal(("e_loose", "warn_after 8h", LatenessLevel.None, "c_no_sla"), await ReadSideAsync(setup, "shared"));
+        var fresh = Assert.Single(await job.CheckAsync(CancellationToken.None));
+        Assert.Equal(("dataset.fresh", "shared", "e_loose"), (fresh.Kind, fresh.Dataset, fresh.Pipeline));
+
+        // The archived one restored is first by name again, and its hour has long passed.
+        Assert.Equal(ArchiveOutcome.Done, await setup.Store.Pipelines.RestoreAsync(setup.Workspace, "a_archived", new AuditEntry("test", AuditActions.PipelineRestored, "a_archived")));
+        Assert.Equal(("a_archived", "warn_after 1h", LatenessLevel.Warn, "c_no_sla"), await ReadSideAsync(setup, "shared"));
+        var again = Assert.Single(await job.CheckAsync(CancellationToken.None));
+        Assert.Equal(("dataset.stale", "warn", "a_archived"), (again.Kind, again.Level, again.Pipeline));
+        Assert.Contains("warn_after 1h; late since 2031-03-04 11:05:00Z", again.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The dataset as <c>GET /api/datasets/{name}</c> reads it: the SLA's pipeline, the SLA, the level, and the pipeline that loaded it.</summary>
+    private static async Task<(string?, string?, LatenessLevel, string?)> ReadSideAsync(Setup setup, string dataset)
+    {
+        var record = await setup.Store.Datasets.GetAsync(setup.Workspace, dataset);
+        Assert.NotNull(record);
+        var freshness = Freshness.Evaluate(record, setup.Clock.GetUtcNow(), new AlertOptions().FreshnessGrace);
+        return (freshness.Pipeline, freshness.Sla is { } sla ? Freshness.Describe(sla) : null, freshness.Level, record.Pipeline);
+    }
+
+    [Fact]
     public async Task Two_checkers_at_once_announce_a_breach_once()
     {
         await using var setup = await Setup.CreateAsync(stack);

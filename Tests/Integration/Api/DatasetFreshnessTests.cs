@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
@@ -7,7 +8,7 @@ using Ductus.Tests.Unit.Engine;
 
 namespace Ductus.Tests.Integration.Api;
 
-/// <summary>The <c>freshness</c> of <c>GET /api/datasets</c> items for loads made now, hours ago, without a schedule, and by a spec's SLA.</summary>
+/// <summary>The <c>freshness</c> of <c>GET /api/datasets</c> items for loads made now, hours ago, without a schedule, by a spec's SLA, and by the SLA chosen among several pipelines.</summary>
 [Collection(StackDefinition.Name)]
 public sealed class DatasetFreshnessTests(StackFixture stack)
 {
@@ -101,6 +102,66 @@ public sealed class DatasetFreshnessTests(StackFixture stack)
         var commit = asBefore.GetProperty("lastCommitAt").GetDateTimeOffset();
         var hour = new DateTimeOffset(commit.Year, commit.Month, commit.Day, commit.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
         Assert.Equal(hour.AddMinutes(10), asBefore.GetProperty("dueBy").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Of_several_pipelines_loading_one_dataset_the_first_by_name_neither_paused_nor_archived_sets_its_sla_and_a_pause_moves_it()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var dataset = "flights_shared_" + suffix;
+        // Loaded by a pipeline with neither schedule nor freshness block: it sets no SLA.
+        var load = await CatalogData.RunAsync(stack, FlightsTestSpec.Yaml("shared-z-" + suffix, dataset));
+        Assert.Equal(RunStatus.Succeeded, load.Status);
+        // Four more that load it, each with its own SLA; by name the archived and the paused come first.
+        string Name(string letter) => $"shared-{letter}-{suffix}";
+        foreach (var (letter, sla) in new[] { ("a", "1h"), ("b", "2h"), ("c", "3h"), ("d", "4h") })
+        {
+            await SaveAsync(Name(letter), dataset, FlightsTestSpec.Yaml(Name(letter), dataset) + $"\nfreshness: {{ warn_after: {sla} }}\n", schedule: null);
+        }
+
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using (var archived = await engineer.DeleteAsync(ApiJson.Relative($"/api/pipelines/{Name("a")}")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, archived.StatusCode);
+        }
+
+        using (var paused = await engineer.PatchAsJsonAsync(ApiJson.Relative($"/api/pipelines/{Name("b")}"), new { enabled = false }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, paused.StatusCode);
+        }
+
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        var chosen = await FreshnessAsync(analyst, $"/api/datasets/{dataset}");
+        Assert.Equal((Name("c"), "warn_after 3h", "fresh", "none"), Describe(chosen));
+        Assert.Equal(chosen.GetProperty("lastCommitAt").GetDateTimeOffset().AddHours(3), chosen.GetProperty("dueBy").GetDateTimeOffset());
+
+        // Paused by another process (as a second Api would): the cached list follows at the very
+        // next read, so the pause moved the version token too, and the next by name takes over.
+        await using (var app = CatalogData.App(stack))
+        {
+            var other = await stack.CatalogAsync(app);
+            Assert.True(await other.Pipelines.SetEnabledAsync(CatalogData.DefaultWorkspace, Name("c"), false));
+        }
+
+        Assert.Equal((Name("d"), "warn_after 4h", "fresh", "none"), Describe(await FreshnessAsync(analyst, $"/api/datasets/{dataset}")));
+        using (var list = await analyst.GetAsync("/api/datasets"))
+        {
+            var listed = (await list.BodyAsync()).GetProperty("items").EnumerateArray().Single(d => d.GetProperty("name").GetString() == dataset);
+            Assert.Equal((Name("d"), "warn_after 4h", "fresh", "none"), Describe(listed.GetProperty("freshness")));
+            // The dataset's own pipeline is still the one that last loaded it.
+            Assert.Equal(load.Pipeline, listed.GetProperty("pipeline").GetString());
+        }
+
+        // The archived one restored is first by name again.
+        using (var restored = await engineer.PostAsync($"/api/pipelines/{Name("a")}/restore"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, restored.StatusCode);
+        }
+
+        Assert.Equal((Name("a"), "warn_after 1h", "fresh", "none"), Describe(await FreshnessAsync(analyst, $"/api/datasets/{dataset}")));
+
+        static (string?, string?, string?, string?) Describe(JsonElement f) =>
+            (f.GetProperty("pipeline").GetString(), f.GetProperty("sla").GetString(), f.GetProperty("status").GetString(), f.GetProperty("level").GetString());
     }
 
     /// <summary>Saves a new version of a pipeline's spec as the Api would, without its validation.</summary>
