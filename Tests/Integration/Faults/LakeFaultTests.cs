@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Ductus.Core;
 using Ductus.Core.Auth;
@@ -13,7 +14,7 @@ using Npgsql;
 
 namespace Ductus.Tests.Integration.Faults;
 
-/// <summary>The lake rows of the fault matrix: a full disk under a run, damaged files under a committed snapshot.</summary>
+/// <summary>The lake rows of the fault matrix: a full disk under a run or a compaction, a compaction cut by a PostgreSQL restart, damaged files under a committed snapshot.</summary>
 [Collection(FaultStackDefinition.Name)]
 public sealed class LakeFaultTests(FaultStackFixture stack)
 {
@@ -127,6 +128,139 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         Assert.Contains(compacted.Files, f => Path.GetFileName(f.RelativePath).StartsWith("compact-", StringComparison.Ordinal));
         var after = await IngestTestKit.QueryAsync(analyst, $"SELECT count(*), count(DISTINCT id) FROM {name}");
         Assert.Equal((ExpectedRows(FaultStackFixture.CompactFilesPerTier + 1), (long)BigRun + 1), (after[0][0].GetInt64(), after[0][1].GetInt64()));
+    }
+
+    [Fact]
+    public async Task Postgres_restarted_during_a_compaction_commit_fails_it_leaves_no_file_and_the_next_compaction_commits()
+    {
+        var name = ApiLake.NewDatasetName();
+        var csv = Path.Combine(stack.SourceRoot, $"{name}.csv");
+        // Each run loads ids of its own, so a row read twice shows in count(DISTINCT id).
+        Task SourceFor(int run) =>
+            File.WriteAllTextAsync(csv, "id,amount\n" + string.Concat(Enumerable.Range((run * SmallRun) + 1, SmallRun).Select(i => $"{i},{i}\n")));
+        await SourceFor(0);
+        await using var db = NpgsqlDataSource.Create(CatalogRole.Adopt(stack.DatabaseConnectionString));
+        var catalog = await stack.CatalogAsync(db);
+        using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
+        using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
+        using (var created = await engineer.PostAsync(new Uri("/api/pipelines", UriKind.Relative), new StringContent(CsvPipeline.Spec(name, $"{name}.csv"), Encoding.UTF8, "application/yaml")))
+        {
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        }
+
+        async Task RunAsync(int run)
+        {
+            await SourceFor(run);
+            await RunThroughServiceAsync(engineer, catalog, name);
+        }
+
+        // One file short of a compaction.
+        for (var run = 0; run < FaultStackFixture.CompactFilesPerTier - 1; run++)
+        {
+            await RunAsync(run);
+        }
+
+        // The compaction the next append asks for will take the version after that append's. A
+        // transaction that already holds that snapshot row makes the compaction's commit wait on
+        // it, inside its own transaction: PostgreSQL goes away exactly while it commits.
+        var compactionVersion = FaultStackFixture.CompactFilesPerTier + 1L;
+        await using var squat = new NpgsqlConnection(stack.DatabaseConnectionString);
+        await squat.OpenAsync();
+        await using var held = await squat.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(
+            """
+            INSERT INTO snapshots (workspace_id, dataset, version, parent_version, operation, row_count, file_count, bytes, created_at)
+            VALUES (@ws, @dataset, @version, @version - 1, 'compact', 0, 0, 0, now())
+            """, squat, held))
+        {
+            hold.Parameters.AddWithValue("ws", ApiLake.DefaultWorkspace);
+            hold.Parameters.AddWithValue("dataset", name);
+            hold.Parameters.AddWithValue("version", compactionVersion);
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var folder = Path.Combine(stack.LakeRoot, "default", name);
+        var pipelines = stack.ProcessOf(Resources.Pipelines);
+        var crashesBefore = stack.Watch.CrashReports.Count;
+        using var logs = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var failureLogged = stack.LogLinesAsync(Resources.Pipelines, $"Compaction of default/{name} failed", AdminShutdown, logs.Token);
+        await RunAsync(FaultStackFixture.CompactFilesPerTier - 1);
+        var appended = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
+        Assert.Equal((compactionVersion - 1, SnapshotOperation.Append), (appended!.Snapshot.Version, appended.Snapshot.Operation));
+
+        var blocked = await Eventually.Async(
+            async () =>
+            {
+                // Not on the holding connection: a transaction sees pg_stat_activity as it first read it.
+                await using var probe = new NpgsqlConnection(stack.DatabaseConnectionString);
+                await probe.OpenAsync();
+                await using var waiting = new NpgsqlCommand(
+                    """
+                    SELECT count(*) FROM pg_stat_activity
+                     WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO snapshots%'
+                    """, probe);
+                return (long)(await waiting.ExecuteScalarAsync())!;
+            },
+            n => n == 1,
+            TimeSpan.FromSeconds(60),
+            "the compaction waiting in its commit");
+        Assert.Equal(1, blocked);
+        Assert.Single(Directory.GetFiles(folder, "compact-*"));
+
+        await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StopCommand);
+        await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StartCommand);
+        await stack.WaitForPostgresAcceptingAsync(TimeSpan.FromSeconds(90));
+        db.Clear();
+
+        // The compaction failed, said so, and took its file with it; the append's snapshot is current and reads each row once.
+        var failure = await failureLogged;
+        Assert.Contains(AdminShutdown, failure, StringComparison.Ordinal);
+        var current = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
+        Assert.Equal((compactionVersion - 1, SnapshotOperation.Append), (current!.Snapshot.Version, current.Snapshot.Operation));
+        Assert.Equal(FilesOf(current), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var versions = (await catalog.Datasets.ListSnapshotsAsync(ApiLake.DefaultWorkspace, name)).Select(s => s.Version).Order();
+        Assert.Equal(Enumerable.Range(1, FaultStackFixture.CompactFilesPerTier).Select(v => (long)v), versions);
+        var loaded = (long)SmallRun * FaultStackFixture.CompactFilesPerTier;
+        Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
+
+        // The service carried on: the same process, healthy, no crash.
+        Assert.Equal(pipelines, stack.ProcessOf(Resources.Pipelines));
+        Assert.Equal(crashesBefore, stack.Watch.CrashReports.Count);
+        using var worker = stack.App.CreateHttpClient(Resources.Pipelines);
+        Assert.Equal("Healthy", await worker.GetStringAsync(new Uri("/health", UriKind.Relative)));
+
+        // The next append asks again, and that compaction commits.
+        await RunAsync(FaultStackFixture.CompactFilesPerTier);
+        var compacted = await Eventually.Async(
+            () => catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null),
+            s => s!.Snapshot.Operation == SnapshotOperation.Compact,
+            TimeSpan.FromSeconds(60),
+            "the compaction after the restart");
+        loaded += SmallRun;
+        Assert.Equal(loaded, compacted!.Snapshot.RowCount);
+        Assert.Contains(compacted.Files, f => Path.GetFileName(f.RelativePath).StartsWith("compact-", StringComparison.Ordinal));
+        Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
+        await FaultStackFixture.SettleAfterPostgresRestartAsync(analyst, TimeSpan.FromSeconds(90));
+    }
+
+    private const int SmallRun = 100;
+
+    /// <summary>What a server stopping fast says to the sessions it ends (SQLSTATE 57P01).</summary>
+    private const string AdminShutdown = "57P01: terminating connection due to administrator command";
+
+    /// <summary>count(*) and count(DISTINCT id) of the dataset; the Api answers 503 until its pooled connections to a restarted server are replaced.</summary>
+    private static async Task<(long Rows, long Ids)> CountsAsync(HttpClient analyst, string name)
+    {
+        var row = await Eventually.Async(
+            async () =>
+            {
+                using var response = await analyst.PostAsJsonAsync(new Uri("/api/query", UriKind.Relative), new { sql = $"SELECT count(*), count(DISTINCT id) FROM {name}" });
+                return response.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("rows")[0].Clone() : default;
+            },
+            r => r.ValueKind == JsonValueKind.Array,
+            TimeSpan.FromSeconds(30),
+            $"a query of {name}");
+        return (row[0].GetInt64(), row[1].GetInt64());
     }
 
     // Big enough that the compacted file dwarfs a run of one row, small enough for tier 0 (< 1 MiB).
