@@ -130,8 +130,17 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         Assert.Equal((ExpectedRows(FaultStackFixture.CompactFilesPerTier + 1), (long)BigRun + 1), (after[0][0].GetInt64(), after[0][1].GetInt64()));
     }
 
-    [Fact]
-    public async Task Postgres_restarted_during_a_compaction_commit_fails_it_leaves_no_file_and_the_next_compaction_commits()
+    /// <summary>
+    /// PostgreSQL stops (fast) while a compaction commits. Cut <c>before</c> its COMMIT, the
+    /// compaction failed and left nothing. Cut <c>after</c> the server had its COMMIT (it waits
+    /// for a synchronous standby that never answers, so the session ends with the commit made
+    /// but never confirmed), the compaction is kept: its file is not deleted from under the
+    /// snapshot that lists it.
+    /// </summary>
+    [Theory]
+    [InlineData("before")]
+    [InlineData("after")]
+    public async Task Postgres_restarted_during_a_compaction_commit_leaves_it_whole_or_undone_and_the_next_compaction_commits(string cut)
     {
         var name = ApiLake.NewDatasetName();
         var csv = Path.Combine(stack.SourceRoot, $"{name}.csv");
@@ -148,23 +157,24 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         }
 
-        async Task RunAsync(int run)
+        var runs = 0;
+        async Task RunAsync()
         {
-            await SourceFor(run);
+            await SourceFor(runs++);
             await RunThroughServiceAsync(engineer, catalog, name);
         }
 
         // One file short of a compaction.
-        for (var run = 0; run < FaultStackFixture.CompactFilesPerTier - 1; run++)
+        while (runs < FaultStackFixture.CompactFilesPerTier - 1)
         {
-            await RunAsync(run);
+            await RunAsync();
         }
 
         // The compaction the next append asks for will take the version after that append's. A
         // transaction that already holds that snapshot row makes the compaction's commit wait on
         // it, inside its own transaction: PostgreSQL goes away exactly while it commits.
-        var compactionVersion = FaultStackFixture.CompactFilesPerTier + 1L;
-        await using var squat = new NpgsqlConnection(stack.DatabaseConnectionString);
+        var appendVersion = (long)FaultStackFixture.CompactFilesPerTier;
+        await using var squat = new NpgsqlConnection(Superuser);
         await squat.OpenAsync();
         await using var held = await squat.BeginTransactionAsync();
         await using (var hold = new NpgsqlCommand(
@@ -175,7 +185,7 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         {
             hold.Parameters.AddWithValue("ws", ApiLake.DefaultWorkspace);
             hold.Parameters.AddWithValue("dataset", name);
-            hold.Parameters.AddWithValue("version", compactionVersion);
+            hold.Parameters.AddWithValue("version", appendVersion + 1);
             await hold.ExecuteNonQueryAsync();
         }
 
@@ -183,45 +193,64 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         var pipelines = stack.ProcessOf(Resources.Pipelines);
         var crashesBefore = stack.Watch.CrashReports.Count;
         using var logs = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var failureLogged = stack.LogLinesAsync(Resources.Pipelines, $"Compaction of default/{name} failed", AdminShutdown, logs.Token);
-        await RunAsync(FaultStackFixture.CompactFilesPerTier - 1);
+        var outcomeLogged = cut == "before"
+            ? stack.LogLinesAsync(Resources.Pipelines, $"Compaction of default/{name} failed", AdminShutdown, logs.Token)
+            : stack.LogLinesAsync(Resources.Pipelines, $"Compaction of default/{name} committed although the catalog went away before it said so", "is kept", logs.Token);
+        await RunAsync();
         var appended = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
-        Assert.Equal((compactionVersion - 1, SnapshotOperation.Append), (appended!.Snapshot.Version, appended.Snapshot.Operation));
+        Assert.Equal((appendVersion, SnapshotOperation.Append), (appended!.Snapshot.Version, appended.Snapshot.Operation));
 
-        var blocked = await Eventually.Async(
-            async () =>
-            {
-                // Not on the holding connection: a transaction sees pg_stat_activity as it first read it.
-                await using var probe = new NpgsqlConnection(stack.DatabaseConnectionString);
-                await probe.OpenAsync();
-                await using var waiting = new NpgsqlCommand(
-                    """
-                    SELECT count(*) FROM pg_stat_activity
-                     WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO snapshots%'
-                    """, probe);
-                return (long)(await waiting.ExecuteScalarAsync())!;
-            },
-            n => n == 1,
-            TimeSpan.FromSeconds(60),
-            "the compaction waiting in its commit");
-        Assert.Equal(1, blocked);
+        var compactor = await WaitingBackendAsync("wait_event_type = 'Lock' AND query LIKE '%INSERT INTO snapshots%'", "the compaction waiting in its commit");
         Assert.Single(Directory.GetFiles(folder, "compact-*"));
+        try
+        {
+            if (cut == "after")
+            {
+                // Every commit from now on waits for a standby that does not exist; the compaction's
+                // is the only one due. Reset on disk (not reloaded) so the restarted server has none.
+                await ExecuteAsync("ALTER SYSTEM SET synchronous_standby_names = 'ductus_no_such_standby'");
+                await ExecuteAsync("SELECT pg_reload_conf()");
+                await Eventually.Async(() => ExecuteAsync("SHOW synchronous_standby_names"), v => v is "ductus_no_such_standby", TimeSpan.FromSeconds(30), "the setting reloaded");
+                await held.RollbackAsync();
+                Assert.Equal(compactor, await WaitingBackendAsync($"pid = {compactor} AND wait_event = 'SyncRep'", "the compaction's COMMIT waiting for the standby"));
+                await ExecuteAsync("ALTER SYSTEM RESET synchronous_standby_names");
+            }
 
-        await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StopCommand);
-        await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StartCommand);
-        await stack.WaitForPostgresAcceptingAsync(TimeSpan.FromSeconds(90));
+            await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StopCommand);
+            await stack.CommandAsync(Resources.Postgres, KnownResourceCommands.StartCommand);
+            await stack.WaitForPostgresAcceptingAsync(TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            if (cut == "after")
+            {
+                await ExecuteAsync("ALTER SYSTEM RESET synchronous_standby_names; SELECT pg_reload_conf()");
+            }
+        }
+
         db.Clear();
-
-        // The compaction failed, said so, and took its file with it; the append's snapshot is current and reads each row once.
-        var failure = await failureLogged;
-        Assert.Contains(AdminShutdown, failure, StringComparison.Ordinal);
         var current = await catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null);
-        Assert.Equal((compactionVersion - 1, SnapshotOperation.Append), (current!.Snapshot.Version, current.Snapshot.Operation));
-        Assert.Equal(FilesOf(current), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        var versions = (await catalog.Datasets.ListSnapshotsAsync(ApiLake.DefaultWorkspace, name)).Select(s => s.Version).Order();
-        Assert.Equal(Enumerable.Range(1, FaultStackFixture.CompactFilesPerTier).Select(v => (long)v), versions);
-        var loaded = (long)SmallRun * FaultStackFixture.CompactFilesPerTier;
+        var versions = (await catalog.Datasets.ListSnapshotsAsync(ApiLake.DefaultWorkspace, name)).Select(s => s.Version).Order().ToList();
+        if (cut == "before")
+        {
+            // The compaction failed and took its file with it; the append's snapshot is current.
+            Assert.Equal((appendVersion, SnapshotOperation.Append), (current!.Snapshot.Version, current.Snapshot.Operation));
+            Assert.Equal(FilesOf(current), Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(Enumerable.Range(1, (int)appendVersion).Select(v => (long)v), versions);
+        }
+        else
+        {
+            // The compaction committed, and its file is where the snapshot says.
+            Assert.Equal((appendVersion + 1, SnapshotOperation.Compact), (current!.Snapshot.Version, current.Snapshot.Operation));
+            Assert.Equal(Enumerable.Range(1, (int)appendVersion + 1).Select(v => (long)v), versions);
+            var compacted = Assert.Single(current.Files);
+            Assert.StartsWith("compact-", Path.GetFileName(compacted.RelativePath), StringComparison.Ordinal);
+            Assert.Equal(Path.GetFileName(compacted.RelativePath), Path.GetFileName(Assert.Single(Directory.GetFiles(folder, "compact-*"))));
+        }
+
+        var loaded = (long)SmallRun * runs;
         Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
+        await outcomeLogged;
 
         // The service carried on: the same process, healthy, no crash.
         Assert.Equal(pipelines, stack.ProcessOf(Resources.Pipelines));
@@ -229,18 +258,63 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         using var worker = stack.App.CreateHttpClient(Resources.Pipelines);
         Assert.Equal("Healthy", await worker.GetStringAsync(new Uri("/health", UriKind.Relative)));
 
-        // The next append asks again, and that compaction commits.
-        await RunAsync(FaultStackFixture.CompactFilesPerTier);
-        var compacted = await Eventually.Async(
+        // The appends go on asking, and the next compaction commits: the next append's when the
+        // small files are still there, the one that fills the tier again after a compaction.
+        var last = current.Snapshot.Version;
+        for (var i = 0; i < (cut == "before" ? 1 : FaultStackFixture.CompactFilesPerTier - 1); i++)
+        {
+            await RunAsync();
+        }
+
+        var next = await Eventually.Async(
             () => catalog.Datasets.GetSnapshotAsync(ApiLake.DefaultWorkspace, name, null),
-            s => s!.Snapshot.Operation == SnapshotOperation.Compact,
+            s => s!.Snapshot.Operation == SnapshotOperation.Compact && s.Snapshot.Version > last,
             TimeSpan.FromSeconds(60),
             "the compaction after the restart");
-        loaded += SmallRun;
-        Assert.Equal(loaded, compacted!.Snapshot.RowCount);
-        Assert.Contains(compacted.Files, f => Path.GetFileName(f.RelativePath).StartsWith("compact-", StringComparison.Ordinal));
+        loaded = (long)SmallRun * runs;
+        Assert.Equal(loaded, next!.Snapshot.RowCount);
         Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
         await FaultStackFixture.SettleAfterPostgresRestartAsync(analyst, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>
+    /// The stack's superuser, unpooled: a pooled connection would be one a restart of this or an
+    /// earlier test cut.
+    /// </summary>
+    private string Superuser => new NpgsqlConnectionStringBuilder(stack.DatabaseConnectionString) { Pooling = false }.ConnectionString;
+
+    /// <summary>Runs a statement as the stack's superuser, on a connection of its own; returns its first value.</summary>
+    private async Task<object?> ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Superuser);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>The one backend <paramref name="condition"/> (on pg_stat_activity) holds for, once it does.</summary>
+    private async Task<int> WaitingBackendAsync(string condition, string what)
+    {
+        var pids = await Eventually.Async(
+            async () =>
+            {
+                // A connection per look: a transaction sees pg_stat_activity as it first read it.
+                await using var connection = new NpgsqlConnection(Superuser);
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand($"SELECT pid FROM pg_stat_activity WHERE {condition}", connection);
+                await using var reader = await command.ExecuteReaderAsync();
+                var found = new List<int>();
+                while (await reader.ReadAsync())
+                {
+                    found.Add(reader.GetInt32(0));
+                }
+
+                return found;
+            },
+            found => found.Count == 1,
+            TimeSpan.FromSeconds(60),
+            what);
+        return pids[0];
     }
 
     private const int SmallRun = 100;
