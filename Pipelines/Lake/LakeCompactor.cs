@@ -19,6 +19,9 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
 {
     private readonly string _lakeRoot = Path.GetFullPath(lakeRoot);
 
+    /// <summary>The clock of the waits for the catalog after a commit was cut off.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>How many files of one size tier make a compaction; below 2, never.</summary>
     public int FilesPerTier { get; init; } = 16;
 
@@ -48,7 +51,10 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
         return commits;
     }
 
-    /// <summary>One fold of the lowest full tier; null when none is full or another commit replaced the files first.</summary>
+    /// <summary>
+    /// One fold of the lowest full tier; null when none is full, another commit replaced the
+    /// files first, or the catalog went away during the commit and, back, lists the new file.
+    /// </summary>
     public async Task<CommitResult?> CompactOnceAsync(Guid workspaceId, string workspace, string dataset, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workspace);
@@ -70,6 +76,7 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
         var path = Path.Combine(folder, name);
         var scratch = Path.Combine(Path.GetTempPath(), $"ductus-compact-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
+        var undecided = false;
         try
         {
             var file = await RewriteAsync(picked, folder, scratch, path, $"{workspace}/{dataset}/{name}", ct);
@@ -79,7 +86,37 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
                 throw new InvalidDataException($"Compacting {picked.Count} files of '{dataset}' wrote {file.Rows} rows, not the {held} they hold.");
             }
 
-            var commit = await catalog.Committer.CommitCompactionAsync(workspaceId, dataset, [.. picked.Select(f => f.RelativePath)], file, ct);
+            CommitResult commit;
+            try
+            {
+                commit = await catalog.Committer.CommitCompactionAsync(workspaceId, dataset, [.. picked.Select(f => f.RelativePath)], file, ct);
+            }
+            catch (Exception e) when (CatalogOutage.IsOutage(e))
+            {
+                bool committed;
+                try
+                {
+                    committed = await CommittedAllTheSameAsync(workspaceId, dataset, file.RelativePath, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // Stopping before the catalog could tell: the file stays; if no snapshot
+                    // lists it, the garbage collector takes it.
+                    undecided = true;
+                    throw;
+                }
+
+                if (!committed)
+                {
+                    throw;
+                }
+
+                logger.LogWarning(
+                    e, "Compaction of {Workspace}/{Dataset} committed although the catalog went away before it said so; {File} is kept",
+                    workspace, dataset, file.RelativePath);
+                return null;
+            }
+
             logger.LogInformation(
                 "Compacted {Files} files ({Rows} rows, {Bytes} bytes) of {Workspace}/{Dataset} into one of {NewBytes} bytes as v{Version}",
                 picked.Count, held, picked.Sum(f => f.Bytes), workspace, dataset, file.Bytes, commit.Version);
@@ -91,7 +128,7 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
             logger.LogInformation("Compaction of {Workspace}/{Dataset} discarded: {Reason}", workspace, dataset, e.Message);
             return null;
         }
-        catch
+        catch when (!undecided)
         {
             File.Delete(path);
             throw;
@@ -101,6 +138,19 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
             Directory.Delete(scratch, recursive: true);
         }
     }
+
+    /// <summary>
+    /// After the connection was cut during the commit: whether PostgreSQL committed it all the
+    /// same (it had the COMMIT, its answer was lost, e.g. a fast shutdown ending the session while
+    /// it waited for a synchronous standby). Only the catalog can tell, so this waits for it to
+    /// be back: deleting a file a snapshot lists would make the dataset unreadable.
+    /// </summary>
+    private Task<bool> CommittedAllTheSameAsync(Guid workspaceId, string dataset, string relativePath, CancellationToken ct) =>
+        CatalogOutage.WaitOutAsync(
+            c => catalog.Datasets.ListsFileAsync(workspaceId, dataset, relativePath, c),
+            Time,
+            e => logger.LogDebug("Waiting for the catalog to learn whether the compaction of {Dataset} committed: {Reason}", dataset, e.Message),
+            ct);
 
     /// <summary>
     /// Writes the files' rows into one file. union_by_name, as the query views read them: a file

@@ -85,6 +85,7 @@ public static class RunSetup
             sp.GetRequiredService<ILogger<LakeCompactor>>())
         {
             FilesPerTier = sp.GetRequiredService<IOptions<PipelinesOptions>>().Value.CompactFilesPerTier,
+            Time = sp.GetRequiredService<TimeProvider>(),
         });
         services.AddSingleton<BackgroundCompaction>();
         services.AddHostedService<CompactionService>();

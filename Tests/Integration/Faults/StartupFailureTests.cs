@@ -61,6 +61,142 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("What to do:", late.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_data_folder_held_by_a_running_postgres_is_waited_for_then_reported_and_the_apphost_exits_1()
+    {
+        // The first start creates the cluster (before any resource starts); a start deadline of 1 s ends it.
+        var first = await RunAppHostAsync(null, "--Ductus:Watch:StartTimeout=00:00:01");
+        Assert.True(first.ExitCode == 1, $"the first start must end at its start deadline:\n{first.Tail}");
+        var pgData = Path.Combine(_folder, "data", "pgdata");
+        Assert.True(File.Exists(Path.Combine(pgData, "PG_VERSION")), $"the first start initialised no cluster:\n{first.Tail}");
+
+        // A second real server on that folder, as a cluster still stopping or another AppHost's is.
+        // Only a live process of the server's own user counts: PostgreSQL takes a lock whose pid
+        // it may not signal (EPERM) or that does not exist (ESRCH) for stale.
+        await using var other = await OtherPostgres.StartAsync(pgData);
+        var locked = await RunAppHostAsync(null, "--Ductus:Watch:PostgresLockWait=00:00:05");
+
+        Assert.True(locked.ExitCode == 1, $"the AppHost must exit 1 when the data folder stays locked:\n{locked.Tail}");
+        // Waited for, bounded: the watch's two lines, at least the wait apart.
+        var waiting = LogTime(locked.Output, $"is still locked by PostgreSQL process {other.Pid} (postmaster.pid); waiting up to 5 s for it to stop");
+        var gaveUp = LogTime(locked.Output, $"is still locked by process {other.Pid} after 5 s: another PostgreSQL runs on it. Stop it (`kill -INT {other.Pid}`");
+        Assert.True(gaveUp - waiting >= TimeSpan.FromSeconds(5), $"the watch gave up {(gaveUp - waiting).TotalSeconds:0.0} s after it began to wait");
+        // Then the server's own refusal, naming the holder, and the report.
+        Assert.Contains("postgres: exited with code 1 before the stack was ready", locked.Output, StringComparison.Ordinal);
+        Assert.Contains("FATAL:  lock file \"postmaster.pid\" already exists", locked.Output, StringComparison.Ordinal);
+        Assert.Contains($"Is another postmaster (PID {other.Pid}) running in data directory \"{pgData}\"?", locked.Output, StringComparison.Ordinal);
+        Assert.Contains("What to do: read the lines above. A data folder still used by another PostgreSQL", locked.Output, StringComparison.Ordinal);
+        Assert.Contains("Ductus stopped because postgres exited with code 1", locked.Output, StringComparison.Ordinal);
+        // The other server was left alone: still running, still holding its folder.
+        Assert.True(other.IsRunning, $"the other PostgreSQL stopped:\n{other.Log}");
+        Assert.Equal(other.Pid.ToString(CultureInfo.InvariantCulture), File.ReadLines(Path.Combine(pgData, "postmaster.pid")).First());
+    }
+
+    /// <summary>The time the AppHost's report gives the log line holding <paramref name="text"/>.</summary>
+    private static DateTimeOffset LogTime(string output, string text)
+    {
+        var line = output.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+        Assert.True(line is not null, $"no line '{text}' in:\n{output}");
+        var stamp = System.Text.RegularExpressions.Regex.Match(line, @"\d{4}-\d\d-\d\dT[\d:.]+Z");
+        Assert.True(stamp.Success, $"no time on the line: {line}");
+        return DateTimeOffset.Parse(stamp.Value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A PostgreSQL of its own on a data folder, run as the AppHost runs the stack's (as the postgres user when root).</summary>
+    private sealed class OtherPostgres : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _log = new();
+
+        private OtherPostgres(Process process) => _process = process;
+
+        public int Pid => _process.Id;
+
+        public bool IsRunning => !_process.HasExited;
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        /// <summary>Starts it and returns once its <c>postmaster.pid</c> says it is ready.</summary>
+        public static async Task<OtherPostgres> StartAsync(string pgData)
+        {
+            string[] server = ["postgres", "-D", pgData, "-c", "listen_addresses=127.0.0.1", "-c", $"port={TestHttpServer.FreePort()}", "-c", "unix_socket_directories="];
+            string[] command = Environment.UserName == "root" ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", .. server] : server;
+            var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var arg in command[1..])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var postgres = new OtherPostgres(Process.Start(start)!);
+            postgres._process.ErrorDataReceived += (_, e) => postgres.Append(e.Data);
+            postgres._process.OutputDataReceived += (_, e) => postgres.Append(e.Data);
+            postgres._process.BeginErrorReadLine();
+            postgres._process.BeginOutputReadLine();
+
+            var lockFile = Path.Combine(pgData, "postmaster.pid");
+            var clock = Stopwatch.StartNew();
+            while (!IsReady(lockFile, postgres.Pid))
+            {
+                Assert.True(postgres.IsRunning && clock.Elapsed < TimeSpan.FromSeconds(60), $"the other PostgreSQL did not get ready:\n{postgres.Log}");
+                await Task.Delay(200);
+            }
+
+            return postgres;
+        }
+
+        // postmaster.pid: its pid on the first line, its status ("ready") on the eighth.
+        private static bool IsReady(string lockFile, int pid)
+        {
+            try
+            {
+                var lines = File.ReadAllLines(lockFile);
+                return lines.Length >= 8 && lines[0] == pid.ToString(CultureInfo.InvariantCulture) && lines[7].Trim() == "ready";
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        private void Append(string? line)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (IsRunning)
+            {
+                // A fast shutdown, as the AppHost stops its own.
+                using var interrupt = Process.Start("kill", ["-INT", Pid.ToString(CultureInfo.InvariantCulture)]);
+                await interrupt.WaitForExitAsync();
+                using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _process.WaitForExitAsync(stopped.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _process.Kill();
+                }
+            }
+
+            _process.Dispose();
+        }
+    }
+
     private const string NotStarted = "did not start running within";
 
     private sealed record Run(int ExitCode, string Output, TimeSpan Took)
