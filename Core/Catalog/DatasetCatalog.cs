@@ -94,19 +94,6 @@ public sealed class DatasetCatalog(NpgsqlDataSource db, TimeProvider time, Catal
             .With("owner", filter.Owner, NpgsqlDbType.Text), workspaceId, ct);
     }
 
-    /// <summary>Whether any snapshot of the dataset lists <paramref name="path"/> (relative to the lake).</summary>
-    public async Task<bool> ListsFileAsync(Guid workspaceId, string dataset, string path, CancellationToken ct = default)
-    {
-        await using var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct);
-        await using var command = tx.Command("""
-            SELECT EXISTS (SELECT 1 FROM snapshot_files WHERE workspace_id = @ws AND dataset = @dataset AND path = @path)
-            """)
-            .With("ws", workspaceId)
-            .With("dataset", dataset)
-            .With("path", path);
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
-    }
-
     /// <summary>
     /// A snapshot with its files: the current one when <paramref name="version"/> is null, else
     /// that version (time travel). Null when the dataset has no such snapshot (never committed,

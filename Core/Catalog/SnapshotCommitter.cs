@@ -111,6 +111,32 @@ public sealed partial class SnapshotCommitter(NpgsqlDataSource db, TimeProvider 
             ct);
     }
 
+    /// <summary>
+    /// After a commit lost its connection before PostgreSQL answered: whether it was made all the
+    /// same, i.e. a snapshot of the dataset lists <paramref name="path"/> (relative to the lake), a
+    /// file only that commit added. If it was, cached reads of the dataset move on as after any
+    /// commit, which the lost answer never let happen.
+    /// </summary>
+    public async Task<bool> CommittedAllTheSameAsync(Guid workspaceId, string dataset, string path, CancellationToken ct = default)
+    {
+        bool listed;
+        await using (var tx = await WorkspaceTransaction.BeginAsync(db, workspaceId, ct))
+        await using (var command = tx.Command("SELECT EXISTS (SELECT 1 FROM snapshot_files WHERE workspace_id = @ws AND dataset = @dataset AND path = @path)")
+            .With("ws", workspaceId)
+            .With("dataset", dataset)
+            .With("path", path))
+        {
+            listed = (bool)(await command.ExecuteScalarAsync(ct))!;
+        }
+
+        if (listed)
+        {
+            await cache.ChangedAsync(workspaceId, CatalogArea.Datasets);
+        }
+
+        return listed;
+    }
+
     private async Task<CommitResult> TryCommitCompactionAsync(
         Guid workspaceId, string dataset, string[] removed, LakeFile compacted, int attempt, CancellationToken ct)
     {

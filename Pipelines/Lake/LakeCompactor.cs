@@ -147,7 +147,7 @@ public sealed class LakeCompactor(CatalogStore catalog, string lakeRoot, ILogger
     /// </summary>
     private Task<bool> CommittedAllTheSameAsync(Guid workspaceId, string dataset, string relativePath, CancellationToken ct) =>
         CatalogOutage.WaitOutAsync(
-            c => catalog.Datasets.ListsFileAsync(workspaceId, dataset, relativePath, c),
+            c => catalog.Committer.CommittedAllTheSameAsync(workspaceId, dataset, relativePath, c),
             Time,
             e => logger.LogDebug("Waiting for the catalog to learn whether the compaction of {Dataset} committed: {Reason}", dataset, e.Message),
             ct);

@@ -202,6 +202,9 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
 
         var compactor = await WaitingBackendAsync("wait_event_type = 'Lock' AND query LIKE '%INSERT INTO snapshots%'", "the compaction waiting in its commit");
         Assert.Single(Directory.GetFiles(folder, "compact-*"));
+        // The Api caches the dataset at the append's version now, so a commit whose token never
+        // moved would go on reading as that version there.
+        Assert.Equal(appendVersion, await ApiVersionAsync(analyst, name));
         try
         {
             if (cut == "after")
@@ -258,6 +261,8 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
         // After the outcome, so that a file deleted from under its snapshot fails the asserts above, not this wait.
         await outcomeLogged;
+        // Cached reads moved on with the commit the compactor learned of after the fact.
+        Assert.Equal(current.Snapshot.Version, await ApiVersionAsync(analyst, name));
 
         // The service carried on: the same process, healthy, no crash.
         Assert.Equal(pipelines, stack.ProcessOf(Resources.Pipelines));
@@ -283,6 +288,10 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         Assert.Equal((loaded, loaded), await CountsAsync(analyst, name));
         await FaultStackFixture.SettleAfterPostgresRestartAsync(analyst, TimeSpan.FromSeconds(90));
     }
+
+    /// <summary>The dataset's current version as the Api reads it (its cached catalog list).</summary>
+    private static async Task<long?> ApiVersionAsync(HttpClient client, string dataset) =>
+        (await client.GetFromJsonAsync<JsonElement>(new Uri($"/api/datasets/{dataset}", UriKind.Relative))).GetProperty("currentVersion").GetInt64();
 
     /// <summary>
     /// The stack's superuser, unpooled: a pooled connection would be one a restart of this or an
