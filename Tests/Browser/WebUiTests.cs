@@ -209,7 +209,7 @@ public sealed partial class WebUiTests(StackFixture stack, ITestOutputHelper out
         var model = airports.Pipeline + "_by_state";
         using (var engineer = await stack.CreateClientWithRolesAsync(Roles.Engineer))
         {
-            await ModelRunTests.CreateAsync(engineer, ModelRunTests.Model(model, $"SELECT state, count(*) AS airports FROM {airports.Pipeline} GROUP BY state", on: false));
+            await engineer.CreatePipelineAsync(ModelRunTests.Model(model, $"SELECT state, count(*) AS airports FROM {airports.Pipeline} GROUP BY state", on: false));
             var run = await ModelRunTests.TriggerAsync(engineer, model);
             Assert.True(run.Status == "succeeded", run.Error);
 

@@ -29,6 +29,13 @@ internal static class ApiJson
 
     public static Task<HttpResponseMessage> GetAsync(this HttpClient client, string path) => client.GetAsync(Relative(path));
 
+    /// <summary>Creates a pipeline from its YAML spec through the Api, failing the test with the answer and the spec unless it is created.</summary>
+    public static async Task CreatePipelineAsync(this HttpClient client, string yaml)
+    {
+        using var created = await client.PostAsync("/api/pipelines", Yaml(yaml));
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}\n{yaml}");
+    }
+
     public static Task<HttpResponseMessage> PostAsync(this HttpClient client, string path, HttpContent? content = null) =>
         client.PostAsync(Relative(path), content ?? JsonContent.Create(new { }));
 }

@@ -19,11 +19,11 @@ public sealed class LineageTests(StackFixture stack)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var chain = new Chain("lin_a_" + suffix, "lin_b_" + suffix, "lin_c_" + suffix);
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, chain.A + ".csv"), CsvPipeline.Rows(5));
-        await CreateAsync(engineer, CsvPipeline.Spec(chain.A, chain.A + ".csv"));
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(chain.A, chain.A + ".csv"));
         // The transform names the columns so the run does not depend on how a whole-dataset read
         // treats the lake's own _ductus_* columns (at this branch's base it passes them on, and
         // the transform step refuses them).
-        await CreateAsync(engineer, $$"""
+        await engineer.CreatePipelineAsync($$"""
             name: {{chain.B}}
             source: { dataset: {{chain.A}} }
             transform: SELECT id, amount FROM source
@@ -32,7 +32,7 @@ public sealed class LineageTests(StackFixture stack)
             """);
         if (withJoin)
         {
-            await CreateAsync(engineer, $$"""
+            await engineer.CreatePipelineAsync($$"""
                 name: {{chain.C}}
                 source:
                   sql: SELECT a.id, a.amount + b.amount AS total FROM {{chain.A}} a JOIN {{chain.B}} b USING (id)
@@ -42,12 +42,6 @@ public sealed class LineageTests(StackFixture stack)
         }
 
         return chain;
-    }
-
-    private static async Task CreateAsync(HttpClient engineer, string yaml)
-    {
-        using var created = await engineer.PostAsync("/api/pipelines", ApiJson.Yaml(yaml));
-        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}\n{yaml}");
     }
 
     private static async Task<JsonElement> LineageAsync(HttpClient client, string query)
@@ -196,7 +190,7 @@ public sealed class LineageTests(StackFixture stack)
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
         var (a, b, c) = await CreateChainAsync(engineer);
         var d = "lin_d_" + Guid.NewGuid().ToString("N")[..8];
-        await CreateAsync(engineer, $$"""
+        await engineer.CreatePipelineAsync($$"""
             name: {{d}}
             source:
               sql: SELECT x.id AS key, sum(y.amount) AS spent FROM {{a}} x JOIN {{b}} y ON y.id = x.id GROUP BY x.id

@@ -8,6 +8,7 @@ using Ductus.Core;
 using Ductus.Core.Auth;
 using Ductus.Core.Catalog;
 using Ductus.Tests.Infrastructure;
+using Ductus.Tests.Integration.Api;
 using Ductus.Tests.Integration.Ingest;
 using Ductus.Tests.Integration.Query;
 using Npgsql;
@@ -66,10 +67,7 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         var catalog = await stack.CatalogAsync(db);
         using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
-        using (var created = await engineer.PostAsync(new Uri("/api/pipelines", UriKind.Relative), new StringContent(CsvPipeline.Spec(name, $"{name}.csv"), Encoding.UTF8, "application/yaml")))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(name, $"{name}.csv"));
 
         // One file short of a compaction (the fault stack compacts every FaultStackFixture.CompactFilesPerTier files).
         for (var i = 1; i < FaultStackFixture.CompactFilesPerTier; i++)
@@ -152,10 +150,7 @@ public sealed class LakeFaultTests(FaultStackFixture stack)
         var catalog = await stack.CatalogAsync(db);
         using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
         using var analyst = await stack.ClientForRoleAsync(Roles.Analyst);
-        using (var created = await engineer.PostAsync(new Uri("/api/pipelines", UriKind.Relative), new StringContent(CsvPipeline.Spec(name, $"{name}.csv"), Encoding.UTF8, "application/yaml")))
-        {
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(name, $"{name}.csv"));
 
         var runs = 0;
         async Task RunAsync()

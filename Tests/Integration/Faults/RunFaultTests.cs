@@ -137,10 +137,7 @@ public sealed class RunFaultTests(FaultStackFixture stack)
     private async Task<Guid> StartStalledRunAsync(string name, StallingCsvSource source)
     {
         using var engineer = await stack.ClientForRoleAsync(Roles.Engineer);
-        using (var created = await engineer.PostAsync("/api/pipelines", ApiJson.Yaml(CsvPipeline.Spec(name, source.For(name).ToString()))))
-        {
-            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        }
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(name, source.For(name).ToString()));
 
         using var triggered = await engineer.PostAsync($"/api/pipelines/{name}/runs");
         Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync());

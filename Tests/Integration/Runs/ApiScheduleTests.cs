@@ -102,12 +102,6 @@ public sealed class ApiScheduleTests(StackFixture stack)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task CreateAsync(HttpClient client, string spec)
-    {
-        using var created = await client.PostAsync("/api/pipelines", ApiJson.Yaml(spec));
-        Assert.True(created.StatusCode == HttpStatusCode.Created, (await created.BodyAsync()).ToString());
-    }
-
     private static async Task DeleteAsync(HttpClient client, string name)
     {
         using var deleted = await client.DeleteAsync(ApiJson.Relative($"/api/pipelines/{name}"));
@@ -127,7 +121,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         var name = NewName("cron_api");
         var spec = Spec(name, EveryFiveSeconds);
         var createdAt = DateTimeOffset.UtcNow;
-        await CreateAsync(client, spec);
+        await client.CreatePipelineAsync(spec);
         try
         {
             var runs = await Eventually.Async(
@@ -184,7 +178,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         using (client)
         {
             var name = NewName("cron_move");
-            await CreateAsync(client, Spec(name, "0 0 3 * * ?"));
+            await client.CreatePipelineAsync(Spec(name, "0 0 3 * * ?"));
             try
             {
                 var first = await Eventually.Async(() => ShowAsync(client, name), p => NextRunAt(p) is not null, AtOnce, "the first schedule reaching the scheduler");
@@ -211,7 +205,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         using (client)
         {
             var name = NewName("cron_pause");
-            await CreateAsync(client, Spec(name, EveryFiveSeconds));
+            await client.CreatePipelineAsync(Spec(name, EveryFiveSeconds));
             try
             {
                 await Eventually.Async(() => RunsAsync(id, name), r => r.Count > 0, TimeSpan.FromSeconds(15), "the first scheduled run");
@@ -246,7 +240,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         using (client)
         {
             var name = NewName("cron_gone");
-            await CreateAsync(client, Spec(name, "0 0 3 * * ?"));
+            await client.CreatePipelineAsync(Spec(name, "0 0 3 * * ?"));
             await Eventually.Async(() => QuartzJobsAsync(workspace, name), n => n == 1, AtOnce, "the pipeline's job in the scheduler");
 
             await DeleteAsync(client, name);
@@ -263,7 +257,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         {
             var name = NewName("no_cron");
             var spec = Spec(name, "0 0 3 * * ?").Replace("schedule: \"0 0 3 * * ?\"", string.Empty, StringComparison.Ordinal);
-            await CreateAsync(client, spec);
+            await client.CreatePipelineAsync(spec);
             try
             {
                 var shown = await ShowAsync(client, name);
@@ -292,7 +286,7 @@ public sealed class ApiScheduleTests(StackFixture stack)
         using (client)
         {
             var name = NewName("cron_sweep");
-            await CreateAsync(client, Spec(name, "0 0 3 * * ?"));
+            await client.CreatePipelineAsync(Spec(name, "0 0 3 * * ?"));
             try
             {
                 await Eventually.Async(() => ShowAsync(client, name), p => NextRunAt(p) == NextHourOfDay(3), AtOnce, "the first schedule reaching the scheduler");

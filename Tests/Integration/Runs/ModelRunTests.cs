@@ -22,11 +22,11 @@ public sealed class ModelRunTests(StackFixture stack)
         var p = "m" + Guid.NewGuid().ToString("N")[..8];
         var (orders, daily, ranked, report) = ($"{p}_orders", $"{p}_daily", $"{p}_ranked", $"{p}_report");
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, $"{orders}.csv"), "id,day,amount\n1,1,10\n2,1,30\n3,2,5\n4,3,7\n5,3,1\n");
-        await CreateAsync(engineer, CsvPipeline.Spec(orders, $"{orders}.csv").Replace("amount: {", "day: { type: integer }\n    amount: {", StringComparison.Ordinal));
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(orders, $"{orders}.csv").Replace("amount: {", "day: { type: integer }\n    amount: {", StringComparison.Ordinal));
         // Saved downstream first: a chain may be described before anything has run.
-        await CreateAsync(engineer, Model(daily, $"SELECT day, sum(amount) AS total, count(*) AS orders FROM {orders} GROUP BY day"));
-        await CreateAsync(engineer, Model(ranked, $"SELECT day, total, rank() OVER (ORDER BY total DESC) AS place FROM {daily}"));
-        await CreateAsync(engineer, Model(report, $"SELECT r.day, r.place, d.orders FROM {ranked} r JOIN {daily} d USING (day) JOIN (SELECT DISTINCT day FROM {orders}) o USING (day)"));
+        await engineer.CreatePipelineAsync(Model(daily, $"SELECT day, sum(amount) AS total, count(*) AS orders FROM {orders} GROUP BY day"));
+        await engineer.CreatePipelineAsync(Model(ranked, $"SELECT day, total, rank() OVER (ORDER BY total DESC) AS place FROM {daily}"));
+        await engineer.CreatePipelineAsync(Model(report, $"SELECT r.day, r.place, d.orders FROM {ranked} r JOIN {daily} d USING (day) JOIN (SELECT DISTINCT day FROM {orders}) o USING (day)"));
 
         var upstream = await TriggerAsync(engineer, orders);
         var last = await Eventually.Async(() => RunsOfAsync(engineer, report), runs => runs.Any(r => r.Status is "succeeded" or "failed"), RunTimeout, "the last model's run");
@@ -65,7 +65,7 @@ public sealed class ModelRunTests(StackFixture stack)
         await ApiLake.LoadCsvAsync(stack, flights, "origin,delay\nLAX,7\n");
         using var engineer = await stack.CreateClientWithRolesAsync(Roles.Engineer);
         var model = ApiLake.NewDatasetName();
-        await CreateAsync(engineer, Model(model, $"SELECT a.name, avg(f.delay) AS delay FROM {flights} f JOIN {airports} a ON a.iata = f.origin GROUP BY a.name", on: false));
+        await engineer.CreatePipelineAsync(Model(model, $"SELECT a.name, avg(f.delay) AS delay FROM {flights} f JOIN {airports} a ON a.iata = f.origin GROUP BY a.name", on: false));
 
         var run = await TriggerAsync(engineer, model);
 
@@ -85,9 +85,9 @@ public sealed class ModelRunTests(StackFixture stack)
         var p = "c" + Guid.NewGuid().ToString("N")[..8];
         var (a, b, c) = ($"{p}_a", $"{p}_b", $"{p}_c");
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, $"{a}.csv"), "id,amount\n1,1\n");
-        await CreateAsync(engineer, CsvPipeline.Spec(a, $"{a}.csv"));
-        await CreateAsync(engineer, Model(b, $"SELECT * FROM {a}"));
-        await CreateAsync(engineer, Model(c, $"SELECT * FROM {b}"));
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(a, $"{a}.csv"));
+        await engineer.CreatePipelineAsync(Model(b, $"SELECT * FROM {a}"));
+        await engineer.CreatePipelineAsync(Model(c, $"SELECT * FROM {b}"));
 
         using (var cycle = await engineer.PutAsync(ApiJson.Relative($"/api/pipelines/{b}"), ApiJson.Yaml(Model(b, $"SELECT * FROM {a} UNION ALL SELECT * FROM {c}"))))
         {
@@ -119,9 +119,9 @@ public sealed class ModelRunTests(StackFixture stack)
         var p = "v" + Guid.NewGuid().ToString("N")[..8];
         var (a, b, c, d) = ($"{p}_a", $"{p}_b", $"{p}_c", $"{p}_d");
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, $"{a}.csv"), "id,amount\n1,1\n");
-        await CreateAsync(engineer, CsvPipeline.Spec(a, $"{a}.csv"));
-        await CreateAsync(engineer, Model(b, $"SELECT * FROM {a}"));
-        await CreateAsync(engineer, Model(c, $"SELECT * FROM {b}", on: false));
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(a, $"{a}.csv"));
+        await engineer.CreatePipelineAsync(Model(b, $"SELECT * FROM {a}"));
+        await engineer.CreatePipelineAsync(Model(c, $"SELECT * FROM {b}", on: false));
 
         using var plan = await engineer.PostAsync("/api/pipelines/validate", ApiJson.Yaml(CsvPipeline.Spec(a, $"{a}.csv")));
         var body = await plan.BodyAsync();
@@ -145,8 +145,8 @@ public sealed class ModelRunTests(StackFixture stack)
         var p = "f" + Guid.NewGuid().ToString("N")[..8];
         var (a, b) = ($"{p}_a", $"{p}_b");
         await File.WriteAllTextAsync(Path.Combine(stack.SourceRoot, $"{a}.csv"), "id,amount\n1,1\n");
-        await CreateAsync(engineer, CsvPipeline.Spec(a, $"{a}.csv"));
-        await CreateAsync(engineer, Model(b, $"SELECT * FROM {a}"));
+        await engineer.CreatePipelineAsync(CsvPipeline.Spec(a, $"{a}.csv"));
+        await engineer.CreatePipelineAsync(Model(b, $"SELECT * FROM {a}"));
         Assert.Equal("succeeded", (await TriggerAsync(engineer, a)).Status);
         await Eventually.Async(() => RunsOfAsync(engineer, b), runs => runs.Any(r => r.Status == "succeeded"), RunTimeout, "the model after the first load");
 
@@ -172,12 +172,6 @@ public sealed class ModelRunTests(StackFixture stack)
         {(on ? "on: commit" : "")}
 
         """;
-
-    internal static async Task CreateAsync(HttpClient client, string yaml)
-    {
-        using var created = await client.PostAsync("/api/pipelines", ApiJson.Yaml(yaml));
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-    }
 
     /// <summary>Queues a run of <paramref name="pipeline"/> and waits for its end.</summary>
     internal static async Task<RunView> TriggerAsync(HttpClient client, string pipeline)
