@@ -34,8 +34,7 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         {
             await EventuallyAsync(db.DataSource, $"SELECT count(*) FROM runs WHERE dataset = '{dataset}' AND status = 'running'", n => n > 0, TimeSpan.FromSeconds(90), log);
             await Task.Delay(300);
-            first.Kill();
-            await first.WaitForExitAsync();
+            await KillMidRunAsync(first, db.DataSource, dataset);
             // Killed mid-drain (drains follow each other at once, so the first may have committed):
             // a run is left unfinished, and every record not committed by then still waits.
             Assert.True(await ScalarAsync(db.DataSource, $"SELECT count(*) FROM runs WHERE dataset = '{dataset}' AND status IN ('queued', 'running')") > 0);
@@ -252,6 +251,38 @@ public sealed class IngestDurabilityTests(StackFixture stack)
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>
+    /// SIGKILLs <paramref name="process"/> while a run of <paramref name="dataset"/> is unfinished.
+    /// Killing at a fixed delay once landed between two drains (the run before committed, the
+    /// next not yet created); so the process is frozen first (SIGSTOP: it cannot commit while the
+    /// catalog is read) and killed only if a run is then queued or running, else let go and tried again.
+    /// </summary>
+    private static async Task KillMidRunAsync(Process process, NpgsqlDataSource db, string dataset)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            await SignalAsync(process, "STOP");
+            if (await ScalarAsync(db, $"SELECT count(*) FROM runs WHERE dataset = '{dataset}' AND status IN ('queued', 'running')") > 0)
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+                return;
+            }
+
+            await SignalAsync(process, "CONT");
+            Assert.True(DateTime.UtcNow < deadline, $"no run of {dataset} was unfinished at any stop within 60 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
