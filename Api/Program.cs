@@ -21,6 +21,7 @@ builder.AddOpenApiDocument();
 
 var app = builder.Build();
 app.UseCatalogOutageAnswers();
+app.UseOneTokenReadPerRequest();
 app.UseOpenApiDocument();
 app.UseWebApp();
 app.UseDuctusSecurity();

@@ -1,5 +1,4 @@
 using Ductus.Api.Auth;
-using Ductus.Core.Catalog;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -81,8 +80,10 @@ public sealed class RateLimitMiddleware(
         RateLimitDecision decision;
         try
         {
-            decision = user.Identity?.IsAuthenticated == true && user.FindFirst(DuctusClaims.Workspace) is not null
-                ? await limiter.HitAsync(partition, limit, settings.Window, user.WorkspaceId())
+            // A client's requests are counted in blocks claimed from Redis; a caller without a
+            // token is counted one request at a time (its budget is small and per address).
+            decision = user.Identity?.IsAuthenticated == true
+                ? await limiter.TakeAsync(partition, limit, settings.Window)
                 : await limiter.HitAsync(partition, limit, settings.Window);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -91,13 +92,6 @@ public sealed class RateLimitMiddleware(
             logger.LogWarning("Rate limit check failed for {Partition}; request let through: {Message}", partition, e.Message);
             await next(context);
             return;
-        }
-
-        if (decision.Tokens is { } tokens)
-        {
-            // Set here, in the method that goes on to call the rest of the pipeline, so the
-            // request's catalog reads see it and skip a Redis round trip of their own.
-            RedisCatalogVersions.UseForThisRequest(tokens.WorkspaceId, tokens.Datasets, tokens.Runs);
         }
 
         if (!decision.Allowed)

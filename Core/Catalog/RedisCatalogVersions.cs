@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -14,14 +15,11 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
     // Unused areas fall out of Redis; the next reader then starts a new token (one cache miss).
     public static readonly TimeSpan KeptFor = TimeSpan.FromDays(1);
 
-    private static readonly LuaScript GetOrStart = LuaScript.Prepare(GetOrStartLua("v", "@key", "@fresh", "@ttl") + "return v");
-
     /// <summary>
     /// Lua that sets the local <paramref name="variable"/> to the token at <paramref name="key"/>,
-    /// starting it as <paramref name="fresh"/> (kept <paramref name="ttl"/> seconds) when missing;
-    /// for scripts that read tokens alongside work of their own (the Api's rate-limit count).
+    /// starting it as <paramref name="fresh"/> (kept <paramref name="ttl"/> seconds) when missing.
     /// </summary>
-    public static string GetOrStartLua(string variable, string key, string fresh, string ttl) => $"""
+    private static string GetOrStartLua(string variable, string key, string fresh, string ttl) => $"""
         local {variable} = redis.call('GET', {key})
         if not {variable} then
             {variable} = {fresh}
@@ -29,30 +27,63 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
         end
 
         """;
-    // The tokens an Api request fetched in the same Redis round trip as its rate-limit count,
-    // before anything else: reading them at the start of the request keeps "token read before
-    // the data" true, and saves a round trip on every catalog read the request makes.
-    private static readonly AsyncLocal<Prefetched?> RequestTokens = new();
+    // Both tokens of a workspace travel in one script: a request that reads both areas (a run's
+    // page masks PII through the dataset list) makes one round trip, and a reader that sees a
+    // commit's new runs token sees its datasets token too (the committer moves datasets first).
+    private static readonly LuaScript GetOrStartBoth = LuaScript.Prepare(
+        GetOrStartLua("datasets", "@datasets", "@fresh1", "@ttl")
+        + GetOrStartLua("runs", "@runs", "@fresh2", "@ttl")
+        + "return { datasets, runs }");
+
+    // The tokens a request has read, kept for the rest of its start: one read serves every
+    // catalog read the request makes (a box set before the request's code runs, so a read deep
+    // in an awaited call can fill it for the next).
+    private static readonly AsyncLocal<RequestTokens?> ThisRequest = new();
 
     // A request that goes on reading (a run's event stream polls the run for minutes) must see
-    // later changes, so the prefetched tokens stand only for reads made right at its start.
-    private static readonly TimeSpan PrefetchLifetime = TimeSpan.FromMilliseconds(100);
+    // later changes, so a request's tokens stand only for reads made right at its start.
+    private static readonly TimeSpan RequestTokenLifetime = TimeSpan.FromMilliseconds(100);
 
-    private sealed record Prefetched(Guid WorkspaceId, string Datasets, string Runs, long At);
+    private readonly ConcurrentDictionary<Guid, CoalescedRead> _reads = new();
+
+    private sealed record Tokens(Guid WorkspaceId, string Datasets, string Runs, long At);
+
+    private sealed class RequestTokens
+    {
+        public volatile Tokens? Read;
+    }
+
+    /// <summary>
+    /// The reads of one workspace's tokens. Under load hundreds of requests a second want them;
+    /// each waits for a read that <em>started after it asked</em> — the one on the wire now if it
+    /// is just being sent, else the next, which carries everyone who asked meanwhile — so
+    /// coalescing never hands out a token older than the caller's arrival, and Redis sees about
+    /// one read per round-trip time instead of one per request.
+    /// </summary>
+    private sealed class CoalescedRead
+    {
+        public TaskCompletionSource<Tokens?>? OnTheWire;
+        public TaskCompletionSource<Tokens?>? Next;
+    }
+
+    /// <summary>Tells this process's catalog reads that a request starts: its reads share one token read.</summary>
+    public static void StartRequest() => ThisRequest.Value = new RequestTokens();
+
+    /// <summary>Token reads sent to Redis by this instance; tests and benchmarks compare it with the reads asked for.</summary>
+    internal long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    private long _roundTrips;
 
     /// <summary>Scripts that fetch tokens themselves call this for the token they start for a missing key.</summary>
     public static string NewToken() => Guid.NewGuid().ToString("N");
 
-    /// <summary>Tokens read for <paramref name="workspaceId"/> at the start of this request (see <see cref="Key"/>).</summary>
-    public static void UseForThisRequest(Guid workspaceId, string datasets, string runs) =>
-        RequestTokens.Value = new Prefetched(workspaceId, datasets, runs, System.Diagnostics.Stopwatch.GetTimestamp());
-
     public async Task<string?> CurrentAsync(Guid workspaceId, CatalogArea area)
     {
-        if (RequestTokens.Value is { } prefetched && prefetched.WorkspaceId == workspaceId
-            && System.Diagnostics.Stopwatch.GetElapsedTime(prefetched.At) < PrefetchLifetime)
+        var request = ThisRequest.Value;
+        if (request?.Read is { } read && read.WorkspaceId == workspaceId
+            && System.Diagnostics.Stopwatch.GetElapsedTime(read.At) < RequestTokenLifetime)
         {
-            return area == CatalogArea.Datasets ? prefetched.Datasets : prefetched.Runs;
+            return Pick(read, area);
         }
 
         if (!redis.IsConnected)
@@ -60,11 +91,77 @@ public sealed partial class RedisCatalogVersions(IConnectionMultiplexer redis, I
             return null;
         }
 
+        var tokens = await ReadCoalescedAsync(workspaceId);
+        if (tokens is not null && request is not null)
+        {
+            request.Read = tokens;
+        }
+
+        return tokens is null ? null : Pick(tokens, area);
+    }
+
+    private static string Pick(Tokens tokens, CatalogArea area) => area == CatalogArea.Datasets ? tokens.Datasets : tokens.Runs;
+
+    private Task<Tokens?> ReadCoalescedAsync(Guid workspaceId)
+    {
+        var reads = _reads.GetOrAdd(workspaceId, static _ => new CoalescedRead());
+        TaskCompletionSource<Tokens?> mine;
+        lock (reads)
+        {
+            if (reads.OnTheWire is not null)
+            {
+                // The read on the wire may have left before this caller asked: wait for the next.
+                reads.Next ??= new TaskCompletionSource<Tokens?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return reads.Next.Task;
+            }
+
+            mine = reads.OnTheWire = new TaskCompletionSource<Tokens?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _ = SendReadsAsync(workspaceId, reads);
+        return mine.Task;
+    }
+
+    // Sends reads back to back while callers keep arriving; ends when a read finds nobody waiting.
+    private async Task SendReadsAsync(Guid workspaceId, CoalescedRead reads)
+    {
+        while (true)
+        {
+            var tokens = await ReadOnceAsync(workspaceId);
+            TaskCompletionSource<Tokens?> answered;
+            bool more;
+            lock (reads)
+            {
+                answered = reads.OnTheWire!;
+                reads.OnTheWire = reads.Next;
+                reads.Next = null;
+                more = reads.OnTheWire is not null;
+            }
+
+            answered.SetResult(tokens);
+            if (!more)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<Tokens?> ReadOnceAsync(Guid workspaceId)
+    {
+        Interlocked.Increment(ref _roundTrips);
         try
         {
-            var result = await redis.GetDatabase().ScriptEvaluateAsync(
-                GetOrStart, new { key = Key(workspaceId, area), fresh = NewToken(), ttl = (long)KeptFor.TotalSeconds });
-            return (string?)result;
+            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+                GetOrStartBoth,
+                new
+                {
+                    datasets = Key(workspaceId, CatalogArea.Datasets),
+                    runs = Key(workspaceId, CatalogArea.Runs),
+                    fresh1 = NewToken(),
+                    fresh2 = NewToken(),
+                    ttl = (long)KeptFor.TotalSeconds,
+                }))!;
+            return new Tokens(workspaceId, (string)result[0]!, (string)result[1]!, System.Diagnostics.Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
