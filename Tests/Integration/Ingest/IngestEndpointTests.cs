@@ -211,7 +211,7 @@ public sealed class IngestEndpointTests(StackFixture stack)
         await CreatePipelineAsync(engineer, dataset);
 
         // A batch acknowledged 10 s ago that no drain has taken yet: the lake lags by 10 s, more
-        // than Ductus:Ingest:PaceAfterLag (3 s), and nothing drains it until this push announces itself.
+        // than Ductus:Ingest:PaceAfterLag (2 s), and nothing drains it until this push announces itself.
         await ExecuteAsync($"""
             INSERT INTO ingest_batches (id, workspace_id, dataset, records, format, received_at)
             VALUES ('{Guid.NewGuid()}', '{DefaultWorkspace}', '{dataset}', 0, 'json', now() - interval '10 seconds')
