@@ -21,7 +21,7 @@ public sealed class IngestOptions
     /// drains are behind: a push then waits (up to <see cref="MaxPaceDelay"/>) for them before it
     /// writes, so producers slow to the speed the lake can load instead of growing the lag.
     /// Zero turns pacing off. Two seconds, not three: under the ingest benchmark a 2 s bound kept
-    /// the same acknowledged rate and brought freshness p95 from 3.05–3.40 s to 2.24 s; at 1 s the
+    /// the same acknowledged rate and brought freshness p95 from 2.99–3.40 s to 2.12–2.39 s; at 1 s the
     /// drains got too small to keep up (docs/benchmarks.md, "Ingest").
     /// </summary>
     public TimeSpan PaceAfterLag { get; set; } = TimeSpan.FromSeconds(2);

@@ -250,8 +250,10 @@ internal static class IngestBench
         }
     }
 
-    /// <summary>16 connections each binary-COPYing the same 1,000-record batches into ingest_records.</summary>
-    /// <summary>Records per second of raw binary COPY, and the CPU per record each process spent on it.</summary>
+    /// <summary>
+    /// 16 connections each binary-COPYing the same 1,000-record batches into ingest_records: the
+    /// records per second, and the CPU per record each process spent on it.
+    /// </summary>
     private static async Task<(double Rate, string Cpu)> CopyBaselineAsync(string database, TimeSpan duration)
     {
         await using var db = NpgsqlDataSource.Create(database);
