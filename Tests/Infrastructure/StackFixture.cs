@@ -22,6 +22,8 @@ public class StackFixture : IAsyncLifetime
 
     private Lazy<Task<ConnectionMultiplexer>>? _redis;
 
+    private ServiceCoverage? _coverage;
+
     public string DataDirectory { get; } = Path.Combine("/var/tmp/ductus-tests", Guid.NewGuid().ToString("N")[..12]);
 
     /// <summary>The stack's watched pipelines folder (empty at start; tests drop specs in it).</summary>
@@ -83,6 +85,7 @@ public class StackFixture : IAsyncLifetime
             $"--Ductus:Metrics:AllowedNetworks:0={MetricsAllowedNetwork}",
             .. ExtraArguments.Select(a => $"--{a.Key}={a.Value}"),
         ]);
+        RunServicesInstrumented(builder);
         Configure(builder);
         App = await builder.BuildAsync();
 
@@ -98,6 +101,20 @@ public class StackFixture : IAsyncLifetime
             ?? throw new InvalidOperationException("The stack has no database connection string.");
         RedisConnectionString = await App.GetConnectionStringAsync(Resources.Redis, cts.Token)
             ?? throw new InvalidOperationException("The stack has no redis connection string.");
+    }
+
+    /// <summary>When this run is instrumented, each service's <c>dotnet run</c> runs an instrumented copy (<see cref="ServiceCoverage"/>).</summary>
+    private void RunServicesInstrumented(IDistributedApplicationTestingBuilder builder)
+    {
+        _coverage = ServiceCoverage.ForStack(Path.GetFileName(DataDirectory));
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            var name = Path.GetFileNameWithoutExtension(project.GetProjectMetadata().ProjectPath);
+            if (_coverage.OutputFolder(name) is { } folder)
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment("OutDir", folder + Path.DirectorySeparatorChar);
+            }
+        }
     }
 
     public HttpClient CreateApiClient() => App.CreateHttpClient(Resources.Api);
@@ -135,6 +152,11 @@ public class StackFixture : IAsyncLifetime
         }
         if (App is not null)
         {
+            if (_coverage is not null)
+            {
+                await _coverage.StopServicesAsync(TimeSpan.FromSeconds(30));
+            }
+
             await App.StopAsync();
             await App.DisposeAsync();
         }
