@@ -113,6 +113,30 @@ public sealed class ScaleOutTests(StackFixture stack, ScaleOutDeployment deploym
         }
     }
 
+    /// <summary>
+    /// A published Api has no build tree around it: the document's descriptions of FastEndpoints'
+    /// types came from the NuGet cache through <c>obj/</c>, and a container served a document
+    /// without them. The stack's Api runs from a build output.
+    /// </summary>
+    [Fact]
+    public async Task A_published_api_serves_the_same_openapi_document_as_the_stack_api()
+    {
+        using var published = Api(1);
+        using var built = stack.CreateApiClient();
+        var fromPublished = await OpenApiDocumentAsync(published);
+        var fromBuilt = await OpenApiDocumentAsync(built);
+        Assert.Contains("RFC9457", fromBuilt, StringComparison.Ordinal);
+        Assert.Equal(fromBuilt, fromPublished);
+    }
+
+    /// <summary>The document without <c>servers</c>, which names the host it was fetched from.</summary>
+    private static async Task<string> OpenApiDocumentAsync(HttpClient client)
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)))!.AsObject();
+        document.Remove("servers");
+        return document.ToJsonString();
+    }
+
     [Fact]
     public async Task A_run_triggered_through_either_api_runs_exactly_once_and_both_apis_query_its_snapshot()
     {

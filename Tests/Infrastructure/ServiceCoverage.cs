@@ -41,9 +41,8 @@ public sealed class ServiceCoverage
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (service, (output, assemblies)) in Instrumented.Value)
         {
-            // As deep under the project as its own output (bin/Debug/net10.0 → bin/coverage-<stack>/net10.0):
-            // NSwag finds package XML docs (the OpenAPI document's descriptions) through
-            // ../../../obj/project.nuget.cache, so the copy serves the same document.
+            // Beside the service's own output (bin/Debug/net10.0 → bin/coverage-<stack>/net10.0):
+            // build output, on the same file system, so hard links work.
             var copy = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(output)!)!, "coverage-" + stack, Path.GetFileName(output));
             if (Directory.Exists(copy))
             {
