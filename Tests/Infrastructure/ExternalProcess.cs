@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Ductus.Tests.Infrastructure;
 
@@ -52,6 +53,14 @@ public static class ExternalProcess
 
         return new ProcessResult(process.ExitCode, await output, await error);
     }
+
+    /// <summary>
+    /// Sends SIG<paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>, <c>INT</c>, <c>ABRT</c>, <c>STOP</c> …)
+    /// to <paramref name="pid"/> with kill(1), as an operator or a container platform does: .NET
+    /// itself sends only SIGKILL. A non-zero exit is a process that was already gone.
+    /// </summary>
+    public static Task<ProcessResult> SignalAsync(int pid, string signal) =>
+        RunAsync("/", "kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
 
     /// <summary>The npm packages pinned by the folder's package-lock.json; installed (npm ci) when a fresh clone has none.</summary>
     public static async Task EnsureNpmPackagesAsync(string folder)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 
 namespace Ductus.Tests.Infrastructure;
@@ -82,8 +81,7 @@ public sealed class ServiceCoverage
 
         foreach (var pid in RunningFromCopies())
         {
-            using var kill = Process.Start("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
+            await ExternalProcess.SignalAsync(pid, "TERM");
         }
 
         var waited = Stopwatch.StartNew();

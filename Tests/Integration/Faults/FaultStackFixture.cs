@@ -180,7 +180,7 @@ public sealed class FaultStackFixture : StackFixture
     /// <summary>Sends a signal as <c>kill</c> does (<c>KILL</c>, <c>ABRT</c> …).</summary>
     public static async Task SignalAsync(int pid, string signal)
     {
-        var kill = await ExternalProcess.RunAsync("/", "kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
+        var kill = await ExternalProcess.SignalAsync(pid, signal);
         Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill}");
     }
 

@@ -180,8 +180,7 @@ public sealed class StartupFailureTests : IDisposable
             if (IsRunning)
             {
                 // A fast shutdown, as the AppHost stops its own.
-                using var interrupt = Process.Start("kill", ["-INT", Pid.ToString(CultureInfo.InvariantCulture)]);
-                await interrupt.WaitForExitAsync();
+                await ExternalProcess.SignalAsync(Pid, "INT");
                 using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 try
                 {

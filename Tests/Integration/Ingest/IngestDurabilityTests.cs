@@ -280,9 +280,8 @@ public sealed class IngestDurabilityTests(StackFixture stack)
 
     private static async Task SignalAsync(Process process, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
+        var kill = await ExternalProcess.SignalAsync(process.Id, signal);
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {process.Id}: {kill}");
     }
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource db, string sql)
