@@ -35,7 +35,7 @@ public sealed class ServiceCoverage
     /// Copies for one stack (<paramref name="stack"/> names it): none when this run is not
     /// instrumented, and then every service runs from its build output as usual.
     /// </summary>
-    public static ServiceCoverage ForStack(string stack)
+    public static async Task<ServiceCoverage> ForStackAsync(string stack)
     {
         var folders = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (service, (output, assemblies)) in Instrumented.Value)
@@ -49,7 +49,7 @@ public sealed class ServiceCoverage
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            LinkTree(output, copy);
+            await LinkTreeAsync(output, copy);
             foreach (var assembly in assemblies)
             {
                 // Replace the link, not the file it points to: the service's own output stays as built.
@@ -103,35 +103,9 @@ public sealed class ServiceCoverage
         }
     }
 
-    private IEnumerable<int> RunningFromCopies()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            string exe;
-            try
-            {
-                exe = new FileInfo(Path.Combine(dir, "exe")).LinkTarget ?? "";
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (_folders.Values.Any(folder => exe.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
-            {
-                yield return pid;
-            }
-        }
-    }
+    private IEnumerable<int> RunningFromCopies() =>
+        LinuxProcesses.Ids().Where(pid => LinuxProcesses.ExecutableOf(pid) is { } exe
+            && _folders.Values.Any(folder => exe.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
 
     private static Dictionary<string, (string Output, List<string> Instrumented)> FindInstrumented()
     {
@@ -166,15 +140,12 @@ public sealed class ServiceCoverage
     /// A copy of <paramref name="source"/> made of hard links. Not symbolic links: the service's
     /// native launcher finds its assemblies next to its own resolved path.
     /// </summary>
-    private static void LinkTree(string source, string destination)
+    private static async Task LinkTreeAsync(string source, string destination)
     {
-        using var copy = Process.Start(new ProcessStartInfo("cp", ["-al", source, destination]) { RedirectStandardError = true })
-            ?? throw new InvalidOperationException("cp did not start.");
-        var error = copy.StandardError.ReadToEnd();
-        copy.WaitForExit();
+        var copy = await ExternalProcess.RunAsync("/", "cp", ["-al", source, destination]);
         if (copy.ExitCode != 0)
         {
-            throw new InvalidOperationException($"cp -al {source} {destination} failed: {error}");
+            throw new InvalidOperationException($"cp -al {source} {destination} failed: {copy}");
         }
     }
 }

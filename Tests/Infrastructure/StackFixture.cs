@@ -85,7 +85,7 @@ public class StackFixture : IAsyncLifetime
             $"--Ductus:Metrics:AllowedNetworks:0={MetricsAllowedNetwork}",
             .. ExtraArguments.Select(a => $"--{a.Key}={a.Value}"),
         ]);
-        RunServicesInstrumented(builder);
+        await RunServicesInstrumentedAsync(builder);
         Configure(builder);
         App = await builder.BuildAsync();
 
@@ -104,9 +104,9 @@ public class StackFixture : IAsyncLifetime
     }
 
     /// <summary>When this run is instrumented, each service's <c>dotnet run</c> runs an instrumented copy (<see cref="ServiceCoverage"/>).</summary>
-    private void RunServicesInstrumented(IDistributedApplicationTestingBuilder builder)
+    private async Task RunServicesInstrumentedAsync(IDistributedApplicationTestingBuilder builder)
     {
-        _coverage = ServiceCoverage.ForStack(Path.GetFileName(DataDirectory));
+        _coverage = await ServiceCoverage.ForStackAsync(Path.GetFileName(DataDirectory));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             var name = Path.GetFileNameWithoutExtension(project.GetProjectMetadata().ProjectPath);

@@ -14,8 +14,8 @@ public sealed class PostgresSettingsTests(StackFixture stack)
         await using var source = NpgsqlDataSource.Create(stack.DatabaseConnectionString);
         await using var command = source.CreateCommand("SELECT pg_backend_pid()");
         var backend = (int)(await command.ExecuteScalarAsync())!;
-        var stat = await File.ReadAllTextAsync($"/proc/{backend}/stat");
-        var postmaster = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+        var postmaster = LinuxProcesses.ParentOf(backend);
+        Assert.NotNull(postmaster);
 
         var environment = (await File.ReadAllTextAsync($"/proc/{postmaster}/environ")).Split('\0');
 

@@ -78,47 +78,15 @@ public sealed class FaultStackFixture : StackFixture
                 return pid;
             }
 
-            foreach (var child in ChildrenOf(pid))
+            // By every process's parent: in a CI run (2026-12-07) one thread's children file
+            // missed the service, and the kill hit dotnet run while the old service answered on.
+            foreach (var child in LinuxProcesses.ChildrenOf(pid))
             {
                 pending.Enqueue(child);
             }
         }
 
         return root;
-    }
-
-    /// <summary>
-    /// Every process whose parent is <paramref name="parent"/>, from each process's own
-    /// <c>/proc/&lt;pid&gt;/stat</c>. Not <c>/proc/&lt;pid&gt;/task/&lt;pid&gt;/children</c>, which lists
-    /// only the children of that one thread: in a CI run (2026-12-07) the kill hit <c>dotnet run</c>
-    /// instead of the service, whose old process went on answering requests after it.
-    /// </summary>
-    private static IEnumerable<int> ChildrenOf(int parent)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid))
-            {
-                continue;
-            }
-
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            // "pid (command) state ppid …": the command may hold spaces and parentheses, so read after its last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var ppid) && ppid == parent)
-            {
-                yield return pid;
-            }
-        }
     }
 
     /// <summary>Waits until <paramref name="resource"/> runs as a process other than <paramref name="oldPid"/> and is healthy.</summary>
